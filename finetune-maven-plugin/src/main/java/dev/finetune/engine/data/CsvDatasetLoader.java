@@ -1,0 +1,215 @@
+package dev.finetune.engine.data;
+
+import dev.finetune.engine.UserInputException;
+import dev.finetune.spec.FinetuneSpec.ColumnRef;
+import dev.finetune.spec.FinetuneSpec.DatasetSpec;
+import dev.finetune.spec.FinetuneSpec.SplitSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Loads the spec's dataset into train/validation/test splits: numeric features, one label column whose distinct
+ * values become the classes (numerically sorted when all are numbers). Splitting by ratios is seeded and, by
+ * default, stratified per class, so the same spec always yields the same splits.
+ */
+public final class CsvDatasetLoader {
+
+    private final Function<String, Path> resolver;
+
+    /** @param resolver turns a path written in the spec into a file (relative to the project) */
+    public CsvDatasetLoader(Function<String, Path> resolver) {
+        this.resolver = resolver;
+    }
+
+    public SplitData load(DatasetSpec spec) {
+        if (spec.files().isPresent()) {
+            var files = spec.files().get();
+            CsvTable train = read(spec, files.train());
+            CsvTable validation = read(spec, files.validation());
+            CsvTable test = read(spec, files.test());
+            List<String> classes = classes(List.of(train, validation, test), spec);
+            LabeledRows trainRows = rows(train, spec, classes, "train");
+            requireEveryClassIn(trainRows, classes);
+            return new SplitData(classes, trainRows, rows(validation, spec, classes, "validation"), rows(test, spec, classes, "test"));
+        }
+        CsvTable table = read(spec, spec.path().orElseThrow());
+        List<String> classes = classes(List.of(table), spec);
+        LabeledRows all = rows(table, spec, classes, "all");
+        return split(all, classes, spec.split());
+    }
+
+    private CsvTable read(DatasetSpec spec, String path) {
+        return CsvTable.read(resolver.apply(path), spec.header(), spec.delimiter());
+    }
+
+    static SplitData split(LabeledRows all, List<String> classes, SplitSpec split) {
+        Random random = new Random(split.seed());
+        List<List<Integer>> groups = new ArrayList<>();
+        if (split.stratify()) {
+            Map<Integer, List<Integer>> byClass = new LinkedHashMap<>();
+            for (int c = 0; c < classes.size(); c++) {
+                byClass.put(c, new ArrayList<>());
+            }
+            for (int i = 0; i < all.size(); i++) {
+                byClass.get(all.labels()[i]).add(i);
+            }
+            groups.addAll(byClass.values());
+        } else {
+            List<Integer> everything = new ArrayList<>();
+            for (int i = 0; i < all.size(); i++) {
+                everything.add(i);
+            }
+            groups.add(everything);
+        }
+        List<Integer> train = new ArrayList<>();
+        List<Integer> validation = new ArrayList<>();
+        List<Integer> test = new ArrayList<>();
+        for (List<Integer> group : groups) {
+            Collections.shuffle(group, random);
+            int n = group.size();
+            int nTrain = (int) Math.round(n * split.train());
+            int nValidation = (int) Math.round(n * split.validation());
+            nValidation = Math.min(nValidation, n - nTrain);
+            train.addAll(group.subList(0, nTrain));
+            validation.addAll(group.subList(nTrain, nTrain + nValidation));
+            test.addAll(group.subList(nTrain + nValidation, n));
+        }
+        for (var named : List.of(Map.entry("train", train), Map.entry("validation", validation), Map.entry("test", test))) {
+            if (named.getValue().isEmpty()) {
+                throw new UserInputException(all.source() + ": the " + named.getKey() + " split is empty with " + all.size()
+                        + " rows; raise `dataset.split." + named.getKey() + "` or add data");
+            }
+        }
+        // keep file order inside each split: makes splits easy to inspect and independent of grouping
+        Comparator<Integer> byRow = Comparator.naturalOrder();
+        train.sort(byRow);
+        validation.sort(byRow);
+        test.sort(byRow);
+        return new SplitData(classes, all.select("train", toArray(train)), all.select("validation", toArray(validation)),
+                all.select("test", toArray(test)));
+    }
+
+    private static int[] toArray(List<Integer> list) {
+        return list.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int labelIndex(CsvTable table, ColumnRef ref) {
+        int columns = table.header().map(List::size).orElse(table.cells().get(0).size());
+        if (ref.name().isPresent()) {
+            List<String> header = table.header().orElseThrow();
+            int at = header.indexOf(ref.name().get());
+            if (at < 0) {
+                throw new UserInputException(table.file() + ": row 1: no column named `" + ref.name().get()
+                        + "` for `dataset.labelColumn`; the header has: " + String.join(", ", header));
+            }
+            return at;
+        }
+        int index = ref.index().orElseThrow();
+        int resolved = index < 0 ? columns + index : index;
+        if (resolved < 0 || resolved >= columns) {
+            throw new UserInputException(table.file() + ": `dataset.labelColumn` is " + index + " but rows have "
+                    + columns + " columns (valid: 0.." + (columns - 1) + " or -1..-" + columns + ")");
+        }
+        return resolved;
+    }
+
+    private static List<String> classes(List<CsvTable> tables, DatasetSpec spec) {
+        TreeSet<String> names = new TreeSet<>();
+        for (CsvTable table : tables) {
+            int label = labelIndex(table, spec.labelColumn());
+            for (int r = 0; r < table.cells().size(); r++) {
+                List<String> row = table.cells().get(r);
+                if (label < row.size()) {
+                    names.add(row.get(label).trim());
+                }
+            }
+        }
+        List<String> sorted = new ArrayList<>(names);
+        if (sorted.stream().allMatch(CsvDatasetLoader::isNumber)) {
+            sorted.sort(Comparator.comparingDouble(Double::parseDouble));
+        }
+        if (sorted.size() < 2) {
+            throw new UserInputException(tables.get(0).file() + ": the label column holds " + sorted.size()
+                    + " distinct value(s) " + sorted + "; a classifier needs at least 2 classes");
+        }
+        return List.copyOf(sorted);
+    }
+
+    private static LabeledRows rows(CsvTable table, DatasetSpec spec, List<String> classes, String name) {
+        int label = labelIndex(table, spec.labelColumn());
+        int columns = table.header().map(List::size).orElse(table.cells().get(0).size());
+        Map<String, Integer> classIndex = new LinkedHashMap<>();
+        for (int i = 0; i < classes.size(); i++) {
+            classIndex.put(classes.get(i), i);
+        }
+        int n = table.cells().size();
+        float[][] features = new float[n][columns - 1];
+        int[] labels = new int[n];
+        int[] rows = new int[n];
+        for (int r = 0; r < n; r++) {
+            List<String> row = table.cells().get(r);
+            int line = table.lineNumbers().get(r);
+            if (row.size() != columns) {
+                throw new UserInputException(table.file() + ": row " + line + ": expected " + columns + " columns"
+                        + (table.header().isPresent() ? " (as in the header)" : " (as in row " + table.lineNumbers().get(0) + ")")
+                        + ", found " + row.size());
+            }
+            int f = 0;
+            for (int c = 0; c < columns; c++) {
+                String cell = row.get(c).trim();
+                if (c == label) {
+                    labels[r] = classIndex.get(cell);
+                    continue;
+                }
+                try {
+                    float value = Float.parseFloat(cell);
+                    if (!Float.isFinite(value)) {
+                        throw new NumberFormatException();
+                    }
+                    features[r][f++] = value;
+                } catch (NumberFormatException e) {
+                    String column = columnName(table, c);
+                    throw new UserInputException(table.file() + ": row " + line + ", " + column
+                            + ": expected a finite number, found `" + cell + "`");
+                }
+            }
+            rows[r] = line;
+        }
+        return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), features, labels, rows);
+    }
+
+    private static String columnName(CsvTable table, int c) {
+        return "column " + (c + 1) + table.header().map(h -> " (`" + h.get(c) + "`)").orElse("");
+    }
+
+    private static void requireEveryClassIn(LabeledRows train, List<String> classes) {
+        boolean[] seen = new boolean[classes.size()];
+        for (int label : train.labels()) {
+            seen[label] = true;
+        }
+        for (int c = 0; c < seen.length; c++) {
+            if (!seen[c]) {
+                throw new UserInputException(train.source() + ": class `" + classes.get(c)
+                        + "` appears in the validation or test file but never in the training file");
+            }
+        }
+    }
+
+    private static boolean isNumber(String s) {
+        try {
+            Double.parseDouble(s);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.finetune.engine.data;
+
+import dev.finetune.engine.UserInputException;
+import org.datavec.api.records.reader.impl.csv.CSVRecordReader;
+import org.datavec.api.split.FileSplit;
+import org.datavec.api.writable.Writable;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** A CSV file read with DataVec: optional header, string cells, each row with its line number. */
+record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cells, List<Integer> lineNumbers) {
+
+    static CsvTable read(Path file, boolean hasHeader, char delimiter) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserInputException(file + ": dataset file not found");
+        }
+        List<List<String>> cells = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
+        Optional<List<String>> header = Optional.empty();
+        try (CSVRecordReader reader = new CSVRecordReader(0, delimiter)) {
+            reader.initialize(new FileSplit(file.toFile()));
+            int line = 0;
+            while (reader.hasNext()) {
+                line++;
+                List<String> row = reader.next().stream().map(Writable::toString).toList();
+                if (row.size() == 1 && row.get(0).isBlank()) {
+                    continue;
+                }
+                if (hasHeader && header.isEmpty()) {
+                    header = Optional.of(row.stream().map(String::trim).toList());
+                    continue;
+                }
+                cells.add(row);
+                lines.add(line);
+            }
+        } catch (IOException | InterruptedException e) {
+            throw new UserInputException(file + ": cannot read dataset: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new UserInputException(file + ": not a readable CSV file: " + e.getMessage(), e);
+        }
+        if (cells.isEmpty()) {
+            throw new UserInputException(file + ": dataset has no data rows");
+        }
+        return new CsvTable(file, header, cells, lines);
+    }
+}

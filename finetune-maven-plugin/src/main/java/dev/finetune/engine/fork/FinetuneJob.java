@@ -1,0 +1,175 @@
+package dev.finetune.engine.fork;
+
+import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.data.CsvDatasetLoader;
+import dev.finetune.engine.data.DataSets;
+import dev.finetune.engine.data.Normalizers;
+import dev.finetune.engine.data.SplitData;
+import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.model.BaseModels;
+import dev.finetune.engine.model.ModelSurgery;
+import dev.finetune.engine.model.Net;
+import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.engine.report.Json;
+import dev.finetune.engine.report.MetricsReport;
+import dev.finetune.engine.report.MetricsSummary;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.report.SplitMetrics;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.train.Trainer;
+import dev.finetune.spec.FinetuneSpec;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The engine's two steps over one spec. {@link #train()} fits the model on the training split (selecting on
+ * validation) and writes {@code model.zip} with its normaliser; {@link #evaluate()} scores that model on the
+ * test split and writes {@code metrics.json}. Runs in the forked JVM, or in-process for debugging.
+ */
+public final class FinetuneJob {
+
+    public static final String MODEL = "model.zip";
+    public static final String SCRATCH_MODEL = "scratch-model.zip";
+    public static final String TRAINING = "training.json";
+    public static final String METRICS = "metrics.json";
+
+    private final FinetuneSpec spec;
+    private final Path baseDir;
+    private final Path outputDir;
+    private final RunInfoSupplier runInfo;
+    private final ProgressLog log;
+
+    /** Supplies the run facts (backend, threads) once ND4J is up. */
+    @FunctionalInterface
+    public interface RunInfoSupplier {
+        RunInfo get(SplitData data);
+    }
+
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
+        this.spec = spec;
+        this.baseDir = baseDir;
+        this.outputDir = outputDir;
+        this.runInfo = runInfo;
+        this.log = log;
+    }
+
+    /** A path written in the spec, relative to the project directory. */
+    public Path resolve(String specPath) {
+        return baseDir.resolve(specPath).normalize();
+    }
+
+    public SplitData loadData() {
+        SplitData data = new CsvDatasetLoader(this::resolve).load(spec.dataset());
+        log.info(String.format("data: %d classes %s, %d features; %d train / %d validation / %d test rows",
+                data.numClasses(), data.classes(), data.featureCount(), data.train().size(), data.validation().size(),
+                data.test().size()));
+        return data;
+    }
+
+    public void train() throws IOException {
+        SplitData data = loadData();
+        DataSet train = DataSets.of(data.train(), data.numClasses());
+        DataSet validation = DataSets.of(data.validation(), data.numClasses());
+        Optional<DataNormalization> normalizer = Normalizers.fit(spec.dataset().normalize(), train);
+        normalizer.ifPresent(n -> {
+            n.transform(train);
+            n.transform(validation);
+        });
+
+        Path basePath = resolve(spec.base().path());
+        Net base = BaseModels.load(basePath);
+        int baseInputs = inputSize(base);
+        if (baseInputs > 0 && baseInputs != data.featureCount()) {
+            throw new UserInputException(spec.base().path() + " takes " + baseInputs + " inputs but the dataset has "
+                    + data.featureCount() + " feature columns");
+        }
+        ModelSurgery surgery = new ModelSurgery(spec);
+        Net tuned = surgery.apply(base, data.numClasses(), spec.base().path());
+        Trainer trainer = new Trainer(spec, log);
+        TrainingReport report = trainer.train("fine-tune", tuned, train, validation, data.classes());
+        Files.createDirectories(outputDir);
+        Files.deleteIfExists(outputDir.resolve(METRICS));
+        save(tuned, normalizer, outputDir.resolve(MODEL));
+        Json.write(outputDir.resolve(TRAINING), report);
+
+        Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
+        Path scratchReport = outputDir.resolve("scratch-" + TRAINING);
+        if (spec.evaluation().compareWithScratch()) {
+            Net scratch = surgery.scratchCopy(tuned);
+            TrainingReport scratchTraining = trainer.train("from-scratch", scratch, train, validation, data.classes());
+            save(scratch, normalizer, scratchFile);
+            Json.write(scratchReport, scratchTraining);
+        } else {
+            Files.deleteIfExists(scratchFile);
+            Files.deleteIfExists(scratchReport);
+        }
+    }
+
+    public MetricsReport evaluate() throws IOException {
+        Path modelFile = outputDir.resolve(MODEL);
+        if (!Files.isRegularFile(modelFile)) {
+            throw new UserInputException(modelFile + " does not exist; run finetune:train first");
+        }
+        SplitData data = loadData();
+        TrainingReport training = Json.read(outputDir.resolve(TRAINING), TrainingReport.class);
+        SplitMetrics test = evaluateModel(modelFile, data, "test");
+        SplitMetrics validation = evaluateModel(modelFile, data, "validation");
+        MetricsSummary.lines("fine-tuned model", test).forEach(log::info);
+
+        Optional<SplitMetrics> scratchTest = Optional.empty();
+        Optional<TrainingReport> scratchTraining = Optional.empty();
+        Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
+        if (spec.evaluation().compareWithScratch() && Files.isRegularFile(scratchFile)) {
+            scratchTest = Optional.of(evaluateModel(scratchFile, data, "test"));
+            scratchTraining = Optional.of(Json.read(outputDir.resolve("scratch-" + TRAINING), TrainingReport.class));
+            log.info(String.format("from scratch on test: accuracy %.4f, macro-F1 %.4f (fine-tuned: %.4f, %.4f)",
+                    scratchTest.get().accuracy(), scratchTest.get().macroF1(), test.accuracy(), test.macroF1()));
+        }
+        MetricsReport report = new MetricsReport(test, validation, scratchTest, training, scratchTraining, runInfo.get(data));
+        Json.write(outputDir.resolve(METRICS), report);
+        return report;
+    }
+
+    private SplitMetrics evaluateModel(Path modelFile, SplitData data, String split) throws IOException {
+        Net net = BaseModels.load(modelFile);
+        DataNormalization normalizer = ModelSerializer.restoreNormalizerFromFile(modelFile.toFile());
+        DataSet ds = DataSets.of(split.equals("test") ? data.test() : data.validation(), data.numClasses());
+        if (normalizer != null) {
+            normalizer.transform(ds);
+        }
+        return Evaluator.evaluate(net, ds, data.classes(), split);
+    }
+
+    private static void save(Net net, Optional<DataNormalization> normalizer, Path target) throws IOException {
+        AtomicFiles.write(target, temp -> {
+            net.save(temp);
+            if (normalizer.isPresent()) {
+                ModelSerializer.addNormalizerToModel(temp.toFile(), normalizer.get());
+            }
+        });
+    }
+
+    /** The number of inputs the first layer expects, or -1 when the configuration does not say. */
+    private static int inputSize(Net net) {
+        var first = net.isGraph()
+                ? ((ComputationGraph) net.model()).getLayers()[0].conf().getLayer()
+                : ((MultiLayerNetwork) net.model()).getLayer(0).conf().getLayer();
+        if (first instanceof org.deeplearning4j.nn.conf.layers.DenseLayer dense) {
+            return (int) dense.getNIn();
+        }
+        if (!net.isGraph() && ((MultiLayerNetwork) net.model()).getLayerWiseConfigurations().getInputPreProcess(0)
+                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor cnn) {
+            return (int) (cnn.getInputHeight() * cnn.getInputWidth() * cnn.getNumChannels());
+        }
+        return -1;
+    }
+}

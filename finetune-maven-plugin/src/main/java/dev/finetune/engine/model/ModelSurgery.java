@@ -1,0 +1,280 @@
+package dev.finetune.engine.model;
+
+import dev.finetune.engine.UserInputException;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
+import dev.finetune.spec.FinetuneSpec.LayerRef;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Turns a base network into the network to fine-tune: removes the top layers, adds the new head sized to the
+ * classes in the data, and freezes the requested layers (their parameters stay byte-identical in training).
+ */
+public final class ModelSurgery {
+
+    public static final String HEAD_OUTPUT = "head_output";
+
+    private final FinetuneSpec spec;
+
+    public ModelSurgery(FinetuneSpec spec) {
+        this.spec = spec;
+    }
+
+    public Net apply(Net base, int numClasses, String baseName) {
+        Nd4j.getRandom().setSeed(spec.training().seed());
+        return base.isGraph()
+                ? graph((ComputationGraph) base.model(), numClasses, baseName)
+                : multiLayer((MultiLayerNetwork) base.model(), numClasses, baseName);
+    }
+
+    /**
+     * The same architecture with fresh random weights and nothing frozen, for the "does pretraining help?"
+     * comparison: trained on the same data with the same settings.
+     */
+    public Net scratchCopy(Net tuned) {
+        IUpdater updater = Updaters.of(spec.training().updater(), spec.training().learningRate());
+        Nd4j.getRandom().setSeed(spec.training().seed());
+        if (tuned.isGraph()) {
+            var conf = ((ComputationGraph) tuned.model()).getConfiguration().clone();
+            for (GraphVertex vertex : conf.getVertices().values()) {
+                if (vertex instanceof LayerVertex lv) {
+                    lv.getLayerConf().setLayer(unfrozen(lv.getLayerConf().getLayer(), updater));
+                }
+            }
+            ComputationGraph scratch = new ComputationGraph(conf);
+            scratch.init();
+            return Net.of(scratch);
+        }
+        MultiLayerConfiguration conf = ((MultiLayerNetwork) tuned.model()).getLayerWiseConfigurations().clone();
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            conf.getConf(i).setLayer(unfrozen(conf.getConf(i).getLayer(), updater));
+        }
+        MultiLayerNetwork scratch = new MultiLayerNetwork(conf);
+        scratch.init();
+        return Net.of(scratch);
+    }
+
+    private static org.deeplearning4j.nn.conf.layers.Layer unfrozen(org.deeplearning4j.nn.conf.layers.Layer layer, IUpdater updater) {
+        org.deeplearning4j.nn.conf.layers.Layer inner = layer;
+        if (layer instanceof FrozenLayer f) {
+            inner = f.getLayer();
+        } else if (layer instanceof FrozenLayerWithBackprop f) {
+            inner = f.getUnderlying();
+        }
+        if (inner instanceof BaseLayer b) {
+            b.setIUpdater(updater.clone());
+        }
+        return inner;
+    }
+
+    private FineTuneConfiguration fineTuneConfiguration() {
+        var training = spec.training();
+        FineTuneConfiguration.Builder b = new FineTuneConfiguration.Builder()
+                .updater(Updaters.of(training.updater(), training.learningRate()))
+                .seed(training.seed());
+        if (training.l2() > 0) {
+            b.l2(training.l2());
+        }
+        if (training.dropout() > 0) {
+            // DL4J's dropOut argument is the probability of keeping an activation
+            b.dropOut(1.0 - training.dropout());
+        }
+        return b.build();
+    }
+
+    private Net multiLayer(MultiLayerNetwork base, int numClasses, String baseName) {
+        Layer[] layers = base.getLayers();
+        List<String> names = new ArrayList<>();
+        for (Layer layer : layers) {
+            names.add(Net.layerName(layer));
+        }
+        int remove = spec.head().removeLayers();
+        int kept = layers.length - remove;
+        if (kept < 1) {
+            throw new UserInputException("`head.removeLayers` is " + remove + " but the base " + baseName + " has only "
+                    + layers.length + " layers: " + describe(names));
+        }
+        TreeSet<Integer> frozen = frozenIndices(names, baseName);
+        for (int index : frozen) {
+            if (index >= kept) {
+                throw new UserInputException("`freeze` names layer " + index + " (`" + names.get(index)
+                        + "`), but the head removes the top " + remove + " layer(s) of " + baseName
+                        + "; freeze only layers 0.." + (kept - 1) + ": " + describe(names.subList(0, kept)));
+            }
+        }
+        int prefix = frozenPrefix(frozen);
+        long nIn = outputSize(layers[kept - 1].conf().getLayer(), names.get(kept - 1));
+
+        TransferLearning.Builder builder = new TransferLearning.Builder(base)
+                .fineTuneConfiguration(fineTuneConfiguration())
+                .removeLayersFromOutput(remove);
+        if (prefix >= 0) {
+            builder.setFeatureExtractor(prefix);
+        }
+        for (var layer : headLayers(nIn, numClasses)) {
+            builder.addLayer(layer);
+        }
+        MultiLayerNetwork tuned = builder.build();
+
+        // DL4J can only freeze a prefix; layers frozen above it keep passing gradients down but never update
+        List<Integer> above = frozen.stream().filter(i -> i > prefix).toList();
+        if (above.isEmpty()) {
+            return Net.of(tuned);
+        }
+        MultiLayerConfiguration conf = tuned.getLayerWiseConfigurations().clone();
+        for (int index : above) {
+            conf.getConf(index).setLayer(new FrozenLayerWithBackprop(conf.getConf(index).getLayer()));
+        }
+        MultiLayerNetwork wrapped = new MultiLayerNetwork(conf);
+        wrapped.init(tuned.params().dup(), false);
+        return Net.of(wrapped);
+    }
+
+    /** The last index of the run of frozen layers starting at layer 0, or -1. */
+    private static int frozenPrefix(TreeSet<Integer> frozen) {
+        int prefix = -1;
+        while (frozen.contains(prefix + 1)) {
+            prefix++;
+        }
+        return prefix;
+    }
+
+    private Net graph(ComputationGraph base, int numClasses, String baseName) {
+        var conf = base.getConfiguration();
+        if (conf.getNetworkOutputs().size() != 1) {
+            throw new UserInputException(baseName + " has " + conf.getNetworkOutputs().size()
+                    + " outputs " + conf.getNetworkOutputs() + "; only single-output graphs can get a new head");
+        }
+        List<String> names = new ArrayList<>();
+        for (Layer layer : base.getLayers()) {
+            names.add(Net.layerName(layer));
+        }
+        Map<String, List<String>> inputs = conf.getVertexInputs();
+        List<String> removed = new ArrayList<>();
+        String top = conf.getNetworkOutputs().get(0);
+        for (int i = 0; i < spec.head().removeLayers(); i++) {
+            List<String> in = inputs.get(top);
+            if (in == null || in.size() != 1 || conf.getNetworkInputs().contains(in.get(0))) {
+                throw new UserInputException("`head.removeLayers` is " + spec.head().removeLayers() + " but below `" + top
+                        + "` in " + baseName + " there is no single layer to keep as the head's input");
+            }
+            removed.add(top);
+            top = in.get(0);
+        }
+        TreeSet<Integer> frozen = frozenIndices(names, baseName);
+        List<String> frozenNames = new ArrayList<>();
+        for (int index : frozen) {
+            if (removed.contains(names.get(index))) {
+                throw new UserInputException("`freeze` names layer `" + names.get(index) + "`, which the head replaces in "
+                        + baseName + "; removed by the head: " + removed);
+            }
+            frozenNames.add(names.get(index));
+        }
+        long nIn = outputSize(base.getLayer(top).conf().getLayer(), top);
+
+        TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(base)
+                .fineTuneConfiguration(fineTuneConfiguration());
+        if (!frozenNames.isEmpty()) {
+            // in a graph, freezing a layer also freezes every layer that feeds it
+            builder.setFeatureExtractor(frozenNames.toArray(String[]::new));
+        }
+        for (String name : removed) {
+            builder.removeVertexAndConnections(name);
+        }
+        String previous = top;
+        for (var layer : headLayers(nIn, numClasses)) {
+            builder.addLayer(layer.getLayerName(), layer, previous);
+            previous = layer.getLayerName();
+        }
+        builder.setOutputs(previous);
+        return Net.of(builder.build());
+    }
+
+    private List<FeedForwardLayer> headLayers(long nIn, int numClasses) {
+        List<FeedForwardLayer> head = new ArrayList<>();
+        long previous = nIn;
+        List<DenseLayerSpec> hidden = spec.head().hidden();
+        for (int i = 0; i < hidden.size(); i++) {
+            DenseLayerSpec h = hidden.get(i);
+            head.add(new DenseLayer.Builder().name("head_dense_" + i).nIn(previous).nOut(h.units())
+                    .activation(Updaters.activation(h.activation())).weightInit(WeightInit.XAVIER).build());
+            previous = h.units();
+        }
+        head.add(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name(HEAD_OUTPUT).nIn(previous).nOut(numClasses)
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
+        return head;
+    }
+
+    private TreeSet<Integer> frozenIndices(List<String> names, String baseName) {
+        TreeSet<Integer> frozen = new TreeSet<>();
+        var freeze = spec.freeze();
+        for (LayerRef ref : freeze.layers()) {
+            frozen.add(resolve(ref, names, baseName));
+        }
+        freeze.upTo().ifPresent(ref -> {
+            int last = resolve(ref, names, baseName);
+            for (int i = 0; i <= last; i++) {
+                frozen.add(i);
+            }
+        });
+        return frozen;
+    }
+
+    private static int resolve(LayerRef ref, List<String> names, String baseName) {
+        if (ref.index().isPresent()) {
+            int index = ref.index().get();
+            if (index >= names.size()) {
+                throw new UserInputException(ref.location() + ": `freeze` layer index " + index + " is out of range; "
+                        + baseName + " has layers 0.." + (names.size() - 1) + ": " + describe(names));
+            }
+            return index;
+        }
+        int index = names.indexOf(ref.name().orElseThrow());
+        if (index < 0) {
+            throw new UserInputException(ref.location() + ": `freeze` names layer `" + ref.name().get() + "`, which "
+                    + baseName + " does not have; its layers are: " + describe(names));
+        }
+        return index;
+    }
+
+    private static long outputSize(org.deeplearning4j.nn.conf.layers.Layer layer, String name) {
+        org.deeplearning4j.nn.conf.layers.Layer inner = layer instanceof FrozenLayer f ? f.getLayer() : layer;
+        if (inner instanceof FeedForwardLayer ff && ff.getNOut() > 0) {
+            return ff.getNOut();
+        }
+        throw new UserInputException("the head would sit on layer `" + name + "` (" + inner.getClass().getSimpleName()
+                + "), whose output size is not a plain vector; set `head.removeLayers` so that a dense layer stays on top");
+    }
+
+    static String describe(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            out.add(i + "=" + names.get(i));
+        }
+        return String.join(", ", out);
+    }
+
+}

@@ -1,0 +1,11 @@
+package dev.finetune.engine.report;
+
+import java.util.Optional;
+
+/**
+ * Contents of {@code metrics.json}: the fine-tuned model on validation and test data and, when asked for,
+ * the same architecture trained from scratch on the same data.
+ */
+public record MetricsReport(SplitMetrics test, SplitMetrics validation, Optional<SplitMetrics> scratchTest,
+                            TrainingReport training, Optional<TrainingReport> scratchTraining, RunInfo run) {
+}

@@ -1,0 +1,15 @@
+package dev.finetune.engine.report;
+
+import java.util.List;
+
+/**
+ * What a training run did, written to {@code training.json}.
+ *
+ * @param stoppedEarly whether early stopping ended training before the epoch limit
+ * @param bestEpoch    the epoch whose parameters the model keeps (1-based)
+ */
+public record TrainingReport(String model, String selectionMetric, int epochsRun, int bestEpoch, double bestValue,
+                             boolean stoppedEarly, double seconds, int trainExamples, int validationExamples,
+                             long trainableParams, long totalParams, List<String> frozenLayers,
+                             List<EpochRecord> epochs) {
+}

@@ -1,0 +1,135 @@
+package dev.finetune.spec;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The whole of a {@code finetune.yaml}, with defaults filled in.
+ *
+ * @param base          the pretrained network to start from
+ * @param dataset       where the examples come from and how they are split
+ * @param freeze        which layers of the base keep their parameters
+ * @param head          what replaces the base's output layer
+ * @param training      optimiser and loop settings
+ * @param earlyStopping stop when the validation metric stops improving; empty when not configured
+ * @param evaluation    quality gates on the test split
+ */
+public record FinetuneSpec(
+        BaseSpec base,
+        DatasetSpec dataset,
+        FreezeSpec freeze,
+        HeadSpec head,
+        TrainingSpec training,
+        Optional<EarlyStoppingSpec> earlyStopping,
+        EvaluationSpec evaluation) {
+
+    /** The number of epochs the training loop may run at most. */
+    public int maxEpochs() {
+        return earlyStopping.map(EarlyStoppingSpec::maxEpochs).orElse(training.epochs());
+    }
+
+    /** A DL4J model zip (MultiLayerNetwork or ComputationGraph), relative to the project directory. */
+    public record BaseSpec(String path) {
+    }
+
+    /**
+     * @param path        one CSV file split by {@link #split}; empty when separate files are given
+     * @param files       separate train/validation/test files; empty when {@link #path} is used
+     * @param labelColumn the column holding the class
+     * @param header      whether the first line names the columns
+     * @param delimiter   the field separator
+     * @param split       ratios used with {@link #path}
+     * @param normalize   how features are scaled (fitted on the training split only)
+     */
+    public record DatasetSpec(
+            Optional<String> path,
+            Optional<SplitFiles> files,
+            ColumnRef labelColumn,
+            boolean header,
+            char delimiter,
+            SplitSpec split,
+            Normalization normalize) {
+    }
+
+    public record SplitFiles(String train, String validation, String test) {
+    }
+
+    /** A CSV column by 0-based index (negative counts from the end) or by header name. */
+    public record ColumnRef(Optional<Integer> index, Optional<String> name) {
+        public static ColumnRef ofIndex(int index) {
+            return new ColumnRef(Optional.of(index), Optional.empty());
+        }
+
+        public static ColumnRef ofName(String name) {
+            return new ColumnRef(Optional.empty(), Optional.of(name));
+        }
+
+        @Override
+        public String toString() {
+            return index.map(String::valueOf).orElseGet(() -> name.orElseThrow());
+        }
+    }
+
+    public record SplitSpec(double train, double validation, double test, long seed, boolean stratify) {
+    }
+
+    public enum Normalization {
+        /** zero mean, unit variance per feature */
+        standardize,
+        /** each feature scaled to [0, 1] */
+        minMax,
+        /** 8-bit pixel values 0..255 scaled to [0, 1] */
+        image,
+        none
+    }
+
+    /**
+     * @param layers layers frozen one by one
+     * @param upTo   freeze every layer from the input up to and including this one
+     */
+    public record FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo) {
+        public boolean isEmpty() {
+            return layers.isEmpty() && upTo.isEmpty();
+        }
+    }
+
+    /** A layer of the base by 0-based index or by name. */
+    public record LayerRef(Optional<Integer> index, Optional<String> name, Location location) {
+        @Override
+        public String toString() {
+            return index.map(String::valueOf).orElseGet(() -> name.orElseThrow());
+        }
+    }
+
+    /**
+     * @param removeLayers how many layers to remove from the top of the base (its output layer is 1)
+     * @param hidden       new dense layers added before the output layer
+     */
+    public record HeadSpec(int removeLayers, List<DenseLayerSpec> hidden) {
+    }
+
+    public record DenseLayerSpec(int units, Activation activation) {
+    }
+
+    public enum Activation { relu, leakyrelu, tanh, sigmoid, elu, gelu, swish, identity }
+
+    public enum Updater { adam, nadam, sgd, nesterovs, rmsprop, adagrad }
+
+    /**
+     * @param dropout probability of dropping an activation in trainable layers (0 = off)
+     */
+    public record TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs,
+                               double l2, double dropout, long seed) {
+    }
+
+    public record EarlyStoppingSpec(Metric metric, int patience, int maxEpochs) {
+    }
+
+    /**
+     * @param gates              conditions on the test metrics that must hold or the build fails
+     * @param compareWithScratch also train the same architecture from random weights on the same data
+     *                           and report both, to show whether the pretrained base helps
+     */
+    public record EvaluationSpec(List<Gate> gates, boolean compareWithScratch) {
+    }
+}
