@@ -57,7 +57,11 @@ public final class SpecParser {
     private static final Pattern GATE = Pattern.compile("\\s*([A-Za-z0-9_]+)\\s*(>=|<=|>|<)\\s*([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\\s*");
 
     public FinetuneSpec parse(Path file) throws SpecException {
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        return parse(file, file.getFileName() == null ? file.toString() : file.getFileName().toString());
+    }
+
+    /** @param name how messages name the file, e.g. its path relative to the project */
+    public FinetuneSpec parse(Path file, String name) throws SpecException {
         String text;
         try {
             long size = Files.size(file);
@@ -66,9 +70,9 @@ public final class SpecParser {
             }
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw single(file.toString(), "spec file not found (set -Dfinetune.spec=PATH to use another)");
+            throw single(name, "spec file not found (set -Dfinetune.spec=PATH to use another)");
         } catch (IOException e) {
-            throw single(file.toString(), "cannot read spec: " + e.getMessage());
+            throw single(name, "cannot read spec: " + e.getMessage());
         }
         return parse(name, text);
     }

@@ -1,0 +1,93 @@
+package dev.finetune.spec;
+
+import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
+import dev.finetune.spec.FinetuneSpec.LayerRef;
+import org.snakeyaml.engine.v2.api.Dump;
+import org.snakeyaml.engine.v2.api.DumpSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The resolved spec, every default filled in, keys in a fixed order: what actually shaped a model. Two specs
+ * that differ only in formatting, comments or key order give the same text.
+ */
+public final class CanonicalSpec {
+
+    private CanonicalSpec() {
+    }
+
+    public static String toYaml(FinetuneSpec spec) {
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2).build();
+        return new Dump(settings).dumpToString(toMap(spec));
+    }
+
+    public static Map<String, Object> toMap(FinetuneSpec spec) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("base", Map.of("path", spec.base().path()));
+
+        var d = spec.dataset();
+        Map<String, Object> dataset = new LinkedHashMap<>();
+        d.path().ifPresent(p -> dataset.put("path", p));
+        d.files().ifPresent(f -> dataset.put("files", ordered("train", f.train(), "validation", f.validation(), "test", f.test())));
+        dataset.put("labelColumn", d.labelColumn().index().<Object>map(i -> i).orElseGet(() -> d.labelColumn().name().orElseThrow()));
+        dataset.put("header", d.header());
+        dataset.put("delimiter", String.valueOf(d.delimiter()));
+        if (d.path().isPresent()) {
+            var s = d.split();
+            Map<String, Object> split = ordered("train", s.train(), "validation", s.validation(), "test", s.test());
+            split.put("seed", s.seed());
+            split.put("stratify", s.stratify());
+            dataset.put("split", split);
+        }
+        dataset.put("normalize", d.normalize().name());
+        root.put("dataset", dataset);
+
+        Map<String, Object> freeze = new LinkedHashMap<>();
+        freeze.put("layers", spec.freeze().layers().stream().map(CanonicalSpec::layer).toList());
+        spec.freeze().upTo().ifPresent(u -> freeze.put("upTo", layer(u)));
+        root.put("freeze", freeze);
+
+        Map<String, Object> head = new LinkedHashMap<>();
+        head.put("removeLayers", spec.head().removeLayers());
+        head.put("hidden", spec.head().hidden().stream().map(CanonicalSpec::dense).toList());
+        root.put("head", head);
+
+        var t = spec.training();
+        Map<String, Object> training = ordered("updater", t.updater().name(), "learningRate", t.learningRate(), "batchSize", t.batchSize());
+        training.put("epochs", t.epochs());
+        training.put("l2", t.l2());
+        training.put("dropout", t.dropout());
+        training.put("seed", t.seed());
+        root.put("training", training);
+
+        spec.earlyStopping().ifPresent(e -> root.put("earlyStopping",
+                ordered("metric", e.metric().name(), "patience", e.patience(), "maxEpochs", e.maxEpochs())));
+
+        Map<String, Object> evaluation = new LinkedHashMap<>();
+        evaluation.put("gates", spec.evaluation().gates().stream().map(Gate::expression).toList());
+        evaluation.put("compareWithScratch", spec.evaluation().compareWithScratch());
+        root.put("evaluation", evaluation);
+        return root;
+    }
+
+    private static Object layer(LayerRef ref) {
+        return ref.index().<Object>map(i -> i).orElseGet(() -> ref.name().orElseThrow());
+    }
+
+    private static Map<String, Object> dense(DenseLayerSpec d) {
+        return ordered("units", d.units(), "activation", d.activation().name(), null, null);
+    }
+
+    private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2, String k3, Object v3) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        if (k3 != null) {
+            m.put(k3, v3);
+        }
+        return m;
+    }
+
+}
