@@ -158,11 +158,6 @@ public final class CsvDatasetLoader {
         for (int r = 0; r < n; r++) {
             List<String> row = table.cells().get(r);
             int line = table.lineNumbers().get(r);
-            if (row.size() != columns) {
-                throw new UserInputException(table.file() + ": row " + line + ": expected " + columns + " columns"
-                        + (table.header().isPresent() ? " (as in the header)" : " (as in row " + table.lineNumbers().get(0) + ")")
-                        + ", found " + row.size());
-            }
             int f = 0;
             for (int c = 0; c < columns; c++) {
                 String cell = row.get(c).trim();

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** A CSV file read with DataVec: optional header, string cells, each row with its line number. */
+/** A CSV file read with DataVec: optional header, string cells, each row with its line number; rows all equally wide. */
 record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cells, List<Integer> lineNumbers) {
 
     static CsvTable read(Path file, boolean hasHeader, char delimiter) {
@@ -45,6 +45,14 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
         }
         if (cells.isEmpty()) {
             throw new UserInputException(file + ": dataset has no data rows");
+        }
+        int columns = header.map(List::size).orElse(cells.get(0).size());
+        for (int r = 0; r < cells.size(); r++) {
+            if (cells.get(r).size() != columns) {
+                throw new UserInputException(file + ": row " + lines.get(r) + ": expected " + columns + " columns"
+                        + (header.isPresent() ? " (as in the header)" : " (as in row " + lines.get(0) + ")")
+                        + ", found " + cells.get(r).size());
+            }
         }
         return new CsvTable(file, header, cells, lines);
     }

@@ -1,0 +1,95 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.data.CsvDatasetLoader;
+import dev.finetune.engine.data.SplitData;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SpecParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class CsvDatasetLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private SplitData load(String datasetYaml) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", "base: { path: b.zip }\ndataset:\n" + datasetYaml);
+        return new CsvDatasetLoader(dir::resolve).load(spec.dataset());
+    }
+
+    @Test
+    void stratifiedSplitIsSeededAndKeepsClassProportions() throws Exception {
+        TestBases.writeUpperDigits(dir.resolve("d.csv"));
+        String yaml = "  path: d.csv\n  split: { train: 0.5, validation: 0.25, test: 0.25, seed: 9 }\n";
+        SplitData a = load(yaml);
+        SplitData b = load(yaml);
+        assertArrayEquals(a.train().rows(), b.train().rows());
+        assertArrayEquals(a.test().rows(), b.test().rows());
+        assertEquals(List.of("5", "6", "7", "8", "9"), a.classes());
+        int total = a.train().size() + a.validation().size() + a.test().size();
+        assertEquals(TestBases.digitRows(true).size(), total);
+        // every class lands in each split at about its share
+        for (int c = 0; c < 5; c++) {
+            final int cls = c;
+            long inTrain = Arrays.stream(a.train().labels()).filter(l -> l == cls).count();
+            long inAll = inTrain + Arrays.stream(a.validation().labels()).filter(l -> l == cls).count()
+                    + Arrays.stream(a.test().labels()).filter(l -> l == cls).count();
+            assertEquals(inAll * 0.5, inTrain, 1.0);
+        }
+        // no row is in two splits
+        assertEquals(total, java.util.stream.IntStream.concat(java.util.stream.IntStream.concat(
+                Arrays.stream(a.train().rows()), Arrays.stream(a.validation().rows())), Arrays.stream(a.test().rows()))
+                .distinct().count());
+        SplitData other = load("  path: d.csv\n  split: { train: 0.5, validation: 0.25, test: 0.25, seed: 10 }\n");
+        assertEquals(false, Arrays.equals(a.train().rows(), other.train().rows()), "another seed, another split");
+    }
+
+    @Test
+    void labelColumnByHeaderName() throws Exception {
+        Files.writeString(dir.resolve("h.csv"), "kind,x,y\na,1,2\nb,3,4\na,5,6\nb,7,8\na,1,1\nb,2,2\na,3,3\nb,4,4\n");
+        SplitData data = load("  path: h.csv\n  header: true\n  labelColumn: kind\n  normalize: none\n"
+                + "  split: { train: 0.5, validation: 0.25, test: 0.25 }\n");
+        assertEquals(List.of("a", "b"), data.classes());
+        assertEquals(2, data.featureCount());
+    }
+
+    @Test
+    void badCellNamesFileRowAndColumn() throws Exception {
+        Files.writeString(dir.resolve("bad.csv"), "x,y,label\n1,2,a\n3,oops,b\n");
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> load("  path: bad.csv\n  header: true\n  labelColumn: label\n"));
+        assertEquals(dir.resolve("bad.csv") + ": row 3, column 2 (`y`): expected a finite number, found `oops`", e.getMessage());
+    }
+
+    @Test
+    void rowWithMissingColumnsIsReported() throws Exception {
+        Files.writeString(dir.resolve("short.csv"), "1,2,a\n3,b\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: short.csv\n"));
+        assertEquals(dir.resolve("short.csv") + ": row 2: expected 3 columns (as in row 1), found 2", e.getMessage());
+    }
+
+    @Test
+    void labelColumnOutOfRange() throws Exception {
+        Files.writeString(dir.resolve("d.csv"), "1,2,a\n3,4,b\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: d.csv\n  labelColumn: 5\n"));
+        assertEquals(dir.resolve("d.csv") + ": `dataset.labelColumn` is 5 but rows have 3 columns (valid: 0..2 or -1..-3)",
+                e.getMessage());
+    }
+
+    @Test
+    void tooLittleDataForASplitIsReported() throws Exception {
+        Files.writeString(dir.resolve("d.csv"), "1,a\n2,b\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: d.csv\n"));
+        assertEquals("d.csv: the validation split is empty with 2 rows; raise `dataset.split.validation` or add data",
+                e.getMessage());
+    }
+}

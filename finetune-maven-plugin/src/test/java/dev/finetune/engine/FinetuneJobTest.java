@@ -1,0 +1,161 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.report.MetricsReport;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.Json;
+import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SpecParser;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The engine end to end on real data: digits 0-4 base networks fine-tuned on digits 5-9. */
+class FinetuneJobTest {
+
+    @TempDir
+    static Path project;
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        Files.createDirectories(project.resolve("data"));
+        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
+        TestBases.multiLayerBase(project.resolve("mln.zip"));
+        TestBases.graphBase(project.resolve("graph.zip"));
+    }
+
+    private static final String SPEC = """
+            base: { path: %s }
+            dataset:
+              path: data/upper.csv
+              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+            freeze: %s
+            head: { hidden: [12] }
+            training: { learningRate: 0.01, batchSize: 16, epochs: 4, seed: 5 }
+            """;
+
+    private static MetricsReport run(String base, String freeze, Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(base, freeze));
+        FinetuneJob job = new FinetuneJob(spec, project, out,
+                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        job.train();
+        return job.evaluate();
+    }
+
+    private static Map<String, INDArray> params(Path zip, boolean graph) throws Exception {
+        Model model = graph ? ModelSerializer.restoreComputationGraph(zip.toFile(), false)
+                : ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false);
+        return model.paramTable();
+    }
+
+    @Test
+    void frozenPrefixKeepsItsParametersByteForByte(@TempDir Path out) throws Exception {
+        MetricsReport metrics = run("mln.zip", "{ upTo: hidden1 }", out);
+        Map<String, INDArray> before = params(project.resolve("mln.zip"), false);
+        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), false);
+        assertArrayEquals(before.get("0_W").data().asBytes(), after.get("0_W").data().asBytes());
+        assertArrayEquals(before.get("0_b").data().asBytes(), after.get("0_b").data().asBytes());
+        assertFalse(before.get("1_W").equals(after.get("1_W")), "unfrozen hidden2 must train");
+        assertEquals(List.of("hidden1"), metrics.training().frozenLayers());
+        // head: hidden2 (16) -> new dense 12 -> 5 classes
+        assertEquals(12, after.get("2_W").size(1));
+        assertEquals(5, after.get("3_W").size(1));
+        assertEquals(List.of("5", "6", "7", "8", "9"), metrics.test().classes());
+        assertTrue(metrics.test().accuracy() > 0.6, "a real fine-tune on digits learns: " + metrics.test().accuracy());
+    }
+
+    @Test
+    void layerFrozenAboveATrainableOneStaysUnchangedWhileTheLowerTrains(@TempDir Path out) throws Exception {
+        MetricsReport metrics = run("mln.zip", "{ layers: [hidden2] }", out);
+        Map<String, INDArray> before = params(project.resolve("mln.zip"), false);
+        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), false);
+        assertArrayEquals(before.get("1_W").data().asBytes(), after.get("1_W").data().asBytes());
+        assertArrayEquals(before.get("1_b").data().asBytes(), after.get("1_b").data().asBytes());
+        assertFalse(before.get("0_W").equals(after.get("0_W")), "hidden1 below the frozen layer still trains");
+        assertEquals(List.of("hidden2"), metrics.training().frozenLayers());
+    }
+
+    @Test
+    void graphBasesAreFineTunedToo(@TempDir Path out) throws Exception {
+        MetricsReport metrics = run("graph.zip", "{ upTo: hidden1 }", out);
+        Map<String, INDArray> before = params(project.resolve("graph.zip"), true);
+        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), true);
+        assertArrayEquals(before.get("hidden1_W").data().asBytes(), after.get("hidden1_W").data().asBytes());
+        assertFalse(before.get("hidden2_W").equals(after.get("hidden2_W")));
+        assertEquals(5, after.get("head_output_W").size(1));
+        assertTrue(metrics.test().accuracy() > 0.6, "accuracy " + metrics.test().accuracy());
+        assertNotNull(ModelSerializer.restoreComputationGraph(out.resolve(FinetuneJob.MODEL).toFile()));
+    }
+
+    @Test
+    void sameSpecAndSeedGiveTheSameParameters(@TempDir Path a, @TempDir Path b) throws Exception {
+        run("mln.zip", "none", a);
+        run("mln.zip", "none", b);
+        INDArray first = ModelSerializer.restoreMultiLayerNetwork(a.resolve(FinetuneJob.MODEL).toFile()).params();
+        INDArray second = ModelSerializer.restoreMultiLayerNetwork(b.resolve(FinetuneJob.MODEL).toFile()).params();
+        assertArrayEquals(first.data().asBytes(), second.data().asBytes());
+    }
+
+    @Test
+    void normaliserIsFittedOnTrainingDataAndStoredWithTheModel(@TempDir Path out) throws Exception {
+        run("mln.zip", "none", out);
+        assertNotNull(ModelSerializer.restoreNormalizerFromFile(out.resolve(FinetuneJob.MODEL).toFile()));
+        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        assertEquals(4, training.epochsRun());
+        assertEquals(training.epochs().size(), training.epochsRun());
+    }
+
+    @Test
+    void freezingALayerTheHeadRemovesIsRefused(@TempDir Path out) {
+        UserInputException e = assertThrows(UserInputException.class, () -> run("mln.zip", "{ layers: [2] }", out));
+        assertEquals("`freeze` names layer 2 (`out`), but the head removes the top 1 layer(s) of mln.zip; "
+                + "freeze only layers 0..1: 0=hidden1, 1=hidden2", e.getMessage());
+        assertFalse(Files.exists(out.resolve(FinetuneJob.MODEL)), "no model after a failed run");
+    }
+
+    @Test
+    void unknownLayerNamesListTheRealOnes(@TempDir Path out) {
+        UserInputException e = assertThrows(UserInputException.class, () -> run("mln.zip", "{ upTo: hiden1 }", out));
+        assertEquals("finetune.yaml:5:17: `freeze` names layer `hiden1`, which mln.zip does not have; "
+                + "its layers are: 0=hidden1, 1=hidden2, 2=out", e.getMessage());
+    }
+
+    @Test
+    void earlyStoppingKeepsTheBestValidationEpoch(@TempDir Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
+                + "earlyStopping: { metric: accuracy, patience: 2, maxEpochs: 60 }\n");
+        FinetuneJob job = new FinetuneJob(spec, project, out,
+                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        job.train();
+        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        assertTrue(training.stoppedEarly(), "60 epochs on 5 classes should plateau");
+        assertEquals(training.bestEpoch() + 2, training.epochsRun());
+        double best = training.epochs().get(training.bestEpoch() - 1).validationAccuracy();
+        List<Double> all = new ArrayList<>();
+        training.epochs().forEach(e -> all.add(e.validationAccuracy()));
+        assertEquals(all.stream().mapToDouble(Double::doubleValue).max().orElseThrow(), best);
+        // the saved model is the best epoch's: its validation accuracy matches the record
+        MetricsReport metrics = job.evaluate();
+        assertEquals(best, metrics.validation().accuracy(), 1e-9);
+    }
+}

@@ -1,0 +1,215 @@
+package dev.finetune.spec;
+
+import dev.finetune.spec.FinetuneSpec.Normalization;
+import dev.finetune.spec.FinetuneSpec.Updater;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecParserTest {
+
+    private static final String MINIMAL = """
+            base:
+              path: models/base.zip
+            dataset:
+              path: data/train.csv
+            """;
+
+    private final SpecParser parser = new SpecParser();
+
+    private List<String> problems(String yaml) {
+        SpecException e = assertThrows(SpecException.class, () -> parser.parse("finetune.yaml", yaml));
+        return e.problems().stream().map(SpecProblem::toString).toList();
+    }
+
+    @Test
+    void minimalSpecGetsDefaults() throws SpecException {
+        FinetuneSpec spec = parser.parse("finetune.yaml", MINIMAL);
+        assertEquals("models/base.zip", spec.base().path());
+        assertEquals("data/train.csv", spec.dataset().path().orElseThrow());
+        assertEquals(-1, spec.dataset().labelColumn().index().orElseThrow());
+        assertEquals(Normalization.standardize, spec.dataset().normalize());
+        assertEquals(0.7, spec.dataset().split().train());
+        assertTrue(spec.freeze().isEmpty());
+        assertEquals(1, spec.head().removeLayers());
+        assertEquals(Updater.adam, spec.training().updater());
+        assertEquals(10, spec.maxEpochs());
+        assertTrue(spec.earlyStopping().isEmpty());
+        assertTrue(spec.evaluation().gates().isEmpty());
+    }
+
+    @Test
+    void fullSpecIsRead() throws SpecException {
+        FinetuneSpec spec = parser.parse("finetune.yaml", """
+                base: { path: b.zip }
+                dataset:
+                  files: { train: a.csv, validation: b.csv, test: c.csv }
+                  labelColumn: digit
+                  header: true
+                  delimiter: ";"
+                  normalize: image
+                freeze:
+                  layers: [0, conv2]
+                  upTo: pool1
+                head:
+                  removeLayers: 2
+                  hidden: [64, { units: 32, activation: tanh }]
+                training: { updater: sgd, learningRate: 0.01, batchSize: 8, epochs: 3, l2: 0.0001, dropout: 0.2, seed: 7 }
+                earlyStopping: { metric: macroF1, patience: 2, maxEpochs: 30 }
+                evaluation:
+                  gates: ["accuracy >= 0.9", "loss<0.5"]
+                  compareWithScratch: true
+                """);
+        assertEquals("digit", spec.dataset().labelColumn().name().orElseThrow());
+        assertEquals(';', spec.dataset().delimiter());
+        assertEquals("c.csv", spec.dataset().files().orElseThrow().test());
+        assertEquals(List.of("0", "conv2"), spec.freeze().layers().stream().map(Object::toString).toList());
+        assertEquals("pool1", spec.freeze().upTo().orElseThrow().toString());
+        assertEquals(2, spec.head().hidden().size());
+        assertEquals(FinetuneSpec.Activation.tanh, spec.head().hidden().get(1).activation());
+        assertEquals(0.2, spec.training().dropout());
+        assertEquals(30, spec.maxEpochs());
+        assertEquals(Metric.macroF1, spec.earlyStopping().orElseThrow().metric());
+        Gate loss = spec.evaluation().gates().get(1);
+        assertEquals(Metric.loss, loss.metric());
+        assertTrue(loss.passes(0.4));
+        assertFalse(loss.passes(0.5));
+        assertEquals(new Location("finetune.yaml", 17, 30), loss.location());
+    }
+
+    @Test
+    void unknownKeyIsLocatedWithSuggestion() {
+        assertEquals(List.of("finetune.yaml:6:3: unknown key `training.learningRat`; did you mean `learningRate`?"),
+                problems(MINIMAL + "training:\n  learningRat: 0.1\n"));
+    }
+
+    @Test
+    void unknownTopLevelKeyListsTheKnownOnes() {
+        List<String> p = problems(MINIMAL + "zzz: 1\n");
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).startsWith("finetune.yaml:5:1: unknown key `zzz`; expected one of: base, dataset, freeze"), p.get(0));
+    }
+
+    @Test
+    void wrongTypesAreLocated() {
+        assertEquals(List.of(
+                "finetune.yaml:6:14: `training.batchSize` must be an integer, found string `big`",
+                "finetune.yaml:7:17: `training.learningRate` must be greater than 0.0 and at most 10.0, found -0.1"),
+                problems(MINIMAL + "training:\n  batchSize: big\n  learningRate: -0.1\n"));
+    }
+
+    @Test
+    void allProblemsAreReportedSortedByPosition() {
+        List<String> p = problems("""
+                dataset:
+                  path: d.csv
+                  split: { train: 0.5, validation: 0.2, test: 0.2 }
+                training: { epochs: 0, updater: adamm }
+                """);
+        assertEquals(List.of(
+                "finetune.yaml:1:1: missing required key `base`",
+                "finetune.yaml:3:10: `dataset.split` ratios must sum to 1, found train 0.5 + validation 0.2 + test 0.2 = 0.9",
+                "finetune.yaml:4:21: `training.epochs` must be between 1 and 100000, found 0",
+                "finetune.yaml:4:33: `training.updater` must be one of: adam, nadam, sgd, nesterovs, rmsprop, adagrad, found `adamm`; did you mean `adam`?"),
+                p);
+    }
+
+    @Test
+    void yaml12KeepsNoAsAString() {
+        // under YAML 1.1 `no` would be the boolean false
+        List<String> p = problems(MINIMAL + "freeze: no\n");
+        assertEquals(List.of("finetune.yaml:5:9: `freeze` must be a mapping with `layers` and/or `upTo`, or `none`; found string `no`"), p);
+    }
+
+    @Test
+    void duplicateKeysAreRefused() {
+        assertEquals(List.of("finetune.yaml:5:1: duplicate key `base` (first defined at line 1)"),
+                problems(MINIMAL + "base: { path: other.zip }\n"));
+    }
+
+    @Test
+    void javaTypeTagsAreRefusedNotConstructed() {
+        List<String> p = problems(MINIMAL + "training: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[]]]\n");
+        assertTrue(p.get(0).contains("YAML tag `tag:yaml.org,2002:javax.script.ScriptEngineManager` is not allowed"), p.toString());
+    }
+
+    @Test
+    void aliasBombsAreCapped() {
+        StringBuilder yaml = new StringBuilder(MINIMAL).append("x0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n");
+        for (int i = 1; i < 12; i++) {
+            yaml.append("x").append(i).append(": &a").append(i).append(" [");
+            for (int j = 0; j < 9; j++) {
+                yaml.append(j == 0 ? "" : ", ").append("*a").append(i - 1);
+            }
+            yaml.append("]\n");
+        }
+        List<String> p = problems(yaml.toString());
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).contains("invalid YAML: Number of aliases for non-scalar nodes exceeds the specified max=50"), p.get(0));
+    }
+
+    @Test
+    void gatesMustBeReadable() {
+        List<String> p = problems(MINIMAL + "evaluation:\n  gates:\n    - accuracy => 0.9\n    - acuracy >= 0.9\n");
+        assertEquals(List.of(
+                "finetune.yaml:7:7: gate `accuracy => 0.9` must read METRIC OP NUMBER, e.g. `accuracy >= 0.9`, with OP one of >=, >, <=, <",
+                "finetune.yaml:8:7: gate metric `acuracy` is not computed; expected one of: accuracy, macroF1, macroPrecision, macroRecall, loss; did you mean `accuracy`?"),
+                p);
+    }
+
+    @Test
+    void datasetNeedsExactlyOneSource() {
+        assertEquals(List.of("finetune.yaml:4:3: `dataset` needs `path` (one CSV split by ratios) or `files` (train, validation and test CSVs)"),
+                problems("base:\n  path: b.zip\ndataset:\n  header: true\n"));
+    }
+
+    @Test
+    void invalidYamlIsLocated() {
+        List<String> p = problems("base:\n  path: [unclosed\n");
+        assertEquals(1, p.size());
+        assertTrue(p.get(0).startsWith("finetune.yaml:3:1: invalid YAML"), p.get(0));
+    }
+
+    @Test
+    void oversizedSpecFileIsRefused(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("finetune.yaml");
+        Files.writeString(file, MINIMAL + "#" + "x".repeat(SpecParser.MAX_SPEC_BYTES));
+        SpecException e = assertThrows(SpecException.class, () -> parser.parse(file));
+        assertTrue(e.getMessage().startsWith("finetune.yaml:1:1: spec is "), e.getMessage());
+    }
+
+    @Test
+    void missingFileSaysHowToPointElsewhere(@TempDir Path dir) {
+        SpecException e = assertThrows(SpecException.class, () -> parser.parse(dir.resolve("finetune.yaml")));
+        assertEquals("finetune.yaml:1:1: spec file not found (set -Dfinetune.spec=PATH to use another)", e.getMessage());
+    }
+
+    @Test
+    void canonicalFormIgnoresOrderAndComments() throws SpecException {
+        String a = CanonicalSpec.toYaml(parser.parse("a.yaml", """
+                dataset: { path: d.csv }   # data
+                base: { path: b.zip }
+                training: { seed: 1, epochs: 2 }
+                """));
+        String b = CanonicalSpec.toYaml(parser.parse("b.yaml", """
+                base:
+                  path: b.zip
+                training:
+                  epochs: 2
+                  seed: 1
+                dataset:
+                  path: d.csv
+                """));
+        assertEquals(a, b);
+        assertTrue(a.startsWith("base:\n  path: b.zip\ndataset:\n  path: d.csv\n"), a);
+        assertTrue(a.contains("  epochs: 2\n"), a);
+    }
+}
