@@ -1,0 +1,72 @@
+package dev.finetune.maven;
+
+import org.apache.maven.api.plugin.testing.InjectMojo;
+import org.apache.maven.api.plugin.testing.MojoTest;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.project.MavenProject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValueToObject;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** finetune:validate through Maven's plugin descriptor and parameter injection (maven-plugin-testing-harness). */
+@MojoTest
+class ValidateMojoTest {
+
+    @TempDir
+    Path project;
+
+    private ValidateMojo configure(ValidateMojo mojo, String spec) throws Exception {
+        Files.writeString(project.resolve("pom.xml"), "<project/>");
+        Files.writeString(project.resolve("finetune.yaml"), spec);
+        MavenProject mavenProject = new MavenProject();
+        mavenProject.setFile(project.resolve("pom.xml").toFile());
+        setVariableValueToObject(mojo, "project", mavenProject);
+        setVariableValueToObject(mojo, "spec", project.resolve("finetune.yaml").toFile());
+        return mojo;
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
+    void badSpecFailsTheBuildWithEveryLocatedProblem(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: b.zip\n  pth: x\ndataset:\n  path: d.csv\ntraining:\n  batchSize: 0\n");
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertEquals("""
+                Invalid fine-tuning spec finetune.yaml (2 problems):
+                finetune.yaml:3:3: unknown key `base.pth`; did you mean `path`?
+                finetune.yaml:7:14: `training.batchSize` must be between 1 and 1000000, found 0""", e.getMessage());
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
+    void missingInputFilesAreNamed(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: models/b.zip\ndataset:\n  path: d.csv\n");
+        Files.writeString(project.resolve("d.csv"), "1,a\n");
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertEquals("finetune.yaml: `base.path` names models/b.zip, which does not exist (looked for "
+                + project.resolve("models/b.zip") + ")", e.getMessage());
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
+    void validSpecPasses(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: b.zip\ndataset:\n  path: d.csv\n");
+        Files.writeString(project.resolve("b.zip"), "");
+        Files.writeString(project.resolve("d.csv"), "1,a\n");
+        assertDoesNotThrow(mojo::execute);
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
+    void skipFlagSkipsEvenABrokenSpec(ValidateMojo mojo) throws Exception {
+        configure(mojo, "not: a spec\n");
+        setVariableValueToObject(mojo, "skip", true);
+        assertDoesNotThrow(mojo::execute);
+    }
+}
