@@ -102,7 +102,7 @@ class SpecParserTest {
     void wrongTypesAreLocated() {
         assertEquals(List.of(
                 "finetune.yaml:6:14: `training.batchSize` must be an integer, found string `big`",
-                "finetune.yaml:7:17: `training.learningRate` must be greater than 0.0 and at most 10.0, found -0.1"),
+                "finetune.yaml:7:17: `training.learningRate` must be greater than 0 and at most 10, found -0.1"),
                 problems(MINIMAL + "training:\n  batchSize: big\n  learningRate: -0.1\n"));
     }
 
@@ -126,7 +126,7 @@ class SpecParserTest {
     void yaml12KeepsNoAsAString() {
         // under YAML 1.1 `no` would be the boolean false
         List<String> p = problems(MINIMAL + "freeze: no\n");
-        assertEquals(List.of("finetune.yaml:5:9: `freeze` must be a mapping with `layers` and/or `upTo`, or `none`; found string `no`"), p);
+        assertEquals(List.of("finetune.yaml:5:9: `freeze` must be `none` or a mapping with `layers` and/or `upTo`, found string `no`"), p);
     }
 
     @Test

@@ -1,0 +1,172 @@
+package dev.finetune.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.finetune.spec.FinetuneSpec.Activation;
+import dev.finetune.spec.FinetuneSpec.BaseSpec;
+import dev.finetune.spec.FinetuneSpec.ColumnRef;
+import dev.finetune.spec.FinetuneSpec.DatasetSpec;
+import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
+import dev.finetune.spec.FinetuneSpec.EarlyStoppingSpec;
+import dev.finetune.spec.FinetuneSpec.EvaluationSpec;
+import dev.finetune.spec.FinetuneSpec.FreezeSpec;
+import dev.finetune.spec.FinetuneSpec.HeadSpec;
+import dev.finetune.spec.FinetuneSpec.LayerRef;
+import dev.finetune.spec.FinetuneSpec.Normalization;
+import dev.finetune.spec.FinetuneSpec.SplitFiles;
+import dev.finetune.spec.FinetuneSpec.SplitSpec;
+import dev.finetune.spec.FinetuneSpec.TrainingSpec;
+import dev.finetune.spec.FinetuneSpec.Updater;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a tree that passed the schema into the spec records, filling defaults, and checks what a schema cannot
+ * express: ratios that must sum to 1, keys that exclude each other, gates naming metrics that are not computed.
+ */
+final class SpecBinder {
+
+    private static final Pattern GATE = Pattern.compile("\\s*([A-Za-z0-9_]+)\\s*(>=|<=|>|<)\\s*([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\\s*");
+
+    private final LocatedTree tree;
+    private final Problems problems;
+
+    SpecBinder(LocatedTree tree, Problems problems) {
+        this.tree = tree;
+        this.problems = problems;
+    }
+
+    FinetuneSpec bind() {
+        JsonNode root = tree.root();
+        TrainingSpec training = training(root.path("training"));
+        return new FinetuneSpec(
+                new BaseSpec(root.path("base").path("path").asText()),
+                dataset(root.path("dataset")),
+                freeze(root.path("freeze")),
+                head(root.path("head")),
+                training,
+                root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
+                evaluation(root.path("evaluation")));
+    }
+
+    private DatasetSpec dataset(JsonNode d) {
+        Optional<String> path = text(d, "path");
+        Optional<SplitFiles> files = d.has("files")
+                ? Optional.of(new SplitFiles(d.path("files").path("train").asText(), d.path("files").path("validation").asText(),
+                d.path("files").path("test").asText()))
+                : Optional.empty();
+        if (path.isPresent() && files.isPresent()) {
+            problems.add(tree.keyAt("dataset.files"), "`dataset` has both `path` and `files`; use `path` with `split`, "
+                    + "or `files` with one file per split");
+        } else if (path.isEmpty() && files.isEmpty()) {
+            problems.add(tree.valueAt("dataset"), "`dataset` needs `path` (one CSV split by ratios) or `files` "
+                    + "(train, validation and test CSVs)");
+        }
+        JsonNode label = d.path("labelColumn");
+        ColumnRef labelColumn = label.isTextual() ? ColumnRef.ofName(label.textValue()) : ColumnRef.ofIndex(label.asInt(-1));
+        boolean header = d.path("header").asBoolean(false);
+        if (label.isTextual() && !header) {
+            problems.add(tree.valueAt("dataset.labelColumn"), "`dataset.labelColumn` names a column, which needs "
+                    + "`header: true`; or give a 0-based index");
+        }
+        if (files.isPresent() && d.has("split")) {
+            problems.add(tree.keyAt("dataset.split"), "`dataset.split` applies to `path` only; with `files` each split has its own file");
+        }
+        JsonNode s = d.path("split");
+        SplitSpec split = new SplitSpec(s.path("train").asDouble(0.7), s.path("validation").asDouble(0.15),
+                s.path("test").asDouble(0.15), s.path("seed").asLong(42), s.path("stratify").asBoolean(true));
+        double sum = split.train() + split.validation() + split.test();
+        if (d.has("split") && Math.abs(sum - 1.0) > 1e-6) {
+            problems.add(tree.valueAt("dataset.split"), "`dataset.split` ratios must sum to 1, found train " + Gate.format(split.train())
+                    + " + validation " + Gate.format(split.validation()) + " + test " + Gate.format(split.test()) + " = "
+                    + Gate.format(Math.round(sum * 1e6) / 1e6));
+        }
+        String delimiterText = d.path("delimiter").asText(",");
+        char delimiter = delimiterText.isEmpty() ? ',' : delimiterText.charAt(0);
+        Normalization normalize = enumOr(Normalization.class, d.path("normalize"), Normalization.standardize);
+        return new DatasetSpec(path, files, labelColumn, header, delimiter, split, normalize);
+    }
+
+    private FreezeSpec freeze(JsonNode f) {
+        if (!f.isObject()) {
+            return new FreezeSpec(List.of(), Optional.empty());
+        }
+        List<LayerRef> layers = new ArrayList<>();
+        for (int i = 0; i < f.path("layers").size(); i++) {
+            layers.add(layer(f.path("layers").get(i), LocatedTree.item("freeze.layers", i)));
+        }
+        Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), "freeze.upTo")) : Optional.empty();
+        return new FreezeSpec(List.copyOf(layers), upTo);
+    }
+
+    private LayerRef layer(JsonNode n, String path) {
+        Location at = tree.valueAt(path);
+        return n.isTextual() ? new LayerRef(Optional.empty(), Optional.of(n.textValue()), at)
+                : new LayerRef(Optional.of(n.asInt()), Optional.empty(), at);
+    }
+
+    private static HeadSpec head(JsonNode h) {
+        List<DenseLayerSpec> hidden = new ArrayList<>();
+        for (JsonNode layer : h.path("hidden")) {
+            hidden.add(layer.isObject()
+                    ? new DenseLayerSpec(layer.path("units").asInt(), enumOr(Activation.class, layer.path("activation"), Activation.relu))
+                    : new DenseLayerSpec(layer.asInt(), Activation.relu));
+        }
+        return new HeadSpec(h.path("removeLayers").asInt(1), List.copyOf(hidden));
+    }
+
+    private static TrainingSpec training(JsonNode t) {
+        return new TrainingSpec(enumOr(Updater.class, t.path("updater"), Updater.adam),
+                t.path("learningRate").asDouble(1e-3), t.path("batchSize").asInt(32), t.path("epochs").asInt(10),
+                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42));
+    }
+
+    private static EarlyStoppingSpec earlyStopping(JsonNode e, int epochs) {
+        return new EarlyStoppingSpec(enumOr(Metric.class, e.path("metric"), Metric.loss), e.path("patience").asInt(5),
+                e.path("maxEpochs").asInt(epochs));
+    }
+
+    private EvaluationSpec evaluation(JsonNode e) {
+        List<Gate> gates = new ArrayList<>();
+        for (int i = 0; i < e.path("gates").size(); i++) {
+            if (!e.path("gates").get(i).isTextual()) {
+                continue;
+            }
+            gate(e.path("gates").get(i).asText(), tree.valueAt(LocatedTree.item("evaluation.gates", i))).ifPresent(gates::add);
+        }
+        return new EvaluationSpec(List.copyOf(gates), e.path("compareWithScratch").asBoolean(false));
+    }
+
+    private Optional<Gate> gate(String text, Location at) {
+        Matcher g = GATE.matcher(text);
+        if (!g.matches()) {
+            problems.add(at, "gate `" + text + "` must read METRIC OP NUMBER, e.g. `accuracy >= 0.9`, with OP one of >=, >, <=, <");
+            return Optional.empty();
+        }
+        Optional<Metric> metric = Metric.names().contains(g.group(1)) ? Optional.of(Metric.valueOf(g.group(1))) : Optional.empty();
+        if (metric.isEmpty()) {
+            String hint = Suggestions.closest(g.group(1), Metric.names()).map(x -> "; did you mean `" + x + "`?").orElse("");
+            problems.add(at, "gate metric `" + g.group(1) + "` is not computed; expected one of: "
+                    + String.join(", ", Metric.names()) + hint);
+            return Optional.empty();
+        }
+        return Optional.of(new Gate(metric.get(), Gate.Comparison.ofSymbol(g.group(2)), Double.parseDouble(g.group(3)), at));
+    }
+
+    /** The enum constant named by the node; the default when absent or invalid (the schema reports invalid ones). */
+    private static <E extends Enum<E>> E enumOr(Class<E> type, JsonNode node, E defaultValue) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(node.asText())) {
+                return e;
+            }
+        }
+        return defaultValue;
+    }
+
+    private static Optional<String> text(JsonNode n, String field) {
+        return n.has(field) && n.get(field).isTextual() ? Optional.of(n.get(field).textValue()) : Optional.empty();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.finetune.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonNodePath;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.PathType;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The published JSON Schema of {@code finetune.yaml} (draft-07, so editors' YAML language server can use it) and
+ * validation against it with a maintained validator. Its findings are rewritten as located, actionable messages.
+ */
+public final class SpecSchema {
+
+    /** Where the schema lives inside the jar. */
+    public static final String RESOURCE = "/dev/finetune/spec/finetune.schema.json";
+
+    private static final SpecSchema INSTANCE = new SpecSchema();
+
+    private final JsonNode schemaJson;
+    private final JsonSchema schema;
+
+    private SpecSchema() {
+        try (InputStream in = SpecSchema.class.getResourceAsStream(RESOURCE)) {
+            schemaJson = new ObjectMapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+        SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().pathType(PathType.LEGACY).locale(Locale.ROOT).build();
+        schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(schemaJson, config);
+    }
+
+    public static SpecSchema get() {
+        return INSTANCE;
+    }
+
+    /** The schema itself, e.g. for tests that compare it with the Java model. */
+    public JsonNode json() {
+        return schemaJson;
+    }
+
+    void validate(LocatedTree tree, Problems problems) {
+        Set<ValidationMessage> messages = schema.validate(tree.root());
+        List<SpecProblem> found = new ArrayList<>();
+        for (ValidationMessage m : messages) {
+            describe(m, tree, problems.file()).ifPresent(found::add);
+        }
+        found.stream().distinct().forEach(p -> problems.add(p.location(), p.message()));
+    }
+
+    private Optional<SpecProblem> describe(ValidationMessage m, LocatedTree tree, String file) {
+        String path = path(m.getInstanceLocation());
+        JsonNode sub = subschema(m);
+        JsonNode value = m.getInstanceNode();
+        String key = "`" + (path.isEmpty() ? "spec" : path) + "`";
+        switch (m.getType()) {
+            case "additionalProperties" -> {
+                String child = LocatedTree.child(path, m.getProperty());
+                List<String> known = new ArrayList<>();
+                sub.path("properties").fieldNames().forEachRemaining(known::add);
+                String hint = Suggestions.closest(m.getProperty(), known).map(s -> "; did you mean `" + s + "`?")
+                        .orElse("; expected one of: " + String.join(", ", known));
+                return located(tree.keyAt(child), "unknown key `" + child + "`" + hint);
+            }
+            case "required" -> {
+                return located(tree.valueAt(path), "missing required key `" + LocatedTree.child(path, m.getProperty()) + "`");
+            }
+            case "type" -> {
+                return located(tree.valueAt(path), key + " must be " + expectedType(sub.path("type")) + ", found " + YamlTree.describe(value));
+            }
+            case "enum" -> {
+                List<String> allowed = new ArrayList<>();
+                sub.path("enum").forEach(e -> allowed.add(e.asText()));
+                String hint = value.isTextual() ? Suggestions.closest(value.textValue(), allowed)
+                        .map(s -> "; did you mean `" + s + "`?").orElse("") : "";
+                return located(tree.valueAt(path), key + " must be one of: " + String.join(", ", allowed) + ", found "
+                        + (value.isTextual() ? "`" + value.textValue() + "`" : YamlTree.describe(value)) + hint);
+            }
+            case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum" -> {
+                return located(tree.valueAt(path), key + " must be " + range(sub) + ", found " + value.asText());
+            }
+            case "minLength" -> {
+                return located(tree.valueAt(path), key + " must not be empty");
+            }
+            case "maxLength" -> {
+                int max = sub.path("maxLength").asInt();
+                return located(tree.valueAt(path), key + " must be at most " + max + " character" + (max == 1 ? "" : "s")
+                        + ", found " + YamlTree.describe(value));
+            }
+            case "pattern" -> {
+                if (path.startsWith("evaluation.gates[")) {
+                    // gates get a precise message (unknown metric, suggestion) from the binder
+                    return Optional.empty();
+                }
+                if ("^none$".equals(sub.path("pattern").asText())) {
+                    return located(tree.valueAt(path), key + " must be `none` or a mapping with `layers` and/or `upTo`, found "
+                            + YamlTree.describe(value));
+                }
+                return located(tree.valueAt(path), key + " must match " + sub.path("pattern").asText() + ", found " + YamlTree.describe(value));
+            }
+            default -> {
+                return located(tree.valueAt(path), key + ": " + m.getMessage());
+            }
+        }
+    }
+
+    private static Optional<SpecProblem> located(Location at, String message) {
+        return Optional.of(new SpecProblem(at, message));
+    }
+
+    /** The subschema that holds the failed keyword. */
+    private JsonNode subschema(ValidationMessage m) {
+        JsonNodePath fragment = m.getSchemaLocation().getFragment();
+        JsonNode node = schemaJson;
+        for (int i = 0; i < fragment.getNameCount() - 1; i++) {
+            Object element = fragment.getElement(i);
+            node = element instanceof Integer index ? node.path(index) : node.path(element.toString());
+        }
+        return node;
+    }
+
+    private static String path(JsonNodePath location) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < location.getNameCount(); i++) {
+            Object element = location.getElement(i);
+            if (element instanceof Integer index) {
+                out.append('[').append(index).append(']');
+            } else {
+                if (out.length() > 0) {
+                    out.append('.');
+                }
+                out.append(element);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String expectedType(JsonNode type) {
+        List<String> kinds = new ArrayList<>();
+        if (type.isArray()) {
+            type.forEach(t -> kinds.add(kind(t.asText())));
+        } else {
+            kinds.add(kind(type.asText()));
+        }
+        return String.join(" or ", kinds);
+    }
+
+    private static String kind(String type) {
+        return switch (type) {
+            case "integer" -> "an integer";
+            case "number" -> "a number";
+            case "string" -> "a string";
+            case "boolean" -> "true or false";
+            case "object" -> "a mapping";
+            case "array" -> "a list";
+            default -> type;
+        };
+    }
+
+    private static String range(JsonNode sub) {
+        String low = sub.has("minimum") ? "at least " + sub.get("minimum").asText()
+                : sub.has("exclusiveMinimum") ? "greater than " + sub.get("exclusiveMinimum").asText() : null;
+        String high = sub.has("maximum") ? "at most " + sub.get("maximum").asText()
+                : sub.has("exclusiveMaximum") ? "less than " + sub.get("exclusiveMaximum").asText() : null;
+        if (sub.has("minimum") && sub.has("maximum")) {
+            return "between " + sub.get("minimum").asText() + " and " + sub.get("maximum").asText();
+        }
+        return low == null ? high : high == null ? low : low + " and " + high;
+    }
+
+}

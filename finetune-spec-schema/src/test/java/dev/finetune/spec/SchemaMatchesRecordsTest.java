@@ -1,0 +1,162 @@
+package dev.finetune.spec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One source of truth: the JSON Schema and the Java records describe the same keys, types and defaults. */
+class SchemaMatchesRecordsTest {
+
+    /** Record types that a spec writes as one scalar (an index or a name; an expression). */
+    private static final Map<Class<?>, Set<String>> SCALAR_RECORDS = Map.of(
+            FinetuneSpec.ColumnRef.class, Set.of("integer", "string"),
+            FinetuneSpec.LayerRef.class, Set.of("integer", "string"),
+            Gate.class, Set.of("string"));
+
+    private final JsonNode schema = SpecSchema.get().json();
+    private final List<String> mismatches = new ArrayList<>();
+
+    @Test
+    void everyRecordComponentHasASchemaPropertyOfTheSameTypeAndViceVersa() {
+        compareObject(FinetuneSpec.class, schema, "");
+        assertEquals(List.of(), mismatches);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void schemaDefaultsAreTheParserDefaults() throws SpecException {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", """
+                base: { path: b.zip }
+                dataset: { path: d.csv, split: {} }
+                head: {}
+                training: {}
+                earlyStopping: {}
+                evaluation: {}
+                """);
+        compareDefaults(schema, CanonicalSpec.toMap(spec), "");
+        // defaults inside list items: a hidden layer given only its size
+        FinetuneSpec withHidden = new SpecParser().parse("finetune.yaml", """
+                base: { path: b.zip }
+                dataset: { path: d.csv }
+                head: { hidden: [{ units: 3 }] }
+                """);
+        Map<String, Object> head = (Map<String, Object>) CanonicalSpec.toMap(withHidden).get("head");
+        compareDefaults(schema.path("properties").path("head").path("properties").path("hidden").path("items"),
+                ((List<Map<String, Object>>) head.get("hidden")).get(0), "head.hidden[0]");
+        assertEquals(List.of(), mismatches);
+    }
+
+    private void compareObject(Class<?> record, JsonNode objectSchema, String path) {
+        Set<String> components = new TreeSet<>();
+        for (RecordComponent c : record.getRecordComponents()) {
+            if (!c.getName().equals("location")) {
+                components.add(c.getName());
+            }
+        }
+        Set<String> properties = new TreeSet<>();
+        objectSchema.path("properties").fieldNames().forEachRemaining(properties::add);
+        if (!components.equals(properties)) {
+            mismatches.add(path + ": record " + record.getSimpleName() + " has " + components + ", schema has " + properties);
+            return;
+        }
+        for (RecordComponent c : record.getRecordComponents()) {
+            if (properties.contains(c.getName())) {
+                compareValue(c.getGenericType(), objectSchema.path("properties").path(c.getName()), LocatedTree.child(path, c.getName()));
+            }
+        }
+    }
+
+    private void compareValue(Type type, JsonNode valueSchema, String path) {
+        Set<String> types = types(valueSchema);
+        if (type instanceof ParameterizedType p && p.getRawType() == Optional.class) {
+            compareValue(p.getActualTypeArguments()[0], valueSchema, path);
+        } else if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
+            expect(path, types, Set.of("array"));
+            compareValue(p.getActualTypeArguments()[0], valueSchema.path("items"), path + "[]");
+        } else if (type == int.class || type == long.class) {
+            expect(path, types, Set.of("integer"));
+        } else if (type == double.class) {
+            expect(path, types, Set.of("number"));
+        } else if (type == boolean.class) {
+            expect(path, types, Set.of("boolean"));
+        } else if (type == String.class || type == char.class) {
+            expect(path, types, Set.of("string"));
+        } else if (type instanceof Class<?> e && e.isEnum()) {
+            expect(path, types, Set.of("string"));
+            List<String> constants = Arrays.stream(e.getEnumConstants()).map(x -> ((Enum<?>) x).name()).toList();
+            List<String> allowed = new ArrayList<>();
+            valueSchema.path("enum").forEach(v -> allowed.add(v.asText()));
+            if (!constants.equals(allowed)) {
+                mismatches.add(path + ": enum " + e.getSimpleName() + " " + constants + " vs schema " + allowed);
+            }
+        } else if (type instanceof Class<?> r && SCALAR_RECORDS.containsKey(r)) {
+            expect(path, types, SCALAR_RECORDS.get(r));
+        } else if (type instanceof Class<?> r && r.isRecord()) {
+            if (!types.contains("object")) {
+                mismatches.add(path + ": record " + r.getSimpleName() + " but schema type " + types);
+            }
+            compareObject(r, valueSchema, path);
+        } else if (path.equals("freeze") || type == FinetuneSpec.FreezeSpec.class) {
+            compareObject(FinetuneSpec.FreezeSpec.class, valueSchema, path);
+        } else {
+            mismatches.add(path + ": no rule for " + type);
+        }
+    }
+
+    private void expect(String path, Set<String> actual, Set<String> expected) {
+        // a head.hidden entry may also be a bare size: integer or object
+        if (!actual.equals(expected) && !(path.equals("head.hidden[]") && actual.equals(Set.of("integer", "object")))) {
+            mismatches.add(path + ": schema type " + actual + ", Java type wants " + expected);
+        }
+    }
+
+    private static Set<String> types(JsonNode s) {
+        Set<String> out = new TreeSet<>();
+        if (s.path("type").isArray()) {
+            s.path("type").forEach(t -> out.add(t.asText()));
+        } else if (s.has("type")) {
+            out.add(s.path("type").asText());
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void compareDefaults(JsonNode objectSchema, Map<String, Object> resolved, String path) {
+        var fields = objectSchema.path("properties").fields();
+        while (fields.hasNext()) {
+            var field = fields.next();
+            String key = field.getKey();
+            JsonNode property = field.getValue();
+            Object value = resolved.get(key);
+            String here = LocatedTree.child(path, key);
+            if (property.has("default")) {
+                JsonNode d = property.get("default");
+                boolean same = d.isNumber() ? value instanceof Number n && n.doubleValue() == d.doubleValue()
+                        : d.isBoolean() ? Boolean.valueOf(d.booleanValue()).equals(value)
+                        : d.isArray() ? value instanceof List<?> l && l.isEmpty() && d.isEmpty()
+                        : d.asText().equals(String.valueOf(value))
+                        || here.equals("freeze") && value instanceof Map<?, ?> m && ((List<?>) m.get("layers")).isEmpty();
+                if (!same) {
+                    mismatches.add(here + ": schema default " + d + ", parser default " + value);
+                }
+            }
+            if (value instanceof Map<?, ?> nested && property.has("properties")) {
+                compareDefaults(property, (Map<String, Object>) nested, here);
+            }
+        }
+        assertTrue(objectSchema.has("properties"));
+    }
+}
