@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.TestBases;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.apache.maven.plugin.MojoFailureException;
@@ -47,18 +48,19 @@ class ValidateMojoTest {
     @InjectMojo(goal = "validate")
     void missingInputFilesAreNamed(ValidateMojo mojo) throws Exception {
         configure(mojo, "base:\n  path: models/b.zip\ndataset:\n  path: d.csv\n");
-        Files.writeString(project.resolve("d.csv"), "1,a\n");
         MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
-        assertEquals("finetune.yaml: `base.path` names models/b.zip, which does not exist (looked for "
-                + project.resolve("models/b.zip") + ")", e.getMessage());
+        assertEquals("""
+                The spec finetune.yaml does not fit its inputs (2 problems):
+                finetune.yaml:2:9: `base.path` names models/b.zip, which does not exist
+                finetune.yaml:4:9: `dataset.path` names d.csv, which does not exist""", e.getMessage());
     }
 
     @Test
     @InjectMojo(goal = "validate")
-    void validSpecPasses(ValidateMojo mojo) throws Exception {
-        configure(mojo, "base:\n  path: b.zip\ndataset:\n  path: d.csv\n");
-        Files.writeString(project.resolve("b.zip"), "");
-        Files.writeString(project.resolve("d.csv"), "1,a\n");
+    void validSpecWithRealInputsPasses(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: b.zip\ndataset:\n  path: d.csv\nfreeze: { upTo: hidden1 }\n");
+        TestBases.multiLayerBase(project.resolve("b.zip"));
+        TestBases.writeUpperDigits(project.resolve("d.csv"));
         assertDoesNotThrow(mojo::execute);
     }
 

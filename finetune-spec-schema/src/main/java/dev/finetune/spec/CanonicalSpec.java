@@ -69,6 +69,7 @@ public final class CanonicalSpec {
         evaluation.put("gates", spec.evaluation().gates().stream().map(Gate::expression).toList());
         evaluation.put("compareWithScratch", spec.evaluation().compareWithScratch());
         root.put("evaluation", evaluation);
+        root.put("allowPathsOutsideProject", spec.allowPathsOutsideProject());
         return root;
     }
 

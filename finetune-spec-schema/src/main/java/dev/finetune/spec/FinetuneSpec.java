@@ -1,6 +1,7 @@
 package dev.finetune.spec;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Optional;
  * @param training      optimiser and loop settings
  * @param earlyStopping stop when the validation metric stops improving; empty when not configured
  * @param evaluation    quality gates on the test split
+ * @param allowPathsOutsideProject whether paths may point outside the project directory
+ * @param locations     where each value stood in the file, by path such as {@code dataset.path}
  */
 public record FinetuneSpec(
         BaseSpec base,
@@ -21,7 +24,15 @@ public record FinetuneSpec(
         HeadSpec head,
         TrainingSpec training,
         Optional<EarlyStoppingSpec> earlyStopping,
-        EvaluationSpec evaluation) {
+        EvaluationSpec evaluation,
+        boolean allowPathsOutsideProject,
+        Map<String, Location> locations) {
+
+    /** Where the value at {@code path} stood in the spec file (the file's start when unknown). */
+    public Location locate(String path) {
+        Location at = locations.get(path);
+        return at != null ? at : locations.getOrDefault("", new Location("finetune.yaml", 1, 1));
+    }
 
     /** The number of epochs the training loop may run at most. */
     public int maxEpochs() {

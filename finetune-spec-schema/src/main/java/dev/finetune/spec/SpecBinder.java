@@ -41,6 +41,11 @@ final class SpecBinder {
 
     FinetuneSpec bind() {
         JsonNode root = tree.root();
+        boolean allowOutside = root.path("allowPathsOutsideProject").asBoolean(false);
+        for (String path : java.util.List.of("base.path", "dataset.path", "dataset.files.train", "dataset.files.validation",
+                "dataset.files.test")) {
+            checkInsideProject(path, allowOutside);
+        }
         TrainingSpec training = training(root.path("training"));
         return new FinetuneSpec(
                 new BaseSpec(root.path("base").path("path").asText()),
@@ -49,7 +54,39 @@ final class SpecBinder {
                 head(root.path("head")),
                 training,
                 root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
-                evaluation(root.path("evaluation")));
+                evaluation(root.path("evaluation")),
+                allowOutside,
+                tree.values());
+    }
+
+    /**
+     * Paths in a spec stay inside the project unless the spec says otherwise: a spec from a pull request must not
+     * make the build read (or a later goal write) arbitrary files.
+     */
+    private void checkInsideProject(String path, boolean allowOutside) {
+        JsonNode value = at(path);
+        if (allowOutside || !value.isTextual()) {
+            return;
+        }
+        java.nio.file.Path p;
+        try {
+            p = java.nio.file.Path.of(value.textValue());
+        } catch (java.nio.file.InvalidPathException e) {
+            problems.add(tree.valueAt(path), "`" + path + "` is not a valid path: " + e.getReason());
+            return;
+        }
+        if (p.isAbsolute() || p.normalize().startsWith("..")) {
+            problems.add(tree.valueAt(path), "`" + path + "` points outside the project (`" + value.textValue()
+                    + "`); keep inputs in the project or set `allowPathsOutsideProject: true`");
+        }
+    }
+
+    private JsonNode at(String path) {
+        JsonNode node = tree.root();
+        for (String part : path.split("\\.")) {
+            node = node.path(part);
+        }
+        return node;
     }
 
     private DatasetSpec dataset(JsonNode d) {

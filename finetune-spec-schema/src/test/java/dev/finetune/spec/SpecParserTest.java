@@ -212,4 +212,20 @@ class SpecParserTest {
         assertTrue(a.startsWith("base:\n  path: b.zip\ndataset:\n  path: d.csv\n"), a);
         assertTrue(a.contains("  epochs: 2\n"), a);
     }
+
+    @Test
+    void pathsLeavingTheProjectAreRefusedUnlessAllowed() throws SpecException {
+        String outside = """
+                base: { path: ../../etc/model.zip }
+                dataset:
+                  files: { train: /etc/passwd, validation: data/v.csv, test: data/../t.csv }
+                """;
+        assertEquals(List.of(
+                "finetune.yaml:1:15: `base.path` points outside the project (`../../etc/model.zip`); keep inputs in the project or set `allowPathsOutsideProject: true`",
+                "finetune.yaml:3:19: `dataset.files.train` points outside the project (`/etc/passwd`); keep inputs in the project or set `allowPathsOutsideProject: true`"),
+                problems(outside));
+        FinetuneSpec allowed = parser.parse("finetune.yaml", outside + "allowPathsOutsideProject: true\n");
+        assertTrue(allowed.allowPathsOutsideProject());
+        assertEquals(new Location("finetune.yaml", 1, 15), allowed.locate("base.path"));
+    }
 }

@@ -1,9 +1,9 @@
 package dev.finetune.engine.model;
 
 import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.inspect.LayerSelection;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
-import dev.finetune.spec.FinetuneSpec.LayerRef;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -112,19 +112,9 @@ public final class ModelSurgery {
             names.add(Net.layerName(layer));
         }
         int remove = spec.head().removeLayers();
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
+        LayerSelection.requireKept(frozen, names, remove, baseName);
         int kept = layers.length - remove;
-        if (kept < 1) {
-            throw new UserInputException("`head.removeLayers` is " + remove + " but the base " + baseName + " has only "
-                    + layers.length + " layers: " + describe(names));
-        }
-        TreeSet<Integer> frozen = frozenIndices(names, baseName);
-        for (int index : frozen) {
-            if (index >= kept) {
-                throw new UserInputException("`freeze` names layer " + index + " (`" + names.get(index)
-                        + "`), but the head removes the top " + remove + " layer(s) of " + baseName
-                        + "; freeze only layers 0.." + (kept - 1) + ": " + describe(names.subList(0, kept)));
-            }
-        }
         int prefix = frozenPrefix(frozen);
         long nIn = outputSize(layers[kept - 1].conf().getLayer(), names.get(kept - 1));
 
@@ -184,7 +174,7 @@ public final class ModelSurgery {
             removed.add(top);
             top = in.get(0);
         }
-        TreeSet<Integer> frozen = frozenIndices(names, baseName);
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
         List<String> frozenNames = new ArrayList<>();
         for (int index : frozen) {
             if (removed.contains(names.get(index))) {
@@ -228,38 +218,6 @@ public final class ModelSurgery {
         return head;
     }
 
-    private TreeSet<Integer> frozenIndices(List<String> names, String baseName) {
-        TreeSet<Integer> frozen = new TreeSet<>();
-        var freeze = spec.freeze();
-        for (LayerRef ref : freeze.layers()) {
-            frozen.add(resolve(ref, names, baseName));
-        }
-        freeze.upTo().ifPresent(ref -> {
-            int last = resolve(ref, names, baseName);
-            for (int i = 0; i <= last; i++) {
-                frozen.add(i);
-            }
-        });
-        return frozen;
-    }
-
-    private static int resolve(LayerRef ref, List<String> names, String baseName) {
-        if (ref.index().isPresent()) {
-            int index = ref.index().get();
-            if (index >= names.size()) {
-                throw new UserInputException(ref.location() + ": `freeze` layer index " + index + " is out of range; "
-                        + baseName + " has layers 0.." + (names.size() - 1) + ": " + describe(names));
-            }
-            return index;
-        }
-        int index = names.indexOf(ref.name().orElseThrow());
-        if (index < 0) {
-            throw new UserInputException(ref.location() + ": `freeze` names layer `" + ref.name().get() + "`, which "
-                    + baseName + " does not have; its layers are: " + describe(names));
-        }
-        return index;
-    }
-
     private static long outputSize(org.deeplearning4j.nn.conf.layers.Layer layer, String name) {
         org.deeplearning4j.nn.conf.layers.Layer inner = layer instanceof FrozenLayer f ? f.getLayer() : layer;
         if (inner instanceof FeedForwardLayer ff && ff.getNOut() > 0) {
@@ -268,13 +226,4 @@ public final class ModelSurgery {
         throw new UserInputException("the head would sit on layer `" + name + "` (" + inner.getClass().getSimpleName()
                 + "), whose output size is not a plain vector; set `head.removeLayers` so that a dense layer stays on top");
     }
-
-    static String describe(List<String> names) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            out.add(i + "=" + names.get(i));
-        }
-        return String.join(", ", out);
-    }
-
 }

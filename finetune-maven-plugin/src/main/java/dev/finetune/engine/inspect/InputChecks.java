@@ -1,0 +1,106 @@
+package dev.finetune.engine.inspect;
+
+import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.data.CsvDatasetLoader;
+import dev.finetune.engine.data.SplitData;
+import dev.finetune.spec.FinetuneSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Checks a spec against the real inputs before any training: the base model's configuration (not its weights), the
+ * frozen layers and the head against it, and the dataset file against the declared columns. Needs no ND4J, so
+ * {@code finetune:validate} fails a bad spec in a second.
+ */
+public final class InputChecks {
+
+    private final FinetuneSpec spec;
+    private final Function<String, Path> resolver;
+
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver) {
+        this.spec = spec;
+        this.resolver = resolver;
+    }
+
+    /** Every problem found, each naming the spec position or the data file and row; empty when all is well. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        Optional<BaseModelInfo> base = checkBase(problems);
+        Optional<SplitData> data = checkData(problems);
+        if (base.isPresent() && data.isPresent()) {
+            base.get().inputSize().filter(n -> n != data.get().featureCount()).ifPresent(n ->
+                    problems.add(spec.locate("dataset") + ": the dataset has " + data.get().featureCount()
+                            + " feature columns but " + spec.base().path() + " takes " + n + " inputs"));
+        }
+        return problems;
+    }
+
+    private Optional<BaseModelInfo> checkBase(List<String> problems) {
+        Path file = resolver.apply(spec.base().path());
+        if (!Files.isRegularFile(file)) {
+            problems.add(spec.locate("base.path") + ": `base.path` names " + spec.base().path() + ", which does not exist");
+            return Optional.empty();
+        }
+        BaseModelInfo info;
+        try {
+            info = BaseModelInfo.read(file);
+        } catch (UserInputException e) {
+            problems.add(spec.locate("base.path") + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        List<String> names = info.names();
+        String baseName = spec.base().path();
+        try {
+            TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
+            try {
+                LayerSelection.requireKept(frozen, names, spec.head().removeLayers(), baseName);
+            } catch (UserInputException e) {
+                problems.add(spec.locate(spec.freeze().isEmpty() ? "head" : "freeze") + ": " + e.getMessage());
+                return Optional.of(info);
+            }
+        } catch (UserInputException e) {
+            problems.add(e.getMessage());
+            return Optional.of(info);
+        }
+        BaseModelInfo.LayerInfo top = info.layers().get(names.size() - spec.head().removeLayers() - 1);
+        if (top.nOut() <= 0) {
+            problems.add(spec.locate("head") + ": the new head would sit on layer `" + top.name() + "` (" + top.type()
+                    + "), whose output is not a plain vector; raise or lower `head.removeLayers` so a dense layer stays on top");
+        }
+        return Optional.of(info);
+    }
+
+    private Optional<SplitData> checkData(List<String> problems) {
+        List<String> missing = new ArrayList<>();
+        spec.dataset().path().ifPresent(p -> requireFile("dataset.path", p, missing));
+        spec.dataset().files().ifPresent(f -> {
+            for (var e : Map.of("dataset.files.train", f.train(), "dataset.files.validation", f.validation(),
+                    "dataset.files.test", f.test()).entrySet()) {
+                requireFile(e.getKey(), e.getValue(), missing);
+            }
+        });
+        if (!missing.isEmpty()) {
+            problems.addAll(missing.stream().sorted().toList());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new CsvDatasetLoader(resolver).load(spec.dataset()));
+        } catch (UserInputException e) {
+            problems.add(e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void requireFile(String key, String path, List<String> missing) {
+        if (!Files.isRegularFile(resolver.apply(path))) {
+            missing.add(spec.locate(key) + ": `" + key + "` names " + path + ", which does not exist");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.inspect.InputChecks;
+import dev.finetune.spec.SpecParser;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Runs the input checks alone, for {@link InputChecksTest#validationLoadsNoNd4j()}. */
+public final class InputChecksMain {
+    public static void main(String[] args) throws Exception {
+        Path base = Path.of(args[1]);
+        List<String> problems = new InputChecks(new SpecParser().parse(Path.of(args[0])), base::resolve).problems();
+        problems.forEach(System.out::println);
+        System.out.println("problems: " + problems.size());
+    }
+}
