@@ -1,6 +1,7 @@
 package dev.finetune.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.finetune.spec.FinetuneSpec.Activation;
 import dev.finetune.spec.FinetuneSpec.BaseSpec;
 import dev.finetune.spec.FinetuneSpec.ColumnRef;
@@ -132,7 +133,7 @@ final class SpecBinder {
             return new FreezeSpec(List.of(), Optional.empty());
         }
         List<LayerRef> layers = new ArrayList<>();
-        for (int i = 0; i < f.path("layers").size(); i++) {
+        for (int i = 0; f.path("layers").isArray() && i < f.path("layers").size(); i++) {
             layers.add(layer(f.path("layers").get(i), LocatedTree.item("freeze.layers", i)));
         }
         Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), "freeze.upTo")) : Optional.empty();
@@ -147,7 +148,7 @@ final class SpecBinder {
 
     private static HeadSpec head(JsonNode h) {
         List<DenseLayerSpec> hidden = new ArrayList<>();
-        for (JsonNode layer : h.path("hidden")) {
+        for (JsonNode layer : h.path("hidden").isArray() ? h.path("hidden") : MissingNode.getInstance()) {
             hidden.add(layer.isObject()
                     ? new DenseLayerSpec(layer.path("units").asInt(), enumOr(Activation.class, layer.path("activation"), Activation.relu))
                     : new DenseLayerSpec(layer.asInt(), Activation.relu));
@@ -168,7 +169,7 @@ final class SpecBinder {
 
     private EvaluationSpec evaluation(JsonNode e) {
         List<Gate> gates = new ArrayList<>();
-        for (int i = 0; i < e.path("gates").size(); i++) {
+        for (int i = 0; e.path("gates").isArray() && i < e.path("gates").size(); i++) {
             if (!e.path("gates").get(i).isTextual()) {
                 continue;
             }
