@@ -67,6 +67,10 @@ final class YamlTree {
         } catch (YamlEngineException e) {
             problems.add(new Location(problems.file(), 1, 1), "invalid YAML: " + firstLine(e.getMessage()));
             return Optional.empty();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // snakeyaml-engine rejects some malformed input (e.g. a tag with spaces) with these; found by fuzzing
+            problems.add(new Location(problems.file(), 1, 1), "invalid YAML: " + firstLine(e.getMessage()));
+            return Optional.empty();
         }
         if (root == null) {
             problems.add(new Location(problems.file(), 1, 1), "spec is empty; expected a mapping with at least `base` and `dataset`");
@@ -138,7 +142,16 @@ final class YamlTree {
                 // not representable in JSON: kept as text, so the schema reports the wrong type
                 return JsonNodeFactory.instance.textNode(v);
             }
-            return JsonNodeFactory.instance.numberNode(new BigDecimal(t));
+            try {
+                BigDecimal number = new BigDecimal(t);
+                if (Double.isInfinite(number.doubleValue())) {
+                    return JsonNodeFactory.instance.textNode(v);
+                }
+                return JsonNodeFactory.instance.numberNode(number);
+            } catch (NumberFormatException e) {
+                // e.g. an exponent too large for BigDecimal: the schema reports it as not a number
+                return JsonNodeFactory.instance.textNode(v);
+            }
         }
         return JsonNodeFactory.instance.textNode(v);
     }

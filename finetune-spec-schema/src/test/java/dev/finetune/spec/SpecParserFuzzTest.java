@@ -6,7 +6,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 /**
  * Whatever bytes a spec file holds, the loader answers with a spec or a {@link SpecException}: never another
  * exception, a hang or a blow-up. CI fuzzes for the short budget below ({@code JAZZER_FUZZ=1}, set by the POM);
- * fuzz longer locally with {@code mvn -pl finetune-spec-schema test -Dtest=SpecParserFuzzTest -Djazzer.max_duration=10m}.
+ * fuzz for 30 minutes locally with {@code mvn -pl finetune-spec-schema test -Dtest=SpecParserLongFuzz}.
  * Without fuzzing ({@code -Djazzer.fuzz=0}) the stored inputs in {@code SpecParserFuzzTestInputs} are replayed.
  */
 class SpecParserFuzzTest {
@@ -15,6 +15,10 @@ class SpecParserFuzzTest {
 
     @FuzzTest(maxDuration = "20s")
     void parserThrowsOnlySpecExceptions(FuzzedDataProvider data) {
+        parse(parser, data);
+    }
+
+    static void parse(SpecParser parser, FuzzedDataProvider data) {
         try {
             parser.parse("finetune.yaml", data.consumeRemainingAsString());
         } catch (SpecException expected) {
