@@ -1,6 +1,9 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
+import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.spec.CanonicalSpec;
+import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.JvmFork;
 import dev.finetune.engine.train.ProgressLog;
@@ -14,6 +17,7 @@ import org.eclipse.aether.RepositorySystemSession;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -75,6 +79,10 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
+    /** Run the engine even when its inputs have not changed since the last run. */
+    @Parameter(property = "finetune.force", defaultValue = "false")
+    protected boolean force;
+
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     protected PluginDescriptor plugin;
 
@@ -83,6 +91,42 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
 
     @Component
     protected RepositorySystem repositorySystem;
+
+    /**
+     * What decides the training result: resolved spec, input files, plugin and DL4J versions, backend, threads.
+     */
+    protected Fingerprint fingerprint(FinetuneSpec parsed) throws MojoExecutionException {
+        try {
+            Fingerprint f = new Fingerprint()
+                    .text("spec", CanonicalSpec.toYaml(parsed))
+                    .text("plugin", plugin.getVersion())
+                    .text("dl4j", plugin.getArtifacts().stream().filter(a -> a.getArtifactId().equals("deeplearning4j-nn"))
+                            .map(a -> a.getVersion()).findFirst().orElse("?"))
+                    .text("backend", backend + ":" + backendClassifier)
+                    .text("threads", threads + "/" + blasThreads)
+                    .file("base", baseDir().resolve(parsed.base().path()));
+            for (String path : datasetFiles(parsed)) {
+                f.file("data:" + path, baseDir().resolve(path));
+            }
+            return f;
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read the inputs to fingerprint them: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> datasetFiles(FinetuneSpec parsed) {
+        return parsed.dataset().files().map(f -> List.of(f.train(), f.validation(), f.test()))
+                .orElseGet(() -> List.of(parsed.dataset().path().orElseThrow()));
+    }
+
+    /** Whether {@code marker} records this fingerprint, i.e. the step already ran on these exact inputs. */
+    protected boolean upToDate(Path marker, Fingerprint fingerprint) throws MojoExecutionException {
+        try {
+            return !force && Files.isRegularFile(marker) && Files.readString(marker).trim().equals(fingerprint.value());
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read " + marker + ": " + e.getMessage(), e);
+        }
+    }
 
     protected void runEngine(String task) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();

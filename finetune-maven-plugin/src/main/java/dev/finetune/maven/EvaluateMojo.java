@@ -1,6 +1,8 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.engine.report.GateResult;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
@@ -12,6 +14,8 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -38,6 +42,8 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
     protected boolean ignoreGates;
 
+    static final String MARKER = "evaluate.fingerprint";
+
     @Override
     protected String goal() {
         return "evaluate";
@@ -55,8 +61,22 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         FinetuneSpec parsed = parseSpec();
-        runEngine("evaluate");
         Path metricsFile = outputDirectory.toPath().resolve(FinetuneJob.METRICS);
+        Path marker = outputDirectory.toPath().resolve(MARKER);
+        // the trained model is a function of the train fingerprint, so metrics for it are still valid
+        Fingerprint fingerprint = fingerprint(parsed);
+        if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile)
+                && upToDate(outputDirectory.toPath().resolve(TrainMojo.MARKER), fingerprint)) {
+            getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
+        } else {
+            try {
+                Files.deleteIfExists(marker);
+                runEngine("evaluate");
+                AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
+            }
+        }
         MetricsReport metrics;
         try {
             metrics = Json.read(metricsFile, MetricsReport.class);

@@ -1,13 +1,23 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * Fine-tunes the base model on the training split, selecting the best epoch on the validation split (early
- * stopping), and writes {@code model.zip} (DL4J model with its normaliser) and {@code training.json}.
+ * stopping), and writes {@code model.zip} (DL4J model with its normaliser) and {@code training.json}. Skipped, with
+ * one log line, when the inputs' fingerprint equals that of the last completed training.
  */
 @Mojo(name = "train", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class TrainMojo extends AbstractForkingMojo {
@@ -17,9 +27,26 @@ public class TrainMojo extends AbstractForkingMojo {
         return "train";
     }
 
+    /** Written after a successful training: the fingerprint of the inputs it used. */
+    static final String MARKER = "train.fingerprint";
+
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        parseSpec();
-        runEngine("train");
+        FinetuneSpec parsed = parseSpec();
+        Fingerprint fingerprint = fingerprint(parsed);
+        Path marker = outputDirectory.toPath().resolve(MARKER);
+        if (upToDate(marker, fingerprint) && Files.isRegularFile(outputDirectory.toPath().resolve(FinetuneJob.MODEL))) {
+            getLog().info("Inputs unchanged since the last training (fingerprint " + fingerprint.value().substring(0, 12)
+                    + "): skipping finetune:train; -Dfinetune.force retrains");
+            return;
+        }
+        try {
+            // an interrupted or failed run must never look complete
+            Files.deleteIfExists(marker);
+            runEngine("train");
+            AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
+        }
     }
 }

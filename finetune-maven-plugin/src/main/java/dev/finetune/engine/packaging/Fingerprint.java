@@ -1,0 +1,67 @@
+package dev.finetune.engine.packaging;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A SHA-256 over everything that decides a training result: the resolved spec, the bytes of every input file and
+ * the tool settings (plugin and DL4J versions, backend, thread counts). Equal fingerprints mean retraining would give
+ * the same model, so it can be skipped.
+ */
+public final class Fingerprint {
+
+    private final TreeMap<String, String> parts = new TreeMap<>();
+
+    public Fingerprint text(String name, String value) {
+        parts.put(name, sha256(value.getBytes(StandardCharsets.UTF_8)));
+        return this;
+    }
+
+    public Fingerprint file(String name, Path file) throws IOException {
+        parts.put(name, sha256(file));
+        return this;
+    }
+
+    /** The parts, by name, each a SHA-256: what changed can be told by comparing two of these. */
+    public Map<String, String> parts() {
+        return Map.copyOf(parts);
+    }
+
+    public String value() {
+        StringBuilder all = new StringBuilder();
+        parts.forEach((k, v) -> all.append(k).append('=').append(v).append('\n'));
+        return sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest = digest();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(digest().digest(bytes));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+// The second build found the same inputs: it skipped training and evaluation but still checked the gates.
+def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
+assert runs.length == 3 : 'two builds were logged'
+def first = runs[1], second = runs[2]
+assert first =~ /fine-tune epoch 2\/2/
+assert second =~ /Inputs unchanged since the last training \(fingerprint [0-9a-f]{12}\): skipping finetune:train; -Dfinetune.force retrains/
+assert second.contains('Model and test data unchanged since the last evaluation: reusing metrics.json')
+assert second =~ /Gate passed accuracy >= 0\.5/
+assert !(second =~ /fine-tune epoch/)
+assert new File(basedir, 'target/finetune/train.fingerprint').text.trim() ==~ /[0-9a-f]{64}/
+assert new File(basedir, 'target/no-retrain-1.0.0-SNAPSHOT-model.zip').isFile()
+return true
