@@ -99,7 +99,7 @@ final class SpecBinder {
         if (path.isPresent() && files.isPresent()) {
             problems.add(tree.keyAt("dataset.files"), "`dataset` has both `path` and `files`; use `path` with `split`, "
                     + "or `files` with one file per split");
-        } else if (path.isEmpty() && files.isEmpty()) {
+        } else if (path.isEmpty() && files.isEmpty() && d.isObject()) {
             problems.add(tree.valueAt("dataset"), "`dataset` needs `path` (one CSV split by ratios) or `files` "
                     + "(train, validation and test CSVs)");
         }
