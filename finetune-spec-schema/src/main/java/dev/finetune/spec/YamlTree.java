@@ -35,11 +35,15 @@ import java.util.Set;
 final class YamlTree {
 
     static final int MAX_ALIASES = 50;
+    /** No spec needs more; deeper trees would only risk the stack. */
+    static final int MAX_DEPTH = 64;
     private static final Set<Tag> STANDARD_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.MAP, Tag.SEQ);
 
     private final Problems problems;
     private final Map<String, Location> values = new HashMap<>();
     private final Map<String, Location> keys = new HashMap<>();
+    /** Collections on the path from the root: an alias to one of them would make the tree infinite. */
+    private final Set<Node> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     private YamlTree(Problems problems) {
         this.problems = problems;
@@ -83,6 +87,27 @@ final class YamlTree {
 
     private JsonNode convert(Node node, String path) {
         values.put(path, problems.location(node));
+        if (open.contains(node)) {
+            problems.add(node, "an alias refers to a collection that contains it"
+                    + (path.isEmpty() ? "" : " at `" + path + "`") + "; recursive structures are not allowed in a spec");
+            return null;
+        }
+        if (open.size() >= MAX_DEPTH) {
+            problems.add(node, "nesting deeper than " + MAX_DEPTH + " levels is not allowed in a spec");
+            return null;
+        }
+        if (node instanceof MappingNode || node instanceof SequenceNode) {
+            open.add(node);
+            try {
+                return convertChecked(node, path);
+            } finally {
+                open.remove(node);
+            }
+        }
+        return convertChecked(node, path);
+    }
+
+    private JsonNode convertChecked(Node node, String path) {
         if (!STANDARD_TAGS.contains(node.getTag())) {
             problems.add(node, "YAML tag `" + node.getTag().getValue() + "` is not allowed in a spec");
             return null;

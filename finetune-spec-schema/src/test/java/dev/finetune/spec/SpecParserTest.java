@@ -228,4 +228,13 @@ class SpecParserTest {
         assertTrue(allowed.allowPathsOutsideProject());
         assertEquals(new Location("finetune.yaml", 1, 15), allowed.locate("base.path"));
     }
+
+    @Test
+    void recursiveAliasesAndDeepNestingAreRefused() {
+        // found by fuzzing: an alias to the list that contains it made an infinite tree and a stack overflow
+        assertEquals(List.of("finetune.yaml:5:4: an alias refers to a collection that contains it at `x[1]`; "
+                + "recursive structures are not allowed in a spec"), problems(MINIMAL + "x: &a [1, *a]\n"));
+        List<String> deep = problems(MINIMAL + "x: " + "[".repeat(100) + "]".repeat(100) + "\n");
+        assertEquals(List.of("finetune.yaml:5:67: nesting deeper than 64 levels is not allowed in a spec"), deep);
+    }
 }
