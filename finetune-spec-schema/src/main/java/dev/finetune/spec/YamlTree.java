@@ -71,9 +71,11 @@ final class YamlTree {
         } catch (YamlEngineException e) {
             problems.add(new Location(problems.file(), 1, 1), "invalid YAML: " + firstLine(e.getMessage()));
             return Optional.empty();
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            // snakeyaml-engine rejects some malformed input (e.g. a tag with spaces) with these; found by fuzzing
-            problems.add(new Location(problems.file(), 1, 1), "invalid YAML: " + firstLine(e.getMessage()));
+        } catch (RuntimeException e) {
+            // snakeyaml-engine fails on some malformed input with other exceptions (a tag with spaces, an index out
+            // of bounds in its reader): found by fuzzing. Still the text's fault, so reported as invalid YAML.
+            problems.add(new Location(problems.file(), 1, 1), "invalid YAML: the YAML reader failed ("
+                    + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()) + ")");
             return Optional.empty();
         }
         if (root == null) {
