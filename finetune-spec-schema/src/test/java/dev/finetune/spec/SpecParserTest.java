@@ -237,4 +237,18 @@ class SpecParserTest {
         List<String> deep = problems(MINIMAL + "x: " + "[".repeat(100) + "]".repeat(100) + "\n");
         assertEquals(List.of("finetune.yaml:5:67: nesting deeper than 64 levels is not allowed in a spec"), deep);
     }
+
+    @Test
+    void integersTooLargeForTheirFieldAreReportedNotTruncated() {
+        assertEquals(List.of(
+                "finetune.yaml:2:38: `dataset.labelColumn` must be between -1000000 and 1000000, found 4294967297",
+                "finetune.yaml:3:20: `freeze.layers[0]` must be between 0 and 100000, found 4294967296",
+                "finetune.yaml:4:19: `training.seed` must be between -9223372036854775808 and 9223372036854775807, found 18446744073709551658"),
+                problems("""
+                        base: { path: b.zip }
+                        dataset: { path: d.csv, labelColumn: 4294967297 }
+                        freeze: { layers: [4294967296] }
+                        training: { seed: 18446744073709551658 }
+                        """));
+    }
 }
