@@ -117,6 +117,22 @@ class FinetuneJobTest {
     }
 
     @Test
+    void twoIndependentRunsPackageToTheSameBytes(@TempDir Path a, @TempDir Path b) throws Exception {
+        run("mln.zip", "{ upTo: hidden1 }", a);
+        run("mln.zip", "{ upTo: hidden1 }", b);
+        java.time.LocalDateTime stamp = java.time.LocalDateTime.of(2026, 1, 1, 0, 0);
+        for (Path dir : List.of(a, b)) {
+            dev.finetune.engine.packaging.ModelArchive.write(dir.resolve("artifact.zip"), dir.resolve(FinetuneJob.MODEL),
+                    Map.of(FinetuneJob.TRAINING, Files.readAllBytes(dir.resolve(FinetuneJob.TRAINING)),
+                            FinetuneJob.METRICS, Files.readAllBytes(dir.resolve(FinetuneJob.METRICS))), stamp);
+        }
+        assertArrayEquals(Files.readAllBytes(a.resolve("artifact.zip")), Files.readAllBytes(b.resolve("artifact.zip")));
+        // the wall-clock times that differ between runs are kept out of the artifact
+        assertTrue(Files.readString(a.resolve(FinetuneJob.TIMINGS)).contains("\"epochSeconds\""));
+        assertFalse(Files.readString(a.resolve(FinetuneJob.TRAINING)).contains("seconds"));
+    }
+
+    @Test
     void normaliserIsFittedOnTrainingDataAndStoredWithTheModel(@TempDir Path out) throws Exception {
         run("mln.zip", "none", out);
         assertNotNull(ModelSerializer.restoreNormalizerFromFile(out.resolve(FinetuneJob.MODEL).toFile()));

@@ -16,6 +16,7 @@ import dev.finetune.engine.report.MetricsSummary;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.train.ProgressLog;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
@@ -28,6 +29,8 @@ import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -41,6 +44,8 @@ public final class FinetuneJob {
     public static final String SCRATCH_MODEL = "scratch-model.zip";
     public static final String TRAINING = "training.json";
     public static final String METRICS = "metrics.json";
+    /** Wall-clock times; not packaged, since they differ from run to run. */
+    public static final String TIMINGS = "timings.json";
 
     private final FinetuneSpec spec;
     private final Path baseDir;
@@ -95,23 +100,26 @@ public final class FinetuneJob {
         ModelSurgery surgery = new ModelSurgery(spec);
         Net tuned = surgery.apply(base, data.numClasses(), spec.base().path());
         Trainer trainer = new Trainer(spec, log);
-        TrainingReport report = trainer.train("fine-tune", tuned, train, validation, data.classes());
+        Trainer.Result result = trainer.train("fine-tune", tuned, train, validation, data.classes());
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(METRICS));
         save(tuned, normalizer, outputDir.resolve(MODEL));
-        Json.write(outputDir.resolve(TRAINING), report);
+        Json.write(outputDir.resolve(TRAINING), result.report());
+        List<TrainingTimings> timings = new ArrayList<>(List.of(result.timings()));
 
         Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
         Path scratchReport = outputDir.resolve("scratch-" + TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = surgery.scratchCopy(tuned);
-            TrainingReport scratchTraining = trainer.train("from-scratch", scratch, train, validation, data.classes());
+            Trainer.Result scratchResult = trainer.train("from-scratch", scratch, train, validation, data.classes());
             save(scratch, normalizer, scratchFile);
-            Json.write(scratchReport, scratchTraining);
+            Json.write(scratchReport, scratchResult.report());
+            timings.add(scratchResult.timings());
         } else {
             Files.deleteIfExists(scratchFile);
             Files.deleteIfExists(scratchReport);
         }
+        Json.write(outputDir.resolve(TIMINGS), timings);
     }
 
     public MetricsReport evaluate() throws IOException {

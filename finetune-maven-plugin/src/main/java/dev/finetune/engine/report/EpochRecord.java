@@ -1,6 +1,6 @@
 package dev.finetune.engine.report;
 
-/** One epoch of training: mean training loss, the validation metric used for early stopping, time taken. */
+/** One epoch of training: mean training loss and the validation metrics (wall-clock times live in timings.json). */
 public record EpochRecord(int epoch, double trainLoss, double validationLoss, double validationAccuracy,
-                          double validationMacroF1, double seconds) {
+                          double validationMacroF1) {
 }

@@ -5,6 +5,7 @@ import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.EpochRecord;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.Metric;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,7 +32,11 @@ public final class Trainer {
         this.log = log;
     }
 
-    public TrainingReport train(String label, Net net, DataSet train, DataSet validation, List<String> classes) {
+    /** The report (reproducible) and the wall-clock times of one training run. */
+    public record Result(TrainingReport report, TrainingTimings timings) {
+    }
+
+    public Result train(String label, Net net, DataSet train, DataSet validation, List<String> classes) {
         var training = spec.training();
         Metric metric = spec.earlyStopping().map(FinetuneSpec.EarlyStoppingSpec::metric).orElse(Metric.loss);
         int maxEpochs = spec.maxEpochs();
@@ -44,6 +49,7 @@ public final class Trainer {
         Nd4j.getRandom().setSeed(training.seed());
         Random shuffle = new Random(training.seed());
         List<EpochRecord> epochs = new ArrayList<>();
+        List<Double> epochSeconds = new ArrayList<>();
         INDArray best = net.params().dup();
         double bestValue = Double.NaN;
         int bestEpoch = 0;
@@ -61,7 +67,8 @@ public final class Trainer {
             }
             SplitMetrics val = Evaluator.evaluate(net, validation, classes, "validation");
             double seconds = (System.nanoTime() - epochStart) / 1e9;
-            epochs.add(new EpochRecord(epoch, lossSum / batches, val.loss(), val.accuracy(), val.macroF1(), seconds));
+            epochs.add(new EpochRecord(epoch, lossSum / batches, val.loss(), val.accuracy(), val.macroF1()));
+            epochSeconds.add(seconds);
             double value = val.value(metric);
             boolean improved = Double.isNaN(bestValue) || (metric.higherIsBetter() ? value > bestValue : value < bestValue);
             if (improved) {
@@ -87,9 +94,9 @@ public final class Trainer {
         }
         net.setParams(best);
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new TrainingReport(label, metric.name(), epochs.size(), bestEpoch, bestValue, stoppedEarly, seconds,
+        return new Result(new TrainingReport(label, metric.name(), epochs.size(), bestEpoch, bestValue, stoppedEarly,
                 train.numExamples(), validation.numExamples(), trainable, net.numParams(), net.frozenLayerNames(),
-                List.copyOf(epochs));
+                List.copyOf(epochs)), new TrainingTimings(label, seconds, List.copyOf(epochSeconds)));
     }
 
     /** A seeded shuffle of the training set cut into minibatches; the last one may be smaller. */
