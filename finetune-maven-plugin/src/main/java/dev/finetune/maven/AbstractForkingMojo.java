@@ -6,7 +6,6 @@ import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.JvmFork;
-import dev.finetune.engine.train.ProgressLog;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
@@ -143,22 +142,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
         JvmFork.Result result;
         try {
-            result = new JvmFork(options).run(task, specPath(), baseDir(), output, new JvmFork.Output() {
-                @Override
-                public void info(String line) {
-                    getLog().info(line);
-                }
-
-                @Override
-                public void warn(String line) {
-                    getLog().warn(line);
-                }
-
-                @Override
-                public void error(String line) {
-                    getLog().error(line);
-                }
-            });
+            result = new JvmFork(options).run(task, specPath(), baseDir(), output, mavenLog());
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot start the training JVM: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -174,22 +158,32 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         }
     }
 
+    /** The engine's output, by level, into Maven's log. */
+    private JvmFork.Output mavenLog() {
+        return new JvmFork.Output() {
+            @Override
+            public void info(String line) {
+                getLog().info(line);
+            }
+
+            @Override
+            public void warn(String line) {
+                getLog().warn(line);
+            }
+
+            @Override
+            public void error(String line) {
+                getLog().error(line);
+            }
+        };
+    }
+
     private void runInProcess(String task, Path output) throws MojoExecutionException, MojoFailureException {
         getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
         System.setProperty(ForkMain.OMP_THREADS, String.valueOf(threads));
         System.setProperty(ForkMain.BLAS_THREADS, String.valueOf(blasThreads));
         int exit = ForkMain.run(new String[] {task, specPath().toString(), baseDir().toString(), output.toString()},
-                new ProgressLog() {
-                    @Override
-                    public void info(String message) {
-                        getLog().info(message);
-                    }
-
-                    @Override
-                    public void warn(String message) {
-                        getLog().warn(message);
-                    }
-                });
+                mavenLog());
         if (exit == ForkMain.EXIT_USER_ERROR) {
             throw new MojoFailureException("finetune:" + task + " failed; see the errors above");
         }

@@ -56,10 +56,7 @@ public final class ForkMain {
                 job.evaluate();
             }
             return 0;
-        } catch (SpecException e) {
-            e.getMessage().lines().forEach(line -> System.out.println("[ERROR] " + line));
-            return EXIT_USER_ERROR;
-        } catch (UserInputException e) {
+        } catch (SpecException | UserInputException e) {
             e.getMessage().lines().forEach(line -> System.out.println("[ERROR] " + line));
             return EXIT_USER_ERROR;
         } catch (IOException | RuntimeException | Error e) {

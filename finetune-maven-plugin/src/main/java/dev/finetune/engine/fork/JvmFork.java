@@ -1,5 +1,7 @@
 package dev.finetune.engine.fork;
 
+import dev.finetune.engine.train.ProgressLog;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,11 +20,7 @@ import java.util.stream.Collectors;
 public final class JvmFork {
 
     /** Receives the fork's output, already split by level. */
-    public interface Output {
-        void info(String line);
-
-        void warn(String line);
-
+    public interface Output extends ProgressLog {
         void error(String line);
     }
 
