@@ -6,6 +6,7 @@ import dev.finetune.engine.data.DataSets;
 import dev.finetune.engine.data.Normalizers;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.inspect.BaseModelInfo;
 import dev.finetune.engine.model.BaseModels;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
@@ -20,8 +21,6 @@ import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.train.ProgressLog;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
@@ -92,11 +91,10 @@ public final class FinetuneJob {
 
         Path basePath = resolve(spec.base().path());
         Net base = BaseModels.load(basePath);
-        int baseInputs = inputSize(base);
-        if (baseInputs > 0 && baseInputs != data.featureCount()) {
-            throw new UserInputException(spec.base().path() + " takes " + baseInputs + " inputs but the dataset has "
+        BaseModelInfo.read(basePath).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
+            throw new UserInputException(spec.base().path() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
-        }
+        });
         ModelSurgery surgery = new ModelSurgery(spec);
         Net tuned = surgery.apply(base, data.numClasses(), spec.base().path());
         Trainer trainer = new Trainer(spec, log);
@@ -164,20 +162,5 @@ public final class FinetuneJob {
                 ModelSerializer.addNormalizerToModel(temp.toFile(), normalizer.get());
             }
         });
-    }
-
-    /** The number of inputs the first layer expects, or -1 when the configuration does not say. */
-    private static int inputSize(Net net) {
-        var first = net.isGraph()
-                ? ((ComputationGraph) net.model()).getLayers()[0].conf().getLayer()
-                : ((MultiLayerNetwork) net.model()).getLayer(0).conf().getLayer();
-        if (first instanceof org.deeplearning4j.nn.conf.layers.DenseLayer dense) {
-            return (int) dense.getNIn();
-        }
-        if (!net.isGraph() && ((MultiLayerNetwork) net.model()).getLayerWiseConfigurations().getInputPreProcess(0)
-                instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor cnn) {
-            return (int) (cnn.getInputHeight() * cnn.getInputWidth() * cnn.getNumChannels());
-        }
-        return -1;
     }
 }
