@@ -1,5 +1,6 @@
 package dev.finetune.engine;
 
+import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -8,7 +9,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -65,12 +65,7 @@ public final class TestBases {
                 .build();
         MultiLayerNetwork net = new MultiLayerNetwork(conf);
         net.init();
-        DataSet lower = lowerDigits();
-        for (int i = 0; i < 30; i++) {
-            net.fit(lower);
-        }
-        ModelSerializer.writeModel(net, file.toFile(), false);
-        return file;
+        return pretrain(Net.of(net), file);
     }
 
     /** The same shape as a ComputationGraph: input "in", layers "hidden1", "hidden2", "out". */
@@ -87,11 +82,16 @@ public final class TestBases {
                 .build();
         ComputationGraph net = new ComputationGraph(conf);
         net.init();
+        return pretrain(Net.of(net), file);
+    }
+
+    /** A few full-batch epochs on digits 0-4, then saved as a DL4J model zip. */
+    private static Path pretrain(Net net, Path file) throws IOException {
         DataSet lower = lowerDigits();
         for (int i = 0; i < 30; i++) {
             net.fit(lower);
         }
-        ModelSerializer.writeModel(net, file.toFile(), false);
+        net.save(file);
         return file;
     }
 
