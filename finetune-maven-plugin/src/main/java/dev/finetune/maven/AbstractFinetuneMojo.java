@@ -6,8 +6,11 @@ import dev.finetune.spec.SpecParser;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.eclipse.aether.RepositorySystem;
+import org.eclipse.aether.RepositorySystemSession;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -29,6 +32,12 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** Skip every finetune goal. */
     @Parameter(property = "finetune.skip", defaultValue = "false")
     protected boolean skip;
+
+    @Parameter(defaultValue = "${repositorySystemSession}", readonly = true, required = true)
+    protected RepositorySystemSession repositorySession;
+
+    @Component
+    protected RepositorySystem repositorySystem;
 
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
@@ -60,6 +69,11 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     protected String specDisplayName() {
         Path s = specPath();
         return s.startsWith(baseDir()) ? baseDir().relativize(s).toString() : s.toString();
+    }
+
+    /** The base model file, resolved through Maven when the spec names it by coordinates. */
+    protected BaseModelResolver.ResolvedBase resolveBase(FinetuneSpec parsed) throws MojoFailureException, MojoExecutionException {
+        return new BaseModelResolver(repositorySystem, repositorySession, project).resolve(parsed);
     }
 
     protected FinetuneSpec parseSpec() throws MojoFailureException {

@@ -5,6 +5,7 @@ import dev.finetune.engine.packaging.Fingerprint;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
+import dev.finetune.engine.fork.ForkTask;
 import dev.finetune.engine.fork.JvmFork;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -85,16 +86,10 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     protected PluginDescriptor plugin;
 
-    @Parameter(defaultValue = "${repositorySystemSession}", readonly = true, required = true)
-    protected RepositorySystemSession repositorySession;
-
-    @Component
-    protected RepositorySystem repositorySystem;
-
     /**
      * What decides the training result: resolved spec, input files, plugin and DL4J versions, backend, threads.
      */
-    protected Fingerprint fingerprint(FinetuneSpec parsed) throws MojoExecutionException {
+    protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
         try {
             Fingerprint f = new Fingerprint()
                     .text("spec", CanonicalSpec.toYaml(parsed))
@@ -103,7 +98,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
                             .map(a -> a.getVersion()).findFirst().orElse("?"))
                     .text("backend", backend + ":" + backendClassifier)
                     .text("threads", threads + "/" + blasThreads)
-                    .file("base", baseDir().resolve(parsed.base().path()));
+                    .file("base", baseModel);
             for (String path : datasetFiles(parsed)) {
                 f.file("data:" + path, baseDir().resolve(path));
             }
@@ -127,10 +122,10 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         }
     }
 
-    protected void runEngine(String task) throws MojoExecutionException, MojoFailureException {
+    protected void runEngine(String task, Path baseModel) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
         if (!fork) {
-            runInProcess(task, output);
+            runInProcess(task, output, baseModel);
             return;
         }
         List<Path> classpath = new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
@@ -142,7 +137,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
         JvmFork.Result result;
         try {
-            result = new JvmFork(options).run(task, specPath(), baseDir(), output, mavenLog());
+            result = new JvmFork(options).run(new ForkTask(task, specPath(), baseDir(), output, baseModel), mavenLog());
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot start the training JVM: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -178,11 +173,11 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         };
     }
 
-    private void runInProcess(String task, Path output) throws MojoExecutionException, MojoFailureException {
+    private void runInProcess(String task, Path output, Path baseModel) throws MojoExecutionException, MojoFailureException {
         getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
         System.setProperty(ForkMain.OMP_THREADS, String.valueOf(threads));
         System.setProperty(ForkMain.BLAS_THREADS, String.valueOf(blasThreads));
-        int exit = ForkMain.run(new String[] {task, specPath().toString(), baseDir().toString(), output.toString()},
+        int exit = ForkMain.run(new ForkTask(task, specPath(), baseDir(), output, baseModel).toArgs().toArray(String[]::new),
                 mavenLog());
         if (exit == ForkMain.EXIT_USER_ERROR) {
             throw new MojoFailureException("finetune:" + task + " failed; see the errors above");

@@ -61,17 +61,18 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         FinetuneSpec parsed = parseSpec();
+        Path baseModel = resolveBase(parsed).file();
         Path metricsFile = outputDirectory.toPath().resolve(FinetuneJob.METRICS);
         Path marker = outputDirectory.toPath().resolve(MARKER);
         // the trained model is a function of the train fingerprint, so metrics for it are still valid
-        Fingerprint fingerprint = fingerprint(parsed);
+        Fingerprint fingerprint = fingerprint(parsed, baseModel);
         if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile)
                 && upToDate(outputDirectory.toPath().resolve(TrainMojo.MARKER), fingerprint)) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
         } else {
             try {
                 Files.deleteIfExists(marker);
-                runEngine("evaluate");
+                runEngine("evaluate", baseModel);
                 AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);

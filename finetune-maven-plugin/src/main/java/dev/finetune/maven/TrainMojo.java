@@ -33,7 +33,8 @@ public class TrainMojo extends AbstractForkingMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         FinetuneSpec parsed = parseSpec();
-        Fingerprint fingerprint = fingerprint(parsed);
+        Path baseModel = resolveBase(parsed).file();
+        Fingerprint fingerprint = fingerprint(parsed, baseModel);
         Path marker = outputDirectory.toPath().resolve(MARKER);
         if (upToDate(marker, fingerprint) && Files.isRegularFile(outputDirectory.toPath().resolve(FinetuneJob.MODEL))) {
             getLog().info("Inputs unchanged since the last training (fingerprint " + fingerprint.value().substring(0, 12)
@@ -43,7 +44,7 @@ public class TrainMojo extends AbstractForkingMojo {
         try {
             // an interrupted or failed run must never look complete
             Files.deleteIfExists(marker);
-            runEngine("train");
+            runEngine("train", baseModel);
             AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);

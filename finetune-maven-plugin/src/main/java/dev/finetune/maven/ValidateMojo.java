@@ -1,6 +1,7 @@
 package dev.finetune.maven;
 
 import dev.finetune.spec.FinetuneSpec;
+import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -24,16 +25,17 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     }
 
     @Override
-    protected void run() throws MojoFailureException {
+    protected void run() throws MojoFailureException, MojoExecutionException {
         long started = System.nanoTime();
         FinetuneSpec parsed = parseSpec();
-        List<String> problems = new InputChecks(parsed, p -> baseDir().resolve(p).normalize()).problems();
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
+        List<String> problems = new InputChecks(parsed, p -> baseDir().resolve(p).normalize(), base.file()).problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs ("
                     + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n" + String.join("\n", problems));
         }
         getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s, %d gate(s)) in %d ms",
-                specDisplayName(), parsed.base().path(), parsed.evaluation().gates().size(), (System.nanoTime() - started) / 1_000_000));
+                specDisplayName(), parsed.base(), parsed.evaluation().gates().size(), (System.nanoTime() - started) / 1_000_000));
     }
 }

@@ -56,7 +56,7 @@ class FinetuneJobTest {
 
     private static MetricsReport run(String base, String freeze, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(base, freeze));
-        FinetuneJob job = new FinetuneJob(spec, project, out,
+        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
                 data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
         job.train();
         return job.evaluate();
@@ -160,7 +160,7 @@ class FinetuneJobTest {
     void earlyStoppingKeepsTheBestValidationEpoch(@TempDir Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
                 + "earlyStopping: { metric: accuracy, patience: 2, maxEpochs: 60 }\n");
-        FinetuneJob job = new FinetuneJob(spec, project, out,
+        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
                 data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
         job.train();
         TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);

@@ -10,7 +10,8 @@ import java.util.List;
 public final class InputChecksMain {
     public static void main(String[] args) throws Exception {
         Path base = Path.of(args[1]);
-        List<String> problems = new InputChecks(new SpecParser().parse(Path.of(args[0])), base::resolve).problems();
+        var spec = new SpecParser().parse(Path.of(args[0]));
+        List<String> problems = new InputChecks(spec, base::resolve, base.resolve(spec.base().path().orElseThrow())).problems();
         problems.forEach(System.out::println);
         System.out.println("problems: " + problems.size());
     }

@@ -34,7 +34,7 @@ class InputChecksTest {
 
     static List<String> problems(String yaml) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
-        return new InputChecks(spec, p -> project.resolve(p)).problems();
+        return new InputChecks(spec, p -> project.resolve(p), project.resolve(spec.base().path().orElseThrow())).problems();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.finetune.engine;
 
 import dev.finetune.engine.fork.FinetuneJob;
 import dev.finetune.engine.fork.ForkOptions;
+import dev.finetune.engine.fork.ForkTask;
 import dev.finetune.engine.fork.JvmFork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +60,8 @@ class JvmForkTest {
                 training: { epochs: 2 }
                 """);
         Captured out = new Captured();
-        JvmFork.Result result = fork().run("train", project.resolve("finetune.yaml"), project, project.resolve("out"), out);
+        JvmFork.Result result = fork().run(new ForkTask("train", project.resolve("finetune.yaml"), project, project.resolve("out"),
+                project.resolve("base.zip")), out);
         assertTrue(result.succeeded(), "exit " + result.exitCode() + " " + out.error + out.info);
         assertTrue(out.info.stream().anyMatch(l -> l.matches("fine-tune epoch 2/2 .* ETA 0s")), out.info.toString());
         assertTrue(Files.isRegularFile(project.resolve("out").resolve(FinetuneJob.MODEL)));
@@ -70,7 +72,8 @@ class JvmForkTest {
     void userErrorsComeBackAsSuchWithTheirMessage(@TempDir Path project) throws Exception {
         Files.writeString(project.resolve("finetune.yaml"), "base: { path: base.zip }\ndataset: { path: nowhere.csv }\n");
         Captured out = new Captured();
-        JvmFork.Result result = fork().run("train", project.resolve("finetune.yaml"), project, project.resolve("out"), out);
+        JvmFork.Result result = fork().run(new ForkTask("train", project.resolve("finetune.yaml"), project, project.resolve("out"),
+                project.resolve("base.zip")), out);
         assertTrue(result.userError(), "exit " + result.exitCode());
         assertEquals(List.of(project.resolve("nowhere.csv") + ": dataset file not found"), result.errors());
         assertEquals(result.errors(), out.error);

@@ -25,7 +25,11 @@ public final class CanonicalSpec {
 
     public static Map<String, Object> toMap(FinetuneSpec spec) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("base", Map.of("path", spec.base().path()));
+        Map<String, Object> base = new LinkedHashMap<>();
+        spec.base().path().ifPresent(p -> base.put("path", p));
+        spec.base().artifact().ifPresent(a -> base.put("artifact", a));
+        spec.base().sha256().ifPresent(h -> base.put("sha256", h));
+        root.put("base", base);
 
         var d = spec.dataset();
         Map<String, Object> dataset = new LinkedHashMap<>();

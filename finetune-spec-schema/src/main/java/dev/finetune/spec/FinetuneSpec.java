@@ -39,8 +39,29 @@ public record FinetuneSpec(
         return earlyStopping.map(EarlyStoppingSpec::maxEpochs).orElse(training.epochs());
     }
 
-    /** A DL4J model zip (MultiLayerNetwork or ComputationGraph), relative to the project directory. */
-    public record BaseSpec(String path) {
+    /**
+     * The base model: exactly one of {@code path} and {@code artifact}.
+     *
+     * @param path     a DL4J model zip (MultiLayerNetwork or ComputationGraph), relative to the project directory
+     * @param artifact Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model zip
+     * @param sha256   the expected SHA-256 of the model file, checked before it is used
+     */
+    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256) {
+
+        public static BaseSpec ofPath(String path) {
+            return new BaseSpec(Optional.of(path), Optional.empty(), Optional.empty());
+        }
+
+        /** The spec key that names the base, for messages: {@code base.path} or {@code base.artifact}. */
+        public String key() {
+            return path.isPresent() ? "base.path" : "base.artifact";
+        }
+
+        /** The base as the spec names it: its path or its coordinates. */
+        @Override
+        public String toString() {
+            return path.orElseGet(() -> artifact.orElse("?"));
+        }
     }
 
     /**

@@ -49,7 +49,7 @@ final class SpecBinder {
         }
         TrainingSpec training = training(root.path("training"));
         return new FinetuneSpec(
-                new BaseSpec(root.path("base").path("path").asText()),
+                base(root.path("base")),
                 dataset(root.path("dataset")),
                 freeze(root.path("freeze")),
                 head(root.path("head")),
@@ -80,6 +80,30 @@ final class SpecBinder {
             problems.add(tree.valueAt(path), "`" + path + "` points outside the project (`" + value.textValue()
                     + "`); keep inputs in the project or set `allowPathsOutsideProject: true`");
         }
+    }
+
+    private BaseSpec base(JsonNode b) {
+        Optional<String> path = text(b, "path");
+        Optional<String> artifact = text(b, "artifact");
+        if (path.isPresent() && artifact.isPresent()) {
+            problems.add(tree.keyAt("base.artifact"), "`base` has both `path` and `artifact`; name the model zip in the "
+                    + "project with `path`, or a released model with `artifact: groupId:artifactId:version`");
+        } else if (!b.has("path") && !b.has("artifact") && b.isObject() && !hasUnknownKey(b, "sha256")) {
+            // with an unknown key (a typo of `path`?) the schema's "did you mean" says it better
+            problems.add(tree.valueAt("base"), "`base` needs `path` (a model zip in the project) or `artifact` "
+                    + "(Maven coordinates groupId:artifactId:version[:classifier] of a model zip)");
+        }
+        return new BaseSpec(path, artifact, text(b, "sha256"));
+    }
+
+    private static boolean hasUnknownKey(JsonNode mapping, String... known) {
+        var names = mapping.fieldNames();
+        while (names.hasNext()) {
+            if (!java.util.List.of(known).contains(names.next())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private JsonNode at(String path) {

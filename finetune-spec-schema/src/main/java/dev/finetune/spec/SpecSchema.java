@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -27,6 +28,11 @@ public final class SpecSchema {
 
     /** Where the schema lives inside the jar. */
     public static final String RESOURCE = "/dev/finetune/spec/finetune.schema.json";
+
+    /** What the schema's patterns mean, in words: a regular expression is no help to someone with a typo. */
+    private static final Map<String, String> PATTERN_MEANINGS = Map.of(
+            "^[^:\\s]+:[^:\\s]+:[^:\\s]+(:[^:\\s]+)?$", "Maven coordinates groupId:artifactId:version[:classifier]",
+            "^[0-9a-f]{64}$", "a SHA-256 in 64 lowercase hex digits (as `sha256sum` prints it)");
 
     private static final SpecSchema INSTANCE = new SpecSchema();
 
@@ -109,7 +115,9 @@ public final class SpecSchema {
                     return located(tree.valueAt(path), key + " must be `none` or a mapping with `layers` and/or `upTo`, found "
                             + YamlTree.describe(value));
                 }
-                return located(tree.valueAt(path), key + " must match " + sub.path("pattern").asText() + ", found " + YamlTree.describe(value));
+                String pattern = sub.path("pattern").asText();
+                return located(tree.valueAt(path), key + " must be " + PATTERN_MEANINGS.getOrDefault(pattern, "text matching " + pattern)
+                        + ", found " + YamlTree.describe(value));
             }
             default -> {
                 return located(tree.valueAt(path), key + ": " + m.getMessage());

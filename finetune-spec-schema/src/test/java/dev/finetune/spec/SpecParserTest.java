@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +34,7 @@ class SpecParserTest {
     @Test
     void minimalSpecGetsDefaults() throws SpecException {
         FinetuneSpec spec = parser.parse("finetune.yaml", MINIMAL);
-        assertEquals("models/base.zip", spec.base().path());
+        assertEquals(Optional.of("models/base.zip"), spec.base().path());
         assertEquals("data/train.csv", spec.dataset().path().orElseThrow());
         assertEquals(-1, spec.dataset().labelColumn().index().orElseThrow());
         assertEquals(Normalization.standardize, spec.dataset().normalize());

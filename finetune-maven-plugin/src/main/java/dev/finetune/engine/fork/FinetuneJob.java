@@ -48,6 +48,7 @@ public final class FinetuneJob {
 
     private final FinetuneSpec spec;
     private final Path baseDir;
+    private final Path baseModel;
     private final Path outputDir;
     private final RunInfoSupplier runInfo;
     private final ProgressLog log;
@@ -58,9 +59,14 @@ public final class FinetuneJob {
         RunInfo get(SplitData data);
     }
 
-    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
+    /**
+     * @param baseDir   the project directory, against which the spec's paths resolve
+     * @param baseModel the base model zip, resolved by the caller (the spec may name it by Maven coordinates)
+     */
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
         this.spec = spec;
         this.baseDir = baseDir;
+        this.baseModel = baseModel;
         this.outputDir = outputDir;
         this.runInfo = runInfo;
         this.log = log;
@@ -89,14 +95,13 @@ public final class FinetuneJob {
             n.transform(validation);
         });
 
-        Path basePath = resolve(spec.base().path());
-        Net base = BaseModels.load(basePath);
-        BaseModelInfo.read(basePath).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
-            throw new UserInputException(spec.base().path() + " takes " + n + " inputs but the dataset has "
+        Net base = BaseModels.load(baseModel);
+        BaseModelInfo.read(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
+            throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
         ModelSurgery surgery = new ModelSurgery(spec);
-        Net tuned = surgery.apply(base, data.numClasses(), spec.base().path());
+        Net tuned = surgery.apply(base, data.numClasses(), spec.base().toString());
         Trainer trainer = new Trainer(spec, log);
         Trainer.Result result = trainer.train("fine-tune", tuned, train, validation, data.classes());
         Files.createDirectories(outputDir);

@@ -15,7 +15,8 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /**
- * Entry point of the forked training JVM: {@code ForkMain train|evaluate SPEC BASEDIR OUTPUTDIR}.
+ * Entry point of the forked training JVM: {@code ForkMain train|evaluate SPEC PROJECTDIR OUTPUTDIR BASEMODEL}
+ * (see {@link ForkTask}).
  * Exit codes: 0 done, {@value #EXIT_USER_ERROR} a problem with the user's inputs (message on the last
  * {@code [ERROR]} lines), anything else an internal failure.
  */
@@ -36,21 +37,24 @@ public final class ForkMain {
 
     /** Runs one task and returns the exit code; never calls System.exit, so it can run in-process too. */
     public static int run(String[] args, ProgressLog log) {
-        if (args.length != 4 || !(args[0].equals("train") || args[0].equals("evaluate"))) {
-            log.warn("usage: ForkMain train|evaluate SPEC BASEDIR OUTPUTDIR");
+        ForkTask task;
+        try {
+            task = ForkTask.parse(args);
+        } catch (IllegalArgumentException e) {
+            log.warn(e.getMessage());
             return EXIT_INTERNAL_ERROR;
         }
         try {
-            FinetuneSpec spec = new SpecParser().parse(Path.of(args[1]));
+            FinetuneSpec spec = new SpecParser().parse(task.spec());
             int omp = Integer.getInteger(OMP_THREADS, 1);
             int blas = Integer.getInteger(BLAS_THREADS, 1);
             configureThreads(omp, blas);
-            FinetuneJob job = new FinetuneJob(spec, Path.of(args[2]), Path.of(args[3]),
+            FinetuneJob job = new FinetuneJob(spec, task.baseDir(), task.baseModel(), task.outputDir(),
                     data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
                     log);
-            if (args[0].equals("train")) {
+            if (task.task().equals("train")) {
                 job.train();
             } else {
                 job.evaluate();

@@ -41,15 +41,12 @@ public final class JvmFork {
         this.options = options;
     }
 
-    public List<String> command(Path argFile, String task, Path spec, Path baseDir, Path outputDir) {
+    public List<String> command(Path argFile, ForkTask task) {
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaExecutable().toString());
         cmd.add("@" + argFile);
         cmd.add(ForkMain.class.getName());
-        cmd.add(task);
-        cmd.add(spec.toString());
-        cmd.add(baseDir.toString());
-        cmd.add(outputDir.toString());
+        cmd.addAll(task.toArgs());
         return cmd;
     }
 
@@ -75,11 +72,11 @@ public final class JvmFork {
         return args;
     }
 
-    public Result run(String task, Path spec, Path baseDir, Path outputDir, Output out) throws IOException, InterruptedException {
-        Files.createDirectories(outputDir);
-        Path argFile = outputDir.resolve("fork-" + task + ".args");
+    public Result run(ForkTask task, Output out) throws IOException, InterruptedException {
+        Files.createDirectories(task.outputDir());
+        Path argFile = task.outputDir().resolve("fork-" + task.task() + ".args");
         Files.write(argFile, jvmArgs().stream().map(JvmFork::quote).toList(), StandardCharsets.UTF_8);
-        ProcessBuilder pb = new ProcessBuilder(command(argFile, task, spec, baseDir, outputDir)).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(command(argFile, task)).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", String.valueOf(options.ompThreads()));
         pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(options.blasThreads()));
         pb.environment().putAll(options.environment());

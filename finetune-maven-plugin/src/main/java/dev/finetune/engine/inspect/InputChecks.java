@@ -23,10 +23,16 @@ public final class InputChecks {
 
     private final FinetuneSpec spec;
     private final Function<String, Path> resolver;
+    private final Path baseModel;
 
-    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver) {
+    /**
+     * @param resolver  resolves the spec's data paths
+     * @param baseModel the base model zip (resolved by the caller: the spec may name it by Maven coordinates)
+     */
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel) {
         this.spec = spec;
         this.resolver = resolver;
+        this.baseModel = baseModel;
     }
 
     /** Every problem found, each naming the spec position or the data file and row; empty when all is well. */
@@ -37,26 +43,26 @@ public final class InputChecks {
         if (base.isPresent() && data.isPresent()) {
             base.get().inputSize().filter(n -> n != data.get().featureCount()).ifPresent(n ->
                     problems.add(spec.locate("dataset") + ": the dataset has " + data.get().featureCount()
-                            + " feature columns but " + spec.base().path() + " takes " + n + " inputs"));
+                            + " feature columns but " + spec.base() + " takes " + n + " inputs"));
         }
         return problems;
     }
 
     private Optional<BaseModelInfo> checkBase(List<String> problems) {
-        Path file = resolver.apply(spec.base().path());
-        if (!Files.isRegularFile(file)) {
-            problems.add(spec.locate("base.path") + ": `base.path` names " + spec.base().path() + ", which does not exist");
+        String key = spec.base().key();
+        if (!Files.isRegularFile(baseModel)) {
+            problems.add(spec.locate(key) + ": `" + key + "` names " + spec.base() + ", which does not exist");
             return Optional.empty();
         }
         BaseModelInfo info;
         try {
-            info = BaseModelInfo.read(file);
+            info = BaseModelInfo.read(baseModel);
         } catch (UserInputException e) {
-            problems.add(spec.locate("base.path") + ": " + e.getMessage());
+            problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();
         }
         List<String> names = info.names();
-        String baseName = spec.base().path();
+        String baseName = spec.base().toString();
         try {
             TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
             try {
