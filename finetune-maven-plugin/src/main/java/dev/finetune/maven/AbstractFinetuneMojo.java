@@ -6,6 +6,7 @@ import dev.finetune.spec.SpecParser;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.descriptor.PluginDescriptor;
 import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
@@ -32,6 +33,9 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** Skip every finetune goal. */
     @Parameter(property = "finetune.skip", defaultValue = "false")
     protected boolean skip;
+
+    @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
+    protected PluginDescriptor plugin;
 
     @Parameter(defaultValue = "${repositorySystemSession}", readonly = true, required = true)
     protected RepositorySystemSession repositorySession;

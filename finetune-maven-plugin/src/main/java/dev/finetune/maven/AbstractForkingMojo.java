@@ -9,11 +9,7 @@ import dev.finetune.engine.fork.ForkTask;
 import dev.finetune.engine.fork.JvmFork;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugin.descriptor.PluginDescriptor;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.eclipse.aether.RepositorySystem;
-import org.eclipse.aether.RepositorySystemSession;
 
 import java.io.File;
 import java.io.IOException;
@@ -82,9 +78,6 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     /** Run the engine even when its inputs have not changed since the last run. */
     @Parameter(property = "finetune.force", defaultValue = "false")
     protected boolean force;
-
-    @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
-    protected PluginDescriptor plugin;
 
     /**
      * What decides the training result: resolved spec, input files, plugin and DL4J versions, backend, threads.

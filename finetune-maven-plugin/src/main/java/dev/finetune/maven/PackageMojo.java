@@ -1,8 +1,8 @@
 package dev.finetune.maven;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.packaging.ModelArchive;
-import dev.finetune.spec.CanonicalSpec;
+import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.packaging.Lineage;
+import dev.finetune.engine.packaging.ModelPackager;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -14,7 +14,6 @@ import org.apache.maven.project.MavenProjectHelper;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,18 +21,25 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Writes the model artifact, one zip holding the DL4J model and normaliser (loadable with DL4J's
- * {@code ModelSerializer} as it is), the spec as written and resolved, {@code metrics.json} and
- * {@code training.json}, and attaches it to the project so {@code install} and {@code deploy} publish it.
+ * {@code ModelSerializer} as it is) and, under {@code finetune/}, the spec as written and resolved,
+ * {@code metrics.json}, {@code training.json}, {@code lineage.json} (hashes of spec, data and base, seeds, versions,
+ * git commit) and {@code model-card.md}. It becomes the project's artifact ({@code model} packaging) or is attached
+ * with a classifier, so {@code install} and {@code deploy} publish it.
  */
 @Mojo(name = "package", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class PackageMojo extends AbstractFinetuneMojo {
 
-    /** Classifier of the attached zip; consumers ask for {@code <type>zip</type><classifier>model</classifier>}. */
+    /** The packaging whose main artifact is the model zip (lifecycle mapping from this plugin's extension). */
+    static final String MODEL_PACKAGING = "model";
+
+    /**
+     * Classifier of the zip attached to projects of other packagings (jar, pom); consumers ask for
+     * {@code <type>zip</type><classifier>model</classifier>}. Projects with {@code <packaging>model</packaging>}
+     * publish the zip as their main artifact, without classifier.
+     */
     @Parameter(property = "finetune.classifier", defaultValue = "model", required = true)
     protected String classifier;
 
@@ -59,29 +65,38 @@ public class PackageMojo extends AbstractFinetuneMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         FinetuneSpec parsed = parseSpec();
-        Path out = outputDirectory.toPath();
-        Path model = out.resolve(FinetuneJob.MODEL);
-        if (!Files.isRegularFile(model)) {
-            throw new MojoExecutionException(model + " does not exist: finetune:train must run before finetune:package");
-        }
-        Map<String, byte[]> metadata = new LinkedHashMap<>();
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
+        boolean mainArtifact = MODEL_PACKAGING.equals(project.getPackaging());
+        Path target = buildDirectory.toPath().resolve(finalName + (mainArtifact ? "" : "-" + classifier) + ".zip");
+        ModelPackager.Request request = new ModelPackager.Request(parsed, specPath(), baseDir(),
+                outputDirectory.toPath().toAbsolutePath(), base.file(), base.coordinates(),
+                new Lineage.Model(project.getGroupId(), project.getArtifactId(), project.getVersion()), plugin.getVersion(),
+                project.getName() == null ? project.getArtifactId() : project.getName(),
+                project.getDescription() == null ? "" : project.getDescription(), timestamp());
+        Lineage lineage;
         try {
-            metadata.put("finetune.yaml", Files.readAllBytes(specPath()));
-            metadata.put("spec.resolved.yaml", CanonicalSpec.toYaml(parsed).getBytes(StandardCharsets.UTF_8));
-            metadata.put(FinetuneJob.TRAINING, Files.readAllBytes(out.resolve(FinetuneJob.TRAINING)));
-            Path metrics = out.resolve(FinetuneJob.METRICS);
-            if (Files.isRegularFile(metrics)) {
-                metadata.put(FinetuneJob.METRICS, Files.readAllBytes(metrics));
-            } else {
-                getLog().warn("No " + metrics + ": the model is packaged without test metrics (was evaluation skipped?)");
-            }
-            Path target = buildDirectory.toPath().resolve(finalName + "-" + classifier + ".zip");
-            ModelArchive.write(target, model, metadata, timestamp());
-            projectHelper.attachArtifact(project, "zip", classifier, target.toFile());
-            getLog().info("Model artifact " + target.getFileName() + " (" + Files.size(target) / 1024 + " KiB) attached as "
-                    + project.getGroupId() + ":" + project.getArtifactId() + ":zip:" + classifier + ":" + project.getVersion());
+            lineage = ModelPackager.write(request, target);
+        } catch (UserInputException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot write the model artifact: " + e.getMessage(), e);
+        }
+        if (lineage.metrics().isEmpty()) {
+            getLog().warn("No test metrics: the model is packaged without them (was evaluation skipped?)");
+        }
+        String coordinates = project.getGroupId() + ":" + project.getArtifactId() + ":zip:";
+        if (mainArtifact) {
+            // `model` packaging: the zip is the project's artifact, as the jar is for a jar project
+            project.getArtifact().setFile(target.toFile());
+        } else {
+            projectHelper.attachArtifact(project, "zip", classifier, target.toFile());
+            coordinates += classifier + ":";
+        }
+        try {
+            getLog().info("Model artifact " + target.getFileName() + " (" + Files.size(target) / 1024 + " KiB, with "
+                    + ModelPackager.MODEL_CARD + " and " + ModelPackager.LINEAGE + ") is " + coordinates + project.getVersion());
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read " + target + ": " + e.getMessage(), e);
         }
     }
 

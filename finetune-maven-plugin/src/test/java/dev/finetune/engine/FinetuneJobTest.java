@@ -1,6 +1,10 @@
 package dev.finetune.engine;
 
 import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.packaging.Lineage;
+import dev.finetune.engine.packaging.ModelPackager;
+import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.TrainingReport;
@@ -22,6 +26,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.time.LocalDateTime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,19 +123,69 @@ class FinetuneJobTest {
     }
 
     @Test
-    void twoIndependentRunsPackageToTheSameBytes(@TempDir Path a, @TempDir Path b) throws Exception {
-        run("mln.zip", "{ upTo: hidden1 }", a);
-        run("mln.zip", "{ upTo: hidden1 }", b);
-        java.time.LocalDateTime stamp = java.time.LocalDateTime.of(2026, 1, 1, 0, 0);
+    void twoIndependentRunsPackageToTheSameBytesWithLineageAndModelCard(@TempDir Path a, @TempDir Path b) throws Exception {
+        String yaml = SPEC.formatted("mln.zip", "{ upTo: hidden1 }") + "evaluation: { gates: [ accuracy >= 0.5, macroF1 >= 0.99 ] }\n";
+        Path specFile = project.resolve("packaged.yaml");
+        Files.writeString(specFile, yaml);
+        FinetuneSpec spec = new SpecParser().parse(specFile);
         for (Path dir : List.of(a, b)) {
-            dev.finetune.engine.packaging.ModelArchive.write(dir.resolve("artifact.zip"), dir.resolve(FinetuneJob.MODEL),
-                    Map.of(FinetuneJob.TRAINING, Files.readAllBytes(dir.resolve(FinetuneJob.TRAINING)),
-                            FinetuneJob.METRICS, Files.readAllBytes(dir.resolve(FinetuneJob.METRICS))), stamp);
+            FinetuneJob job = new FinetuneJob(spec, project, project.resolve("mln.zip"), dir,
+                    data -> new RunInfo("1.0.0-M2.1", "CpuBackend", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+            job.train();
+            job.evaluate();
+            ModelPackager.write(new ModelPackager.Request(spec, specFile, project, dir, project.resolve("mln.zip"),
+                    Optional.empty(), new Lineage.Model("com.example", "digits", "1.0"), "0.1.0", "Digits", "Upper digits.",
+                    LocalDateTime.of(2026, 1, 1, 0, 0)), dir.resolve("artifact.zip"));
         }
         assertArrayEquals(Files.readAllBytes(a.resolve("artifact.zip")), Files.readAllBytes(b.resolve("artifact.zip")));
         // the wall-clock times that differ between runs are kept out of the artifact
         assertTrue(Files.readString(a.resolve(FinetuneJob.TIMINGS)).contains("\"epochSeconds\""));
         assertFalse(Files.readString(a.resolve(FinetuneJob.TRAINING)).contains("seconds"));
+
+        Lineage lineage = Json.read(a.resolve(ModelPackager.LINEAGE), Lineage.class);
+        DatasetSummary data = lineage.dataset().orElseThrow();
+        MetricsReport metrics = Json.read(a.resolve(FinetuneJob.METRICS), MetricsReport.class);
+        assertEquals(metrics.test().examples(), data.splits().get("test").rows());
+        assertEquals(data.splits().get("train").rows(), data.splits().get("train").classCounts().values().stream().mapToInt(i -> i).sum());
+        assertEquals(Fingerprint.sha256(project.resolve("mln.zip")), lineage.base().sha256());
+        assertEquals(Fingerprint.sha256(specFile), lineage.spec().sha256());
+        assertEquals(Map.of("split", 3L, "training", 5L), lineage.seeds());
+        assertEquals(List.of(true, false), lineage.gates().stream().map(Lineage.Gate::passed).toList());
+        assertEquals("1.0.0-M2.1", lineage.tools().dl4j());
+
+        String card = Files.readString(a.resolve(ModelPackager.MODEL_CARD));
+        for (var c : metrics.test().perClass()) {
+            assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %d |", c.label(),
+                    c.precision(), c.recall(), c.f1(), c.support())), "per-class row for " + c.label() + " in\n" + card);
+        }
+        assertTrue(card.contains("**FAILED**: `macroF1 >= 0.99`"), card);
+        assertTrue(card.contains("Frozen layers (parameters kept from the base): `hidden1`."), card);
+        try (var zip = new java.util.zip.ZipFile(a.resolve("artifact.zip").toFile())) {
+            assertEquals(card, new String(zip.getInputStream(zip.getEntry("finetune/model-card.md")).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            assertNotNull(zip.getEntry("finetune/lineage.json"));
+        }
+    }
+
+    @Test
+    void datasetHashesChangeWithTheDataNotWithItsFormatting(@TempDir Path dir) throws Exception {
+        List<String> lines = Files.readAllLines(project.resolve("data/upper.csv"));
+        // the same numbers written differently ("3" vs "3.0") must hash the same; one changed value must not
+        Files.write(dir.resolve("reformatted.csv"), lines.stream().map(l -> l.replaceAll("(^|,)(\\d+)(?=,)", "$1$2.0")).toList());
+        List<String> changed = new ArrayList<>(lines);
+        changed.set(0, changed.get(0).replaceFirst("^\\d+", "99"));
+        Files.write(dir.resolve("changed.csv"), changed);
+        Map<String, String> hashes = new java.util.TreeMap<>();
+        for (String file : List.of("upper.csv", "reformatted.csv", "changed.csv")) {
+            Path csv = file.equals("upper.csv") ? project.resolve("data/upper.csv") : dir.resolve(file);
+            FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
+                    .replace("data/upper.csv", csv.toString()).replace("base: {", "allowPathsOutsideProject: true\nbase: {"));
+            var split = new dev.finetune.engine.data.CsvDatasetLoader(project::resolve).load(spec.dataset());
+            hashes.put(file, DatasetSummary.of(split).splits().values().stream().map(DatasetSummary.Split::sha256)
+                    .reduce("", String::concat));
+        }
+        assertEquals(hashes.get("upper.csv"), hashes.get("reformatted.csv"));
+        assertFalse(hashes.get("upper.csv").equals(hashes.get("changed.csv")));
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.finetune.engine.model.BaseModels;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.MetricsSummary;
@@ -43,6 +44,10 @@ public final class FinetuneJob {
     public static final String SCRATCH_MODEL = "scratch-model.zip";
     public static final String TRAINING = "training.json";
     public static final String METRICS = "metrics.json";
+    /** Split sizes, class counts and hashes of the data a model was trained on (see {@link DatasetSummary}). */
+    public static final String DATASET = "dataset.json";
+    /** Versions, backend and thread settings of the training JVM (see {@link RunInfo}). */
+    public static final String RUN = "run.json";
     /** Wall-clock times; not packaged, since they differ from run to run. */
     public static final String TIMINGS = "timings.json";
 
@@ -87,6 +92,9 @@ public final class FinetuneJob {
 
     public void train() throws IOException {
         SplitData data = loadData();
+        Files.createDirectories(outputDir);
+        Json.write(outputDir.resolve(DATASET), DatasetSummary.of(data));
+        Json.write(outputDir.resolve(RUN), runInfo.get(data));
         DataSet train = DataSets.of(data.train(), data.numClasses());
         DataSet validation = DataSets.of(data.validation(), data.numClasses());
         Optional<DataNormalization> normalizer = Normalizers.fit(spec.dataset().normalize(), train);

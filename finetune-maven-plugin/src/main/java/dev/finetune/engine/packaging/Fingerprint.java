@@ -57,6 +57,11 @@ public final class Fingerprint {
         return HexFormat.of().formatHex(digest().digest(bytes));
     }
 
+    /** A fresh SHA-256 digest, for hashing data fed piece by piece. */
+    public static MessageDigest newDigest() {
+        return digest();
+    }
+
     private static MessageDigest digest() {
         try {
             return MessageDigest.getInstance("SHA-256");

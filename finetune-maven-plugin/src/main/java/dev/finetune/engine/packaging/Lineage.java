@@ -1,0 +1,62 @@
+package dev.finetune.engine.packaging;
+
+import dev.finetune.engine.report.DatasetSummary;
+import dev.finetune.engine.report.GateResult;
+import dev.finetune.engine.report.MetricsReport;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Contents of {@code finetune/lineage.json}: everything that shaped a model, for tools. With the same spec, data,
+ * base, seeds, versions and backend settings a build gives the same parameters.
+ *
+ * @param model    the artifact's coordinates
+ * @param spec     hashes of the spec as written and of its canonical form (formatting and comments do not count)
+ * @param dataset  per split: rows, rows per class, SHA-256 of the rows
+ * @param base     the base model: coordinates or project path, and SHA-256 of its file
+ * @param seeds    the seeds of the split and of training
+ * @param tools    versions and settings of the software that trained it
+ * @param git      commit of the project and whether its directory had uncommitted changes; empty outside git
+ * @param metrics  headline test and validation metrics; empty when evaluation was skipped
+ * @param gates    the quality gates and whether they passed
+ */
+public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
+                      Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Metrics> metrics,
+                      List<Gate> gates) {
+
+    public static final int FORMAT_VERSION = 1;
+
+    public record Model(String groupId, String artifactId, String version) {
+    }
+
+    public record Spec(String file, String sha256, String canonicalSha256) {
+    }
+
+    public record Base(Optional<String> coordinates, Optional<String> path, String sha256) {
+    }
+
+    /**
+     * @param backend ND4J backend, as the training JVM reported it ({@code CpuBackend}, {@code CudaBackend})
+     */
+    public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String java,
+                        String os) {
+    }
+
+    public record Metrics(double testAccuracy, double testMacroF1, double validationAccuracy, double validationMacroF1,
+                          int testExamples) {
+
+        public static Metrics of(MetricsReport report) {
+            return new Metrics(report.test().accuracy(), report.test().macroF1(), report.validation().accuracy(),
+                    report.validation().macroF1(), report.test().examples());
+        }
+    }
+
+    public record Gate(String expression, double value, boolean passed) {
+
+        public static Gate of(GateResult result) {
+            return new Gate(result.gate().expression(), result.value(), result.passed());
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.finetune.engine.packaging;
+
+import dev.finetune.engine.report.ClassMetrics;
+import dev.finetune.engine.report.DatasetSummary;
+import dev.finetune.engine.report.MetricsReport;
+import dev.finetune.engine.report.SplitMetrics;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.spec.FinetuneSpec;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * {@code finetune/model-card.md}: the model for people reviewing it — what it is, what it was built from, how it
+ * was trained, how well it does per class, whether its gates passed, and what it is fit for. Built only from the
+ * build's own records, so it never claims more than was measured.
+ */
+public final class ModelCard {
+
+    private ModelCard() {
+    }
+
+    /**
+     * @param name        the project's name
+     * @param description the project's description; may be empty
+     */
+    public static String render(String name, String description, FinetuneSpec spec, Lineage lineage,
+                                TrainingReport training, Optional<MetricsReport> metrics) {
+        StringBuilder md = new StringBuilder();
+        Lineage.Model m = lineage.model();
+        md.append("# ").append(name).append(' ').append(m.version()).append("\n\n");
+        if (!description.isBlank()) {
+            md.append(description.strip()).append("\n\n");
+        }
+        List<String> classes = lineage.dataset().map(DatasetSummary::classes).orElse(List.of());
+        md.append("| | |\n|---|---|\n");
+        row(md, "Artifact", "`" + m.groupId() + ":" + m.artifactId() + ":" + m.version() + "`");
+        row(md, "Base model", baseName(lineage.base()) + " (SHA-256 `" + lineage.base().sha256().substring(0, 12) + "…`)");
+        row(md, "Task", "classification into " + classes.size() + " classes: " + String.join(", ", classes));
+        metrics.ifPresentOrElse(r -> {
+            row(md, "Test accuracy", pct(r.test().accuracy()) + " on " + r.test().examples() + " held-out rows");
+            row(md, "Test macro-F1", f4(r.test().macroF1()));
+        }, () -> row(md, "Test metrics", "not measured: evaluation was skipped in this build"));
+        long passed = lineage.gates().stream().filter(Lineage.Gate::passed).count();
+        row(md, "Quality gates", lineage.gates().isEmpty() ? "none configured"
+                : passed + " of " + lineage.gates().size() + " passed");
+        row(md, "Built from", lineage.git().map(g -> "git `" + g.commit().substring(0, Math.min(12, g.commit().length())) + "`"
+                + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
+
+        md.append("\n## Intended use\n\n");
+        md.append("Classifies rows of ").append(lineage.dataset().map(DatasetSummary::featureCount).orElse(0))
+                .append(" features, like those of `").append(spec.dataset().path().orElseGet(() -> spec.dataset().files().orElseThrow().train()))
+                .append("`, into the classes above. It was evaluated only on held-out rows of that dataset; inputs from another ")
+                .append("source, scale or class set are outside what was measured. Feed raw features: the normaliser fitted on the ")
+                .append("training split (`").append(spec.dataset().normalize()).append("`) is stored in the model zip and must be applied first.\n");
+
+        md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
+        lineage.dataset().ifPresent(d -> d.splits().forEach((split, s) -> md.append("| ").append(split).append(" | ")
+                .append(s.rows()).append(" | ")
+                .append(s.classCounts().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")))
+                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n")));
+        spec.dataset().path().ifPresent(p -> md.append("\nOne file, `").append(p).append("`, split ")
+                .append(ratio(spec.dataset().split().train())).append(" / ").append(ratio(spec.dataset().split().validation()))
+                .append(" / ").append(ratio(spec.dataset().split().test())).append(spec.dataset().split().stratify() ? " stratified" : "")
+                .append(" with seed ").append(spec.dataset().split().seed()).append(". The test split was used only for the final metrics.\n"));
+
+        md.append("\n## Model\n\n");
+        md.append("- Starts from ").append(baseName(lineage.base())).append(".\n");
+        md.append("- Frozen layers (parameters kept from the base): ")
+                .append(training.frozenLayers().isEmpty() ? "none (every layer trained)" : String.join(", ", training.frozenLayers().stream().map(l -> "`" + l + "`").toList()))
+                .append(".\n");
+        md.append("- Head: the top ").append(spec.head().removeLayers()).append(" layer(s) of the base replaced by ")
+                .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
+                        .map(h -> h.units() + "-unit " + h.activation()).collect(Collectors.joining(", ")) + " dense layer(s) and ")
+                .append("a softmax output for ").append(classes.size()).append(" classes.\n");
+        md.append(String.format(Locale.ROOT, "- %,d trainable parameters of %,d.%n", training.trainableParams(), training.totalParams()));
+
+        var t = spec.training();
+        md.append("\n## Training\n\n| setting | value |\n|---|---|\n");
+        row(md, "updater", t.updater().name());
+        row(md, "learning rate", String.valueOf(t.learningRate()));
+        row(md, "batch size", String.valueOf(t.batchSize()));
+        row(md, "epochs", training.epochsRun() + " run of at most " + spec.maxEpochs()
+                + (training.stoppedEarly() ? ", stopped early" : ""));
+        spec.earlyStopping().ifPresent(e -> row(md, "early stopping", "on validation " + e.metric() + ", patience " + e.patience()));
+        row(md, "selected epoch", training.bestEpoch() + " (validation " + training.selectionMetric() + " " + f4(training.bestValue()) + ")");
+        row(md, "L2 / dropout", t.l2() + " / " + t.dropout());
+        row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
+        Lineage.Tools tools = lineage.tools();
+        row(md, "software", "finetune-maven-plugin " + tools.plugin() + ", DL4J " + tools.dl4j() + ", " + tools.backend()
+                + " (" + tools.ompThreads() + " OpenMP / " + tools.blasThreads() + " BLAS threads), Java " + tools.java());
+
+        metrics.ifPresent(r -> {
+            md.append("\n## Evaluation on the test split\n\n");
+            md.append("| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
+            for (ClassMetrics c : r.test().perClass()) {
+                md.append("| ").append(c.label()).append(" | ").append(f4(c.precision())).append(" | ").append(f4(c.recall()))
+                        .append(" | ").append(f4(c.f1())).append(" | ").append(c.support()).append(" |\n");
+            }
+            md.append("| **macro** | ").append(f4(r.test().macroPrecision())).append(" | ").append(f4(r.test().macroRecall()))
+                    .append(" | ").append(f4(r.test().macroF1())).append(" | ").append(r.test().examples()).append(" |\n");
+            md.append("\nAccuracy ").append(pct(r.test().accuracy())).append("; validation accuracy ")
+                    .append(pct(r.validation().accuracy())).append(".\n");
+            r.scratchTest().ifPresent(s -> md.append(comparison(r.test(), s)));
+        });
+
+        md.append("\n## Quality gates\n\n");
+        if (lineage.gates().isEmpty()) {
+            md.append("None configured.\n");
+        }
+        lineage.gates().forEach(g -> md.append("- ").append(g.passed() ? "passed" : "**FAILED**").append(": `")
+                .append(g.expression()).append("` (measured ").append(f4(g.value())).append(")\n"));
+
+        md.append("\n## Reproduce\n\n`finetune/lineage.json` in this artifact records the spec and data hashes, base, seeds and ")
+                .append("software versions. Building the same commit with the same backend and thread settings gives the same parameters:\n\n")
+                .append("```\nmvn -Dfinetune.force package\n```\n");
+        return md.toString();
+    }
+
+    private static String comparison(SplitMetrics tuned, SplitMetrics scratch) {
+        double gain = tuned.accuracy() - scratch.accuracy();
+        return String.format(Locale.ROOT, "%nThe same architecture trained from scratch on the same data reaches %s accuracy "
+                + "(macro-F1 %s): fine-tuning the base is %s by %.2f points.%n", pct(scratch.accuracy()), f4(scratch.macroF1()),
+                gain >= 0 ? "better" : "worse", Math.abs(gain) * 100);
+    }
+
+    private static String baseName(Lineage.Base base) {
+        return base.coordinates().map(c -> "`" + c + "`").orElseGet(() -> "`" + base.path().orElse("?") + "`");
+    }
+
+    private static void row(StringBuilder md, String key, String value) {
+        md.append("| ").append(key).append(" | ").append(value).append(" |\n");
+    }
+
+    private static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f%%", v * 100);
+    }
+
+    private static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String ratio(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}

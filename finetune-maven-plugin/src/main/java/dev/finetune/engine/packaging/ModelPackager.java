@@ -1,0 +1,105 @@
+package dev.finetune.engine.packaging;
+
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.engine.report.DatasetSummary;
+import dev.finetune.engine.report.GateResult;
+import dev.finetune.engine.report.Json;
+import dev.finetune.engine.report.MetricsReport;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.UserInputException;
+import dev.finetune.spec.CanonicalSpec;
+import dev.finetune.spec.FinetuneSpec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Assembles the model artifact from a finished training (and, when it ran, evaluation): the DL4J model plus the spec,
+ * reports, {@code lineage.json} and {@code model-card.md}. The lineage and card are also left in the output directory
+ * for people and tools that look there.
+ */
+public final class ModelPackager {
+
+    public static final String LINEAGE = "lineage.json";
+    public static final String MODEL_CARD = "model-card.md";
+
+    /**
+     * @param specFile       the spec as written
+     * @param projectDir     the project directory (for git)
+     * @param outputDir      where training and evaluation wrote their results
+     * @param baseModel      the base model file used
+     * @param baseCoordinates the base's Maven coordinates, when the spec named it so
+     * @param name           the project's name, for the model card's title
+     * @param description    the project's description
+     */
+    public record Request(FinetuneSpec spec, Path specFile, Path projectDir, Path outputDir, Path baseModel,
+                          Optional<String> baseCoordinates, Lineage.Model model, String pluginVersion, String name,
+                          String description, LocalDateTime timestamp) {
+    }
+
+    private ModelPackager() {
+    }
+
+    /** Writes the artifact to {@code target} (atomically) and returns its lineage. */
+    public static Lineage write(Request r, Path target) throws IOException {
+        Path out = r.outputDir();
+        Path model = out.resolve(FinetuneJob.MODEL);
+        if (!Files.isRegularFile(model)) {
+            throw new UserInputException(model + " does not exist: finetune:train must run before finetune:package");
+        }
+        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        Optional<MetricsReport> metrics = readIfPresent(out.resolve(FinetuneJob.METRICS), MetricsReport.class);
+        Lineage lineage = lineage(r, metrics);
+        String card = ModelCard.render(r.name(), r.description(), r.spec(), lineage, training, metrics);
+        Json.write(out.resolve(LINEAGE), lineage);
+        AtomicFiles.write(out.resolve(MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
+
+        Map<String, byte[]> metadata = new LinkedHashMap<>();
+        metadata.put("finetune.yaml", Files.readAllBytes(r.specFile()));
+        metadata.put("spec.resolved.yaml", CanonicalSpec.toYaml(r.spec()).getBytes(StandardCharsets.UTF_8));
+        metadata.put(FinetuneJob.TRAINING, Files.readAllBytes(out.resolve(FinetuneJob.TRAINING)));
+        if (metrics.isPresent()) {
+            metadata.put(FinetuneJob.METRICS, Files.readAllBytes(out.resolve(FinetuneJob.METRICS)));
+        }
+        metadata.put(LINEAGE, Files.readAllBytes(out.resolve(LINEAGE)));
+        metadata.put(MODEL_CARD, card.getBytes(StandardCharsets.UTF_8));
+        ModelArchive.write(target, model, metadata, r.timestamp());
+        return lineage;
+    }
+
+    static Lineage lineage(Request r, Optional<MetricsReport> metrics) throws IOException {
+        Path out = r.outputDir();
+        RunInfo run = Json.read(out.resolve(FinetuneJob.RUN), RunInfo.class);
+        Optional<DatasetSummary> dataset = readIfPresent(out.resolve(FinetuneJob.DATASET), DatasetSummary.class);
+        FinetuneSpec spec = r.spec();
+        Map<String, Long> seeds = new LinkedHashMap<>();
+        spec.dataset().path().ifPresent(p -> seeds.put("split", spec.dataset().split().seed()));
+        seeds.put("training", spec.training().seed());
+        List<Lineage.Gate> gates = metrics.map(m -> GateResult.check(spec.evaluation().gates(), m.test()).stream()
+                .map(Lineage.Gate::of).toList()).orElse(List.of());
+        return new Lineage(Lineage.FORMAT_VERSION, r.model(),
+                new Lineage.Spec(r.projectDir().relativize(r.specFile().toAbsolutePath()).toString(), Fingerprint.sha256(r.specFile()),
+                        Fingerprint.sha256(CanonicalSpec.toYaml(spec).getBytes(StandardCharsets.UTF_8))),
+                dataset,
+                new Lineage.Base(r.baseCoordinates(), spec.base().path(), Fingerprint.sha256(r.baseModel())),
+                seeds,
+                new Lineage.Tools(r.pluginVersion(), run.dl4jVersion(), run.backend(), run.ompThreads(), run.blasThreads(),
+                        run.javaVersion(), run.os()),
+                GitInfo.of(r.projectDir()),
+                metrics.map(Lineage.Metrics::of),
+                gates);
+    }
+
+    private static <T> Optional<T> readIfPresent(Path file, Class<T> type) throws IOException {
+        return Files.isRegularFile(file) ? Optional.of(Json.read(file, type)) : Optional.empty();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.finetune.engine.report;
+
+import dev.finetune.engine.data.LabeledRows;
+import dev.finetune.engine.data.SplitData;
+import dev.finetune.engine.packaging.Fingerprint;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the model was trained and tested on, without the data itself: per split the row count, the rows per class
+ * and a SHA-256 of the rows as parsed. Written by training to {@code dataset.json} and carried into the artifact's
+ * lineage, so a reviewer sees when the data changed and how.
+ *
+ * @param classes      class names, in the order of the model's outputs
+ * @param featureCount features per row
+ * @param splits       {@code train}, {@code validation} and {@code test}
+ */
+public record DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits) {
+
+    /**
+     * @param sha256 SHA-256 over the split's rows in split order, each its class name then its features as
+     *               big-endian IEEE-754 floats: equal for equal data, whatever the CSV's formatting
+     */
+    public record Split(int rows, String sha256, Map<String, Integer> classCounts) {
+    }
+
+    public static DatasetSummary of(SplitData data) {
+        Map<String, Split> splits = new LinkedHashMap<>();
+        splits.put("train", split(data.train(), data.classes()));
+        splits.put("validation", split(data.validation(), data.classes()));
+        splits.put("test", split(data.test(), data.classes()));
+        return new DatasetSummary(List.copyOf(data.classes()), data.featureCount(), splits);
+    }
+
+    private static Split split(LabeledRows rows, List<String> classes) {
+        Map<String, Integer> counts = new TreeMap<>();
+        MessageDigest digest = Fingerprint.newDigest();
+        ByteBuffer features = ByteBuffer.allocate(rows.featureCount() * Float.BYTES);
+        for (int i = 0; i < rows.size(); i++) {
+            String label = classes.get(rows.labels()[i]);
+            counts.merge(label, 1, Integer::sum);
+            digest.update(label.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            features.clear();
+            for (float f : rows.features()[i]) {
+                features.putFloat(f);
+            }
+            digest.update(features.array());
+        }
+        return new Split(rows.size(), HexFormat.of().formatHex(digest.digest()), counts);
+    }
+}
