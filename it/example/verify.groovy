@@ -1,6 +1,36 @@
-// Run by the integration tests (it/pom.xml): the example trains, passes its gates and installs its model.
-def log = new File(basedir, 'build.log').text
-assert log =~ /fine-tune epoch 1\/40 .* ETA /
-assert log =~ /Gate passed accuracy >= 0\.9: accuracy is 0\.\d{4}/
-assert log.contains('Installing') && log.contains('digits-5to9-1.0.0-SNAPSHOT-model.zip')
+// Run by the integration tests (it/pom.xml): the example reactor builds base -> fine-tune -> consumer, the model
+// passes its gates and is installed as the main artifact of a `model` project, the consumer's test reads digits with
+// it, and the second build, with nothing changed, does not retrain.
+import java.util.zip.ZipFile
+
+def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
+assert runs.length == 3 : 'two builds were logged'
+def first = runs[1], second = runs[2]
+
+// reactor order follows the dependencies: base, fine-tune, consumer
+def order = first.findAll(/Building (Digits 5-9 \(UCI 8x8 scans\)|mnist-lenet|digits-app) /)
+assert order == ['Building mnist-lenet ', 'Building Digits 5-9 (UCI 8x8 scans) ', 'Building digits-app '] : order
+
+assert first =~ /fine-tune epoch 1\/40 .* ETA /
+assert first =~ /Gate passed accuracy >= 0\.9: accuracy is 0\.\d{4}/
+assert first.contains('Installing') && first.contains('digits-5to9-1.0.0-SNAPSHOT.zip')
+assert first =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassifierTest/
+
+assert second =~ /Inputs unchanged since the last training \(fingerprint [0-9a-f]{12}\): skipping finetune:train/
+assert !(second =~ /fine-tune epoch/)
+assert second =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassifierTest/
+
+def zip = new ZipFile(new File(localRepositoryPath,
+        'dev/finetune/examples/digits-5to9/1.0.0-SNAPSHOT/digits-5to9-1.0.0-SNAPSHOT.zip'))
+def entry = { name -> zip.getInputStream(zip.getEntry(name)).text }
+def lineage = new groovy.json.JsonSlurper().parseText(entry('finetune/lineage.json'))
+assert lineage.base.coordinates == 'dev.finetune.examples:mnist-lenet:1.0.0'
+assert lineage.base.sha256 ==~ /[0-9a-f]{64}/
+assert lineage.dataset.splits.test.rows > 700
+assert lineage.seeds == [split: 7, training: 42]
+def card = entry('finetune/model-card.md')
+assert card.startsWith('# Digits 5-9 (UCI 8x8 scans) 1.0.0-SNAPSHOT')
+assert card =~ /\| 9 \| 0\.\d{4} \| 0\.\d{4} \| 0\.\d{4} \| \d+ \|/
+assert zip.getEntry('configuration.json') != null && zip.getEntry('coefficients.bin') != null
+zip.close()
 return true

@@ -3,9 +3,10 @@
 import java.nio.file.Files
 import java.nio.file.StandardCopyOption
 
-['models/mnist-lenet.zip', 'data/digits-5to9-28x28.csv'].each { path ->
+['mnist-lenet/mnist-lenet.zip': 'models/mnist-lenet.zip',
+ 'digits-5to9/data/digits-5to9-28x28.csv': 'data/digits-5to9-28x28.csv'].each { source, path ->
     def target = new File(basedir, path).toPath()
     Files.createDirectories(target.parent)
-    Files.copy(new File(exampleDir, path).toPath(), target, StandardCopyOption.REPLACE_EXISTING)
+    Files.copy(new File(exampleDir, source).toPath(), target, StandardCopyOption.REPLACE_EXISTING)
 }
 return true

@@ -51,8 +51,8 @@ public final class ExampleGenerator {
         Nd4j.getEnvironment().setMaxThreads(2);
         org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(2);
         Nd4j.factory().blas().setMaxThreads(1);
-        writeDigits(generator.resolve("digits.csv"), example.resolve("data/digits-5to9-28x28.csv"));
-        trainBase(generator.resolve("mnist"), example.resolve("models/mnist-lenet.zip"));
+        writeDigits(generator.resolve("digits.csv"), example.resolve("digits-5to9/data/digits-5to9-28x28.csv"));
+        trainBase(generator.resolve("mnist"), example.resolve("mnist-lenet/mnist-lenet.zip"));
     }
 
     static void writeDigits(Path source, Path target) throws IOException {

@@ -29,7 +29,7 @@ class InstalledModelIT {
 
     private static final Path REPO = Path.of(System.getProperty("it.localRepository"));
     private static final Path ARTIFACT = REPO.resolve(
-            "dev/finetune/examples/digits-5to9/1.0.0-SNAPSHOT/digits-5to9-1.0.0-SNAPSHOT-model.zip");
+            "dev/finetune/examples/digits-5to9/1.0.0-SNAPSHOT/digits-5to9-1.0.0-SNAPSHOT.zip");
 
     @Test
     void installedModelCarriesItsSpecMetricsAndHistory() throws IOException {
@@ -50,7 +50,7 @@ class InstalledModelIT {
         MultiLayerNetwork model = ModelSerializer.restoreMultiLayerNetwork(ARTIFACT.toFile());
         DataNormalization normalizer = ModelSerializer.restoreNormalizerFromFile(ARTIFACT.toFile());
         assertNotNull(normalizer, "the normaliser travels with the model");
-        List<String> rows = Files.readAllLines(Path.of(System.getProperty("it.example"), "data/digits-5to9-28x28.csv"));
+        List<String> rows = Files.readAllLines(Path.of(System.getProperty("it.example"), "digits-5to9/data/digits-5to9-28x28.csv"));
         float[][] pixels = new float[rows.size()][784];
         int[] digits = new int[rows.size()];
         for (int r = 0; r < rows.size(); r++) {

@@ -57,10 +57,11 @@ public final class ModelCard {
                 .append("training split (`").append(spec.dataset().normalize()).append("`) is stored in the model zip and must be applied first.\n");
 
         md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
-        lineage.dataset().ifPresent(d -> d.splits().forEach((split, s) -> md.append("| ").append(split).append(" | ")
+        lineage.dataset().ifPresent(d -> List.of("train", "validation", "test").stream().filter(d.splits()::containsKey)
+                .forEach(split -> { var s = d.splits().get(split); md.append("| ").append(split).append(" | ")
                 .append(s.rows()).append(" | ")
                 .append(s.classCounts().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")))
-                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n")));
+                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n"); }));
         spec.dataset().path().ifPresent(p -> md.append("\nOne file, `").append(p).append("`, split ")
                 .append(ratio(spec.dataset().split().train())).append(" / ").append(ratio(spec.dataset().split().validation()))
                 .append(" / ").append(ratio(spec.dataset().split().test())).append(spec.dataset().split().stratify() ? " stratified" : "")
