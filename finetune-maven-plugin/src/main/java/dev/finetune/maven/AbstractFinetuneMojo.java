@@ -13,8 +13,14 @@ import org.apache.maven.project.MavenProject;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 
+import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.spec.CanonicalSpec;
+
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** What every goal shares: the spec, the output directory and the skip flag. */
 abstract class AbstractFinetuneMojo extends AbstractMojo {
@@ -33,6 +39,10 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** Skip every finetune goal. */
     @Parameter(property = "finetune.skip", defaultValue = "false")
     protected boolean skip;
+
+    /** Run validation, training and evaluation even when their inputs have not changed since the last run. */
+    @Parameter(property = "finetune.force", defaultValue = "false")
+    protected boolean force;
 
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     protected PluginDescriptor plugin;
@@ -78,6 +88,36 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** The base model file, resolved through Maven when the spec names it by coordinates. */
     protected BaseModelResolver.ResolvedBase resolveBase(FinetuneSpec parsed) throws MojoFailureException, MojoExecutionException {
         return new BaseModelResolver(repositorySystem, repositorySession, project).resolve(parsed);
+    }
+
+    /** The user's inputs: resolved spec, plugin version, the base model's and the dataset's bytes. */
+    protected Fingerprint inputFingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
+        try {
+            Fingerprint f = new Fingerprint()
+                    .text("spec", CanonicalSpec.toYaml(parsed))
+                    .text("plugin", plugin.getVersion())
+                    .file("base", baseModel);
+            for (String path : datasetFiles(parsed)) {
+                f.file("data:" + path, baseDir().resolve(path));
+            }
+            return f;
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read the inputs to fingerprint them: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> datasetFiles(FinetuneSpec parsed) {
+        return parsed.dataset().files().map(f -> List.of(f.train(), f.validation(), f.test()))
+                .orElseGet(() -> List.of(parsed.dataset().path().orElseThrow()));
+    }
+
+    /** Whether {@code marker} records this fingerprint, i.e. the step already ran on these exact inputs. */
+    protected boolean upToDate(Path marker, Fingerprint fingerprint) throws MojoExecutionException {
+        try {
+            return !force && Files.isRegularFile(marker) && Files.readString(marker).trim().equals(fingerprint.value());
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read " + marker + ": " + e.getMessage(), e);
+        }
     }
 
     protected FinetuneSpec parseSpec() throws MojoFailureException {

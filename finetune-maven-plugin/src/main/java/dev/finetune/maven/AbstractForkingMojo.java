@@ -2,7 +2,6 @@ package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
 import dev.finetune.engine.packaging.Fingerprint;
-import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkTask;
@@ -75,44 +74,16 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
-    /** Run the engine even when its inputs have not changed since the last run. */
-    @Parameter(property = "finetune.force", defaultValue = "false")
-    protected boolean force;
-
     /**
-     * What decides the training result: resolved spec, input files, plugin and DL4J versions, backend, threads.
+     * What decides the training result: the inputs (see {@link #inputFingerprint}), DL4J version, backend and
+     * thread counts.
      */
     protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
-        try {
-            Fingerprint f = new Fingerprint()
-                    .text("spec", CanonicalSpec.toYaml(parsed))
-                    .text("plugin", plugin.getVersion())
-                    .text("dl4j", plugin.getArtifacts().stream().filter(a -> a.getArtifactId().equals("deeplearning4j-nn"))
-                            .map(a -> a.getVersion()).findFirst().orElse("?"))
-                    .text("backend", backend + ":" + backendClassifier)
-                    .text("threads", threads + "/" + blasThreads)
-                    .file("base", baseModel);
-            for (String path : datasetFiles(parsed)) {
-                f.file("data:" + path, baseDir().resolve(path));
-            }
-            return f;
-        } catch (IOException e) {
-            throw new MojoExecutionException("Cannot read the inputs to fingerprint them: " + e.getMessage(), e);
-        }
-    }
-
-    private static List<String> datasetFiles(FinetuneSpec parsed) {
-        return parsed.dataset().files().map(f -> List.of(f.train(), f.validation(), f.test()))
-                .orElseGet(() -> List.of(parsed.dataset().path().orElseThrow()));
-    }
-
-    /** Whether {@code marker} records this fingerprint, i.e. the step already ran on these exact inputs. */
-    protected boolean upToDate(Path marker, Fingerprint fingerprint) throws MojoExecutionException {
-        try {
-            return !force && Files.isRegularFile(marker) && Files.readString(marker).trim().equals(fingerprint.value());
-        } catch (IOException e) {
-            throw new MojoExecutionException("Cannot read " + marker + ": " + e.getMessage(), e);
-        }
+        return inputFingerprint(parsed, baseModel)
+                .text("dl4j", plugin.getArtifacts().stream().filter(a -> a.getArtifactId().equals("deeplearning4j-nn"))
+                        .map(a -> a.getVersion()).findFirst().orElse("?"))
+                .text("backend", backend + ":" + backendClassifier)
+                .text("threads", threads + "/" + blasThreads);
     }
 
     protected void runEngine(String task, Path baseModel) throws MojoExecutionException, MojoFailureException {

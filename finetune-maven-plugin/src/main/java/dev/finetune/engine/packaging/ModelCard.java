@@ -58,10 +58,7 @@ public final class ModelCard {
 
         md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
         lineage.dataset().ifPresent(d -> List.of("train", "validation", "test").stream().filter(d.splits()::containsKey)
-                .forEach(split -> { var s = d.splits().get(split); md.append("| ").append(split).append(" | ")
-                .append(s.rows()).append(" | ")
-                .append(s.classCounts().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")))
-                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n"); }));
+                .forEach(split -> dataRow(md, split, d.splits().get(split))));
         spec.dataset().path().ifPresent(p -> md.append("\nOne file, `").append(p).append("`, split ")
                 .append(ratio(spec.dataset().split().train())).append(" / ").append(ratio(spec.dataset().split().validation()))
                 .append(" / ").append(ratio(spec.dataset().split().test())).append(spec.dataset().split().stratify() ? " stratified" : "")
@@ -118,6 +115,12 @@ public final class ModelCard {
                 .append("software versions. Building the same commit with the same backend and thread settings gives the same parameters:\n\n")
                 .append("```\nmvn -Dfinetune.force package\n```\n");
         return md.toString();
+    }
+
+    private static void dataRow(StringBuilder md, String split, DatasetSummary.Split s) {
+        md.append("| ").append(split).append(" | ").append(s.rows()).append(" | ")
+                .append(s.classCounts().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")))
+                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n");
     }
 
     private static String comparison(SplitMetrics tuned, SplitMetrics scratch) {
