@@ -1,11 +1,11 @@
 // Run by the integration tests (it/pom.xml): the example reactor builds base -> fine-tune -> consumer, the model
 // passes its gates and is installed as the main artifact of a `model` project, the consumer's test reads digits with
-// it, and the second build, with nothing changed, does not retrain.
+// it, the second build, with nothing changed, does not retrain, and -pl ... -am brings the base module along.
 import java.util.zip.ZipFile
 
 def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
-assert runs.length == 3 : 'two builds were logged'
-def first = runs[1], second = runs[2]
+assert runs.length == 4 : 'three builds were logged'
+def first = runs[1], second = runs[2], third = runs[3]
 
 // reactor order follows the dependencies: base, fine-tune, consumer
 def order = first.findAll(/Building (Digits 5-9 \(UCI 8x8 scans\)|mnist-lenet|digits-app) /)
@@ -19,6 +19,10 @@ assert first =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassifi
 assert second =~ /Inputs unchanged since the last training \(fingerprint [0-9a-f]{12}\): skipping finetune:train/
 assert !(second =~ /fine-tune epoch/)
 assert second =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassifierTest/
+
+// -pl digits-5to9 -am: the base module comes along, since the fine-tune module depends on it; the app does not
+assert third.contains('Building mnist-lenet ') && third.contains('Building Digits 5-9 (UCI 8x8 scans) ')
+assert !third.contains('Building digits-app ')
 
 def zip = new ZipFile(new File(localRepositoryPath,
         'dev/finetune/examples/digits-5to9/1.0.0-SNAPSHOT/digits-5to9-1.0.0-SNAPSHOT.zip'))

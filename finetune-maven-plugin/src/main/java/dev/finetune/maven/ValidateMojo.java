@@ -1,21 +1,21 @@
 package dev.finetune.maven;
 
 import dev.finetune.spec.FinetuneSpec;
+import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
 
 import dev.finetune.engine.packaging.Fingerprint;
-import dev.finetune.engine.report.AtomicFiles;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Checks the spec, then the spec against its real inputs: the base model's configuration (not its weights), frozen
@@ -28,6 +28,9 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     /** Written after a successful validation: the fingerprint of the inputs found valid. */
     static final String MARKER = "validate.fingerprint";
 
+    @Parameter(defaultValue = "${session}", readonly = true)
+    protected MavenSession session;
+
     @Override
     protected String goal() {
         return "validate";
@@ -36,13 +39,18 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     @Override
     protected void run() throws MojoFailureException, MojoExecutionException {
         long started = System.nanoTime();
-        FinetuneSpec parsed = parseSpec();
-        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
-        Fingerprint fingerprint = inputFingerprint(parsed, base.file());
         Path marker = outputDirectory.toPath().resolve(MARKER);
-        if (upToDate(marker, fingerprint)) {
-            getLog().info("Spec " + specDisplayName() + " and its inputs unchanged since they were last found valid ("
-                    + (System.nanoTime() - started) / 1_000_000 + " ms)");
+        if (rawInputsUnchanged(marker)) {
+            logUnchanged(started);
+            return;
+        }
+        FinetuneSpec parsed = parseSpec();
+        warnIfBaseBuiltLater(parsed);
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
+        Optional<Fingerprint> fingerprint = readableInputs(parsed, base.file());
+        if (fingerprint.isPresent() && upToDate(marker, fingerprint.get())) {
+            writeRecord(marker, fingerprint.get(), parsed, base); // the same inputs, written differently
+            logUnchanged(started);
             return;
         }
         List<String> problems = new InputChecks(parsed, p -> baseDir().resolve(p).normalize(), base.file()).problems();
@@ -51,12 +59,41 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs ("
                     + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n" + String.join("\n", problems));
         }
-        try {
-            AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
-        }
+        writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
         getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s, %d gate(s)) in %d ms",
                 specDisplayName(), parsed.base(), parsed.evaluation().gates().size(), (System.nanoTime() - started) / 1_000_000));
+    }
+
+    private void logUnchanged(long started) {
+        getLog().info("Spec " + specDisplayName() + " and its inputs unchanged since they were last found valid ("
+                + (System.nanoTime() - started) / 1_000_000 + " ms)");
+    }
+
+    /** The inputs' fingerprint; empty when an input cannot be read (the checks then say which and where). */
+    private Optional<Fingerprint> readableInputs(FinetuneSpec parsed, Path baseModel) {
+        try {
+            return Optional.of(fingerprint(parsed, baseModel));
+        } catch (MojoExecutionException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A base built by a module of this reactor is only found if Maven builds that module first, which it does only
+     * when this project depends on it.
+     */
+    private void warnIfBaseBuiltLater(FinetuneSpec parsed) {
+        parsed.base().artifact().ifPresent(coordinates -> {
+            String[] p = coordinates.split(":");
+            boolean inReactor = session != null && session.getAllProjects() != null && session.getAllProjects().stream()
+                    .anyMatch(m -> m.getGroupId().equals(p[0]) && m.getArtifactId().equals(p[1]));
+            boolean declared = project.getDependencies().stream()
+                    .anyMatch(d -> d.getGroupId().equals(p[0]) && d.getArtifactId().equals(p[1]));
+            if (inReactor && !declared) {
+                getLog().warn(parsed.locate("base.artifact") + ": the base " + coordinates + " is built by a module of this"
+                        + " reactor, but " + project.getArtifactId() + " does not depend on it, so Maven may build it later:"
+                        + " declare it as a <dependency> with <type>zip</type> and <scope>provided</scope>");
+            }
+        });
     }
 }
