@@ -6,9 +6,9 @@ set -euo pipefail
 rounds=${1:-7}
 example="$(cd "$(dirname "$0")/../example" && pwd)"
 cd "$example"
-mvn -o -q -B package -pl digits-5to9 >/dev/null   # make sure everything is up to date first
+mvn -o -q -B package -pl digits-5to9 >/dev/null 2>&1   # make sure everything is up to date first
 
-seconds() { local t0 t1; t0=$(date +%s%N); mvn -o -q -B package -pl digits-5to9 "$@" >/dev/null; t1=$(date +%s%N); awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
+seconds() { local t0 t1; t0=$(date +%s%N); mvn -o -q -B package -pl digits-5to9 "$@" >/dev/null 2>&1; t1=$(date +%s%N); awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 noop=(); skip=()

@@ -14,13 +14,19 @@ import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 
 import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.packaging.InputRecord;
+import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.CanonicalSpec;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What every goal shares: the spec, the output directory and the skip flag. */
 abstract class AbstractFinetuneMojo extends AbstractMojo {
@@ -90,12 +96,20 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         return new BaseModelResolver(repositorySystem, repositorySession, project).resolve(parsed);
     }
 
-    /** The user's inputs: resolved spec, plugin version, the base model's and the dataset's bytes. */
-    protected Fingerprint inputFingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
+    /**
+     * Tool settings that decide this goal's result besides the spec and the files: the plugin version here; goals
+     * that train add DL4J's version, the backend and thread counts.
+     */
+    protected String settings() {
+        return "plugin=" + plugin.getVersion();
+    }
+
+    /** What decides this goal's result: the resolved spec, {@link #settings()}, the base model's and data's bytes. */
+    protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
         try {
             Fingerprint f = new Fingerprint()
                     .text("spec", CanonicalSpec.toYaml(parsed))
-                    .text("plugin", plugin.getVersion())
+                    .text("settings", settings())
                     .file("base", baseModel);
             for (String path : datasetFiles(parsed)) {
                 f.file("data:" + path, baseDir().resolve(path));
@@ -113,8 +127,86 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     /** Whether {@code marker} records this fingerprint, i.e. the step already ran on these exact inputs. */
     protected boolean upToDate(Path marker, Fingerprint fingerprint) throws MojoExecutionException {
+        return !force && recordedFingerprint(marker).filter(fingerprint.value()::equals).isPresent();
+    }
+
+    /** The fingerprint a step's marker records; empty when the step has not completed. */
+    protected Optional<String> recordedFingerprint(Path marker) throws MojoExecutionException {
+        return readRecord(marker).map(InputRecord::fingerprint);
+    }
+
+    /**
+     * Whether the raw inputs recorded in {@code marker} (spec bytes, base, data, settings) are unchanged: the quick
+     * check of a no-op build, made before the spec is parsed.
+     */
+    protected boolean rawInputsUnchanged(Path marker) throws MojoExecutionException {
+        Optional<InputRecord> record = readRecord(marker);
+        if (force || record.isEmpty()) {
+            return false;
+        }
         try {
-            return !force && Files.isRegularFile(marker) && Files.readString(marker).trim().equals(fingerprint.value());
+            for (InputRecord.Input input : record.get().inputs()) {
+                String now = switch (input.kind()) {
+                    case settings -> Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8));
+                    case file -> shaOrAbsent(baseDir().resolve(input.reference()));
+                    case artifact -> new BaseModelResolver(repositorySystem, repositorySession, project).find(input.reference())
+                            .map(f -> shaOrAbsent(f)).orElse(ABSENT);
+                };
+                if (!now.equals(input.sha256())) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UncheckedIOException e) {
+            return false; // an input could not be read: the full check will say which
+        }
+    }
+
+    /** Recorded for a file that does not exist, e.g. metrics.json when evaluation was skipped. */
+    private static final String ABSENT = "absent";
+
+    private static String shaOrAbsent(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Fingerprint.sha256(file) : ABSENT;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Records that a step completed on these inputs; written last, so a failed run never looks complete. */
+    protected void writeRecord(Path marker, Fingerprint fingerprint, FinetuneSpec parsed, BaseModelResolver.ResolvedBase base)
+            throws MojoExecutionException {
+        writeRecord(marker, fingerprint, parsed, base, List.of());
+    }
+
+    /** As above, also recording {@code moreFiles} (results of earlier steps, outputs) as inputs. */
+    protected void writeRecord(Path marker, Fingerprint fingerprint, FinetuneSpec parsed, BaseModelResolver.ResolvedBase base,
+                               List<Path> moreFiles) throws MojoExecutionException {
+        try {
+            List<InputRecord.Input> inputs = new ArrayList<>();
+            inputs.add(new InputRecord.Input(InputRecord.Kind.settings, Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8)), "-"));
+            inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(specPath()), baseDir().relativize(specPath()).toString()));
+            if (base.coordinates().isPresent()) {
+                inputs.add(new InputRecord.Input(InputRecord.Kind.artifact, Fingerprint.sha256(base.file()), base.coordinates().get()));
+            } else {
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(base.file()), parsed.base().path().orElseThrow()));
+            }
+            for (String path : datasetFiles(parsed)) {
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(baseDir().resolve(path)), path));
+            }
+            for (Path file : moreFiles) {
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, shaOrAbsent(file),
+                        baseDir().relativize(file.toAbsolutePath()).toString()));
+            }
+            AtomicFiles.write(marker, new InputRecord(fingerprint.value(), inputs).format().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | UncheckedIOException e) {
+            throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Optional<InputRecord> readRecord(Path marker) throws MojoExecutionException {
+        try {
+            return Files.isRegularFile(marker) ? InputRecord.parse(Files.readString(marker)) : Optional.empty();
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read " + marker + ": " + e.getMessage(), e);
         }

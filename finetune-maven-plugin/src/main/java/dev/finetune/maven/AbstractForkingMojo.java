@@ -1,7 +1,6 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
-import dev.finetune.engine.packaging.Fingerprint;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkTask;
@@ -74,16 +73,12 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
-    /**
-     * What decides the training result: the inputs (see {@link #inputFingerprint}), DL4J version, backend and
-     * thread counts.
-     */
-    protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
-        return inputFingerprint(parsed, baseModel)
-                .text("dl4j", plugin.getArtifacts().stream().filter(a -> a.getArtifactId().equals("deeplearning4j-nn"))
-                        .map(a -> a.getVersion()).findFirst().orElse("?"))
-                .text("backend", backend + ":" + backendClassifier)
-                .text("threads", threads + "/" + blasThreads);
+    /** Besides the plugin version: DL4J's version, backend and thread counts decide the trained parameters. */
+    @Override
+    protected String settings() {
+        return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
+                .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
+                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads;
     }
 
     protected void runEngine(String task, Path baseModel) throws MojoExecutionException, MojoFailureException {

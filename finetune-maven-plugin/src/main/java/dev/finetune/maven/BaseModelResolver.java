@@ -54,6 +54,16 @@ final class BaseModelResolver {
         return resolved;
     }
 
+    /** The file of a model artifact, or empty when it cannot be resolved (no message: callers fall back). */
+    Optional<Path> find(String coordinates) {
+        try {
+            return Optional.of(repositorySystem.resolveArtifact(session, new ArtifactRequest(modelArtifact(coordinates),
+                    project.getRemoteProjectRepositories(), null)).getArtifact().getFile().toPath());
+        } catch (ArtifactResolutionException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     /** {@code groupId:artifactId:version[:classifier]} of a model zip, as aether names it. */
     static Artifact modelArtifact(String coordinates) {
         String[] p = coordinates.split(":");

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Evaluates the trained model on the test split, which training never saw, writes {@code metrics.json} and
@@ -43,6 +44,8 @@ public class EvaluateMojo extends AbstractForkingMojo {
     protected boolean ignoreGates;
 
     static final String MARKER = "evaluate.fingerprint";
+    /** The gates' results for the metrics in metrics.json, one per line, replayed when nothing changed. */
+    static final String GATES = "gates.txt";
 
     @Override
     protected String goal() {
@@ -60,23 +63,30 @@ public class EvaluateMojo extends AbstractForkingMojo {
 
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        FinetuneSpec parsed = parseSpec();
-        Path baseModel = resolveBase(parsed).file();
-        Path metricsFile = outputDirectory.toPath().resolve(FinetuneJob.METRICS);
-        Path marker = outputDirectory.toPath().resolve(MARKER);
+        Path out = outputDirectory.toPath();
+        Path metricsFile = out.resolve(FinetuneJob.METRICS);
+        Path gatesFile = out.resolve(GATES);
+        Path marker = out.resolve(MARKER);
         // the trained model is a function of the train fingerprint, so metrics for it are still valid
-        Fingerprint fingerprint = fingerprint(parsed, baseModel);
-        if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile)
-                && upToDate(outputDirectory.toPath().resolve(TrainMojo.MARKER), fingerprint)) {
+        Optional<String> trained = recordedFingerprint(out.resolve(TrainMojo.MARKER));
+        if (Files.isRegularFile(metricsFile) && Files.isRegularFile(gatesFile) && rawInputsUnchanged(marker)
+                && trained.equals(recordedFingerprint(marker))) {
+            getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
+            report(readLines(gatesFile));
+            return;
+        }
+        FinetuneSpec parsed = parseSpec();
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
+        Fingerprint fingerprint = fingerprint(parsed, base.file());
+        if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile) && trained.equals(Optional.of(fingerprint.value()))) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
         } else {
             try {
                 Files.deleteIfExists(marker);
-                runEngine("evaluate", baseModel);
-                AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {
-                throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
+                throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
             }
+            runEngine("evaluate", base.file());
         }
         MetricsReport metrics;
         try {
@@ -84,19 +94,38 @@ public class EvaluateMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read " + metricsFile + ": " + e.getMessage(), e);
         }
-        List<GateResult> results = GateResult.check(parsed.evaluation().gates(), metrics.test());
-        results.stream().filter(GateResult::passed).forEach(r -> getLog().info("Gate " + r.describe()));
-        List<GateResult> failed = results.stream().filter(r -> !r.passed()).toList();
+        List<String> results = GateResult.check(parsed.evaluation().gates(), metrics.test()).stream()
+                .map(GateResult::describe).toList();
+        try {
+            AtomicFiles.write(gatesFile, String.join("\n", results).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot write " + gatesFile + ": " + e.getMessage(), e);
+        }
+        writeRecord(marker, fingerprint, parsed, base);
+        report(results);
+    }
+
+    /** Logs the gates' results and fails the build on a missed one, unless told to ignore gates. */
+    private void report(List<String> gates) throws MojoFailureException {
+        gates.stream().filter(g -> g.startsWith(GateResult.PASSED)).forEach(g -> getLog().info("Gate " + g));
+        List<String> failed = gates.stream().filter(g -> !g.startsWith(GateResult.PASSED)).toList();
         if (failed.isEmpty()) {
             return;
         }
-        failed.forEach(r -> getLog().error("Gate " + r.describe()));
-        String message = failed.size() + " quality gate(s) missed on the test split:\n  "
-                + String.join("\n  ", failed.stream().map(GateResult::describe).toList());
+        failed.forEach(g -> getLog().error("Gate " + g));
+        String message = failed.size() + " quality gate(s) missed on the test split:\n  " + String.join("\n  ", failed);
         if (ignoreGates) {
             getLog().warn(message + "\n(finetune.ignoreGates is set: not failing the build)");
             return;
         }
         throw new MojoFailureException(message);
+    }
+
+    private static List<String> readLines(Path file) throws MojoExecutionException {
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 }

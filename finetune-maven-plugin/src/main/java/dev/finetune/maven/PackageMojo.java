@@ -1,6 +1,8 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.engine.packaging.Lineage;
 import dev.finetune.engine.packaging.ModelPackager;
 import dev.finetune.spec.FinetuneSpec;
@@ -21,6 +23,7 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 
 /**
  * Writes the model artifact, one zip holding the DL4J model and normaliser (loadable with DL4J's
@@ -62,12 +65,34 @@ public class PackageMojo extends AbstractFinetuneMojo {
         return "package";
     }
 
+    /** Written after packaging: what the zip was made from, so an unchanged build reuses it. */
+    static final String MARKER = "package.fingerprint";
+
+    /**
+     * Everything besides the spec and files that goes into the zip: coordinates, names, timestamp and the git state
+     * recorded in the lineage.
+     */
+    @Override
+    protected String settings() {
+        return super.settings() + " model=" + project.getGroupId() + ":" + project.getArtifactId() + ":" + project.getVersion()
+                + " packaging=" + project.getPackaging() + " classifier=" + classifier + " finalName=" + finalName
+                + " timestamp=" + outputTimestamp + " name=" + project.getName() + " description=" + project.getDescription()
+                + " git=" + GitInfo.of(baseDir()).map(g -> g.commit() + (g.dirty() ? "+dirty" : "")).orElse("none");
+    }
+
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        FinetuneSpec parsed = parseSpec();
-        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         boolean mainArtifact = MODEL_PACKAGING.equals(project.getPackaging());
         Path target = buildDirectory.toPath().resolve(finalName + (mainArtifact ? "" : "-" + classifier) + ".zip");
+        Path out = outputDirectory.toPath().toAbsolutePath();
+        Path marker = out.resolve(MARKER);
+        if (Files.isRegularFile(target) && rawInputsUnchanged(marker)) {
+            getLog().info("Model, reports and project unchanged since " + target.getFileName() + " was written: reusing it");
+            publish(target, mainArtifact);
+            return;
+        }
+        FinetuneSpec parsed = parseSpec();
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         ModelPackager.Request request = new ModelPackager.Request(parsed, specPath(), baseDir(),
                 outputDirectory.toPath().toAbsolutePath(), base.file(), base.coordinates(),
                 new Lineage.Model(project.getGroupId(), project.getArtifactId(), project.getVersion()), plugin.getVersion(),
@@ -84,6 +109,14 @@ public class PackageMojo extends AbstractFinetuneMojo {
         if (lineage.metrics().isEmpty()) {
             getLog().warn("No test metrics: the model is packaged without them (was evaluation skipped?)");
         }
+        // metrics.json is recorded even when absent, so a later evaluation makes the zip stale
+        writeRecord(marker, fingerprint(parsed, base.file()), parsed, base, List.of(out.resolve(TrainMojo.MARKER),
+                out.resolve(FinetuneJob.TRAINING), out.resolve(FinetuneJob.METRICS), target));
+        publish(target, mainArtifact);
+    }
+
+    /** Makes the zip the project's artifact, or attaches it. */
+    private void publish(Path target, boolean mainArtifact) throws MojoExecutionException {
         String coordinates = project.getGroupId() + ":" + project.getArtifactId() + ":zip:";
         if (mainArtifact) {
             // `model` packaging: the zip is the project's artifact, as the jar is for a jar project

@@ -2,7 +2,6 @@ package dev.finetune.maven;
 
 import dev.finetune.engine.fork.FinetuneJob;
 import dev.finetune.engine.packaging.Fingerprint;
-import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -10,7 +9,6 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,22 +30,32 @@ public class TrainMojo extends AbstractForkingMojo {
 
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        FinetuneSpec parsed = parseSpec();
-        Path baseModel = resolveBase(parsed).file();
-        Fingerprint fingerprint = fingerprint(parsed, baseModel);
         Path marker = outputDirectory.toPath().resolve(MARKER);
-        if (upToDate(marker, fingerprint) && Files.isRegularFile(outputDirectory.toPath().resolve(FinetuneJob.MODEL))) {
-            getLog().info("Inputs unchanged since the last training (fingerprint " + fingerprint.value().substring(0, 12)
-                    + "): skipping finetune:train; -Dfinetune.force retrains");
+        boolean modelPresent = Files.isRegularFile(outputDirectory.toPath().resolve(FinetuneJob.MODEL));
+        if (modelPresent && rawInputsUnchanged(marker)) {
+            logSkipped(recordedFingerprint(marker).orElseThrow());
+            return;
+        }
+        FinetuneSpec parsed = parseSpec();
+        BaseModelResolver.ResolvedBase base = resolveBase(parsed);
+        Fingerprint fingerprint = fingerprint(parsed, base.file());
+        if (modelPresent && upToDate(marker, fingerprint)) {
+            writeRecord(marker, fingerprint, parsed, base); // the same inputs, written differently
+            logSkipped(fingerprint.value());
             return;
         }
         try {
             // an interrupted or failed run must never look complete
             Files.deleteIfExists(marker);
-            runEngine("train", baseModel);
-            AtomicFiles.write(marker, fingerprint.value().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new MojoExecutionException("Cannot write " + marker + ": " + e.getMessage(), e);
+            throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
+        runEngine("train", base.file());
+        writeRecord(marker, fingerprint, parsed, base);
+    }
+
+    private void logSkipped(String fingerprint) {
+        getLog().info("Inputs unchanged since the last training (fingerprint " + fingerprint.substring(0, 12)
+                + "): skipping finetune:train; -Dfinetune.force retrains");
     }
 }
