@@ -7,6 +7,11 @@ assert second =~ /Inputs unchanged since the last training \(fingerprint [0-9a-f
 assert second.contains('Model and test data unchanged since the last evaluation: reusing metrics.json')
 assert second =~ /Gate passed accuracy >= 0\.5/
 assert !(second =~ /fine-tune epoch/)
-assert new File(basedir, 'target/finetune/train.fingerprint').text.trim() ==~ /[0-9a-f]{64}/
+assert second.contains('Spec finetune.yaml and its inputs unchanged since they were last found valid')
+assert second.contains('Model, reports and project unchanged since no-retrain-1.0.0-SNAPSHOT-model.zip was written: reusing it')
+// the marker: the fingerprint, then the raw inputs it was computed from
+def marker = new File(basedir, 'target/finetune/train.fingerprint').readLines()
+assert marker[0] ==~ /[0-9a-f]{64}/
+assert marker.any { it ==~ /file [0-9a-f]{64} data\/digits-5to9-28x28\.csv/ }
 assert new File(basedir, 'target/no-retrain-1.0.0-SNAPSHOT-model.zip').isFile()
 return true

@@ -61,11 +61,12 @@ public final class ForkMain {
             }
             return 0;
         } catch (SpecException | UserInputException e) {
-            e.getMessage().lines().forEach(line -> System.out.println("[ERROR] " + line));
+            // through the log, so that in-process runs (finetune.fork=false) report into Maven's log too
+            e.getMessage().lines().forEach(log::error);
             return EXIT_USER_ERROR;
         } catch (IOException | RuntimeException | Error e) {
-            System.out.println("[ERROR] " + e);
-            e.printStackTrace(System.out);
+            log.error(e.toString());
+            e.printStackTrace();
             return EXIT_INTERNAL_ERROR;
         }
     }

@@ -21,6 +21,7 @@ public final class JvmFork {
 
     /** Receives the fork's output, already split by level. */
     public interface Output extends ProgressLog {
+        @Override
         void error(String line);
     }
 

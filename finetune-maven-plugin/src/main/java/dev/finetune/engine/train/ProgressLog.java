@@ -6,6 +6,11 @@ public interface ProgressLog {
 
     void warn(String message);
 
+    /** A problem that ends the run; simple sinks show it as a warning. */
+    default void error(String message) {
+        warn(message);
+    }
+
     static ProgressLog toStdout() {
         return new ProgressLog() {
             @Override
@@ -16,6 +21,11 @@ public interface ProgressLog {
             @Override
             public void warn(String message) {
                 System.out.println("[WARN] " + message);
+            }
+
+            @Override
+            public void error(String message) {
+                System.out.println("[ERROR] " + message);
             }
         };
     }
