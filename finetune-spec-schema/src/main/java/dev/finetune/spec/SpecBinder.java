@@ -215,7 +215,16 @@ final class SpecBinder {
                     + String.join(", ", Metric.names()) + hint);
             return Optional.empty();
         }
-        return Optional.of(new Gate(metric.get(), Gate.Comparison.ofSymbol(g.group(2)), Double.parseDouble(g.group(3)), at));
+        double threshold = Double.parseDouble(g.group(3));
+        if (metric.get() != Metric.loss && (threshold < 0 || threshold > 1)) {
+            // a gate that can never fail (or never pass) is a mistake, most often a percentage
+            String hint = threshold > 1 && threshold <= 100
+                    ? "; for " + g.group(3) + "% write " + java.math.BigDecimal.valueOf(threshold / 100).stripTrailingZeros().toPlainString() : "";
+            problems.add(at, "gate `" + text.strip() + "`: " + metric.get() + " lies between 0 and 1, so the threshold "
+                    + g.group(3) + " decides nothing" + hint);
+            return Optional.empty();
+        }
+        return Optional.of(new Gate(metric.get(), Gate.Comparison.ofSymbol(g.group(2)), threshold, at));
     }
 
     /** The enum constant named by the node; the default when absent or invalid (the schema reports invalid ones). */

@@ -85,6 +85,11 @@ public final class SpecSchema {
                 return located(tree.valueAt(path), "missing required key `" + LocatedTree.child(path, m.getProperty()) + "`");
             }
             case "type" -> {
+                if (path.equals("freeze")) {
+                    // `freeze: [0, 1]` and `freeze: true` are natural guesses; show the shape that says the same
+                    return located(tree.valueAt(path), key + " must be `none` or a mapping with `layers` and/or `upTo`, e.g. "
+                            + "`freeze: { layers: [0, 1] }` or `freeze: { upTo: pool2 }`, found " + YamlTree.describe(value));
+                }
                 return located(tree.valueAt(path), key + " must be " + expectedType(sub.path("type")) + ", found " + YamlTree.describe(value));
             }
             case "enum" -> {
