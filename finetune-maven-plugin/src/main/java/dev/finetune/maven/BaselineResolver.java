@@ -1,0 +1,130 @@
+package dev.finetune.maven;
+
+import org.apache.maven.plugin.MojoFailureException;
+import org.eclipse.aether.RepositorySystem;
+import org.eclipse.aether.RepositorySystemSession;
+import org.eclipse.aether.artifact.Artifact;
+import org.eclipse.aether.artifact.DefaultArtifact;
+import org.eclipse.aether.repository.RemoteRepository;
+import org.eclipse.aether.resolution.ArtifactRequest;
+import org.eclipse.aether.resolution.ArtifactResolutionException;
+import org.eclipse.aether.resolution.VersionRangeRequest;
+import org.eclipse.aether.resolution.VersionRangeResolutionException;
+import org.eclipse.aether.util.version.GenericVersionScheme;
+import org.eclipse.aether.version.InvalidVersionSpecificationException;
+import org.eclipse.aether.version.Version;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the model zip to compare a build with, through Maven's own resolver: the repositories the project knows,
+ * the local one included, so a CI cache or {@code -o} is enough. By default the newest release of the same
+ * artifact below the current version; or given coordinates; or a file.
+ */
+final class BaselineResolver {
+
+    /** {@code group:artifact:version} or {@code group:artifact:version:classifier}. */
+    private static final Pattern COORDINATES = Pattern.compile("([^:/\\\\\\s]+):([^:/\\\\\\s]+):([^:/\\\\\\s]+)(?::([^:/\\\\\\s]*))?");
+
+    /** Where a baseline came from: a short label for tables and the full source. */
+    record Baseline(Path file, String label, String source) {
+    }
+
+    private final RepositorySystem system;
+    private final RepositorySystemSession session;
+    private final List<RemoteRepository> repositories;
+    private final Consumer<String> debug;
+
+    BaselineResolver(RepositorySystem system, RepositorySystemSession session, List<RemoteRepository> repositories,
+                     Consumer<String> debug) {
+        this.system = system;
+        this.session = session;
+        this.repositories = repositories;
+        this.debug = debug;
+    }
+
+    /**
+     * @param requested   {@code finetune.baseline}: coordinates, a path (relative to {@code baseDir}), or null
+     * @param classifiers the classifiers the model zip may have, preferred first ("" for none)
+     */
+    Optional<Baseline> resolve(String requested, Path baseDir, String groupId, String artifactId, String currentVersion,
+                               List<String> classifiers) throws MojoFailureException {
+        if (requested == null || requested.isBlank()) {
+            return newestRelease(groupId, artifactId, currentVersion, classifiers);
+        }
+        Path file = baseDir.resolve(requested.trim());
+        Matcher c = COORDINATES.matcher(requested.trim());
+        if (Files.isRegularFile(file) || !c.matches()) {
+            if (!Files.isRegularFile(file)) {
+                throw new MojoFailureException("finetune.baseline `" + requested + "` is neither group:artifact:version[:classifier] "
+                        + "nor an existing model zip (" + file + ")");
+            }
+            return Optional.of(new Baseline(file, file.getFileName().toString(), file.toString()));
+        }
+        List<String> tried = c.group(4) != null ? List.of(c.group(4)) : classifiers;
+        for (String classifier : tried) {
+            Optional<Path> found = fetch(new DefaultArtifact(c.group(1), c.group(2), classifier, "zip", c.group(3)));
+            if (found.isPresent()) {
+                return Optional.of(new Baseline(found.get(), c.group(3), coordinates(c.group(1), c.group(2), classifier, c.group(3))));
+            }
+        }
+        throw new MojoFailureException("finetune.baseline " + requested + ": no model zip (classifier "
+                + String.join(" or ", tried.stream().map(x -> x.isEmpty() ? "none" : x).toList()) + ") in "
+                + (session.isOffline() ? "the local repository (offline)" : "the local or remote repositories"));
+    }
+
+    private Optional<Baseline> newestRelease(String groupId, String artifactId, String currentVersion, List<String> classifiers)
+            throws MojoFailureException {
+        Version current = parse(currentVersion);
+        for (String classifier : classifiers) {
+            Artifact range = new DefaultArtifact(groupId, artifactId, classifier, "zip", "[0,)");
+            List<Version> versions;
+            try {
+                versions = new ArrayList<>(system.resolveVersionRange(session, new VersionRangeRequest(range, repositories, null))
+                        .getVersions());
+            } catch (VersionRangeResolutionException e) {
+                debug.accept("No versions of " + groupId + ":" + artifactId + ": " + e.getMessage());
+                continue;
+            }
+            // newest first; snapshots are work in progress, and versions at or above this one are not its past
+            versions.removeIf(v -> v.toString().endsWith("-SNAPSHOT") || v.compareTo(current) >= 0);
+            for (int i = versions.size() - 1; i >= 0; i--) {
+                String version = versions.get(i).toString();
+                Optional<Path> found = fetch(new DefaultArtifact(groupId, artifactId, classifier, "zip", version));
+                if (found.isPresent()) {
+                    return Optional.of(new Baseline(found.get(), version, coordinates(groupId, artifactId, classifier, version)));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Path> fetch(Artifact artifact) {
+        try {
+            Artifact resolved = system.resolveArtifact(session, new ArtifactRequest(artifact, repositories, null)).getArtifact();
+            return Optional.of(resolved.getFile().toPath());
+        } catch (ArtifactResolutionException e) {
+            debug.accept("Not resolved: " + artifact + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Version parse(String version) throws MojoFailureException {
+        try {
+            return new GenericVersionScheme().parseVersion(version);
+        } catch (InvalidVersionSpecificationException e) {
+            throw new MojoFailureException("Cannot compare versions with `" + version + "`: " + e.getMessage());
+        }
+    }
+
+    static String coordinates(String groupId, String artifactId, String classifier, String version) {
+        return groupId + ":" + artifactId + ":zip" + (classifier.isEmpty() ? "" : ":" + classifier) + ":" + version;
+    }
+}
