@@ -23,7 +23,8 @@ public final class SettingPaths {
     }
 
     private static void flatten(String path, Object value, Map<String, String> out) {
-        if (value instanceof Map<?, ?> map && !map.isEmpty()) {
+        if (value instanceof Map<?, ?> map) {
+            // an empty section sets nothing: `regression: {}` and no `regression` are the same
             map.forEach((key, child) -> flatten(path + "." + key, child, out));
         } else {
             out.put(path, render(path, value));

@@ -83,7 +83,7 @@ public final class SnapshotReader {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> specTree(String yaml) throws IOException {
+    static Map<String, Object> specTree(String yaml) throws IOException {
         Object tree = new Load(LoadSettings.builder().build()).loadFromString(yaml);
         if (!(tree instanceof Map<?, ?>)) {
             throw new IOException("the resolved spec is not a YAML mapping");
