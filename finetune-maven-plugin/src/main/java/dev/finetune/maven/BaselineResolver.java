@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import org.apache.maven.artifact.versioning.ComparableVersion;
 import org.apache.maven.plugin.MojoFailureException;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
@@ -10,8 +11,6 @@ import org.eclipse.aether.resolution.ArtifactRequest;
 import org.eclipse.aether.resolution.ArtifactResolutionException;
 import org.eclipse.aether.resolution.VersionRangeRequest;
 import org.eclipse.aether.resolution.VersionRangeResolutionException;
-import org.eclipse.aether.util.version.GenericVersionScheme;
-import org.eclipse.aether.version.InvalidVersionSpecificationException;
 import org.eclipse.aether.version.Version;
 
 import java.nio.file.Files;
@@ -82,7 +81,8 @@ final class BaselineResolver {
 
     private Optional<Baseline> newestRelease(String groupId, String artifactId, String currentVersion, List<String> classifiers)
             throws MojoFailureException {
-        Version current = parse(currentVersion);
+        // Maven's own ordering; aether's util package is not exported to plugins by every Maven 3.8/3.9
+        ComparableVersion current = new ComparableVersion(currentVersion);
         for (String classifier : classifiers) {
             Artifact range = new DefaultArtifact(groupId, artifactId, classifier, "zip", "[0,)");
             List<Version> versions;
@@ -94,7 +94,7 @@ final class BaselineResolver {
                 continue;
             }
             // newest first; snapshots are work in progress, and versions at or above this one are not its past
-            versions.removeIf(v -> v.toString().endsWith("-SNAPSHOT") || v.compareTo(current) >= 0);
+            versions.removeIf(v -> v.toString().endsWith("-SNAPSHOT") || new ComparableVersion(v.toString()).compareTo(current) >= 0);
             for (int i = versions.size() - 1; i >= 0; i--) {
                 String version = versions.get(i).toString();
                 Optional<Path> found = fetch(new DefaultArtifact(groupId, artifactId, classifier, "zip", version));
@@ -113,14 +113,6 @@ final class BaselineResolver {
         } catch (ArtifactResolutionException e) {
             debug.accept("Not resolved: " + artifact + ": " + e.getMessage());
             return Optional.empty();
-        }
-    }
-
-    private static Version parse(String version) throws MojoFailureException {
-        try {
-            return new GenericVersionScheme().parseVersion(version);
-        } catch (InvalidVersionSpecificationException e) {
-            throw new MojoFailureException("Cannot compare versions with `" + version + "`: " + e.getMessage());
         }
     }
 

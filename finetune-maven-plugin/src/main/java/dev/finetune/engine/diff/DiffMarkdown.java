@@ -53,11 +53,11 @@ public final class DiffMarkdown {
 
         if (!r.regression().isEmpty()) {
             md.append("#### Regression gates\n\n| gate | ").append(before).append(" | ").append(after)
-                    .append(" | worse by | result |\n|---|---:|---:|---:|---|\n");
+                    .append(" | change | result |\n|---|---:|---:|---:|---|\n");
             for (RegressionResult g : r.regression()) {
                 md.append(String.format(Locale.ROOT, "| %s may %s by at most %s | %.4f | %.4f | %+.4f | %s |%n", g.metric(),
                         g.metric().higherIsBetter() ? "drop" : "rise", SettingPaths.render("", g.allowed()), g.baseline(),
-                        g.current(), g.worsening(), g.passed() ? "passed" : ":x: **failed**"));
+                        g.current(), g.current() - g.baseline(), g.passed() ? "passed" : ":x: **failed**"));
             }
             md.append('\n');
         }

@@ -171,7 +171,7 @@ class DiffReportTest {
         String text = new String(md, java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(text.startsWith("### finetune:diff: 1.1.0-SNAPSHOT vs 1.0.0\n\n:x: **Regression vs 1.0.0"), text);
         assertTrue(text.contains("| accuracy | 0.9000 | 0.7000 | -0.2000 **worse** |"), text);
-        assertTrue(text.contains("| macroF1 may drop by at most 0.05 | 0.9000 | 0.6970 | +0.2030 | :x: **failed** |"), text);
+        assertTrue(text.contains("| macroF1 may drop by at most 0.05 | 0.9000 | 0.6970 | -0.2030 | :x: **failed** |"), text);
         assertTrue(text.contains("| 5 -> 6 | 1 (10.0%) | 4 (40.0%) | +30.0 pp |"), text);
         assertTrue(new String(json, java.nio.charset.StandardCharsets.UTF_8).contains("\"verdict\" : \"regression\""));
         DiffFiles.write(dir, r);
