@@ -37,18 +37,22 @@ assert json.spec.settings*.key == ['freeze.upTo', 'freeze (layers)', 'head.hidde
 assert json.metrics.perClass*.label == ['5', '6', '7', '8', '9']
 assert json.regression*.passed == [true, true]
 
-// 3. the released spec, reordered and recommented: no effective change, and the same model again
+// 3. the released spec, reordered and recommented, against 1.0.0 named by coordinates: no effective change
+assert reformatted.contains('Comparing with baseline dev.finetune.it:diff:zip:model:1.0.0')
 assert reformatted.contains('[INFO] No effective change to the spec, data or base vs 1.0.0; test accuracy')
 def same = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/finetune-reformatted/diff.json'))
 assert same.verdict == 'noEffectiveChange'
 assert same.spec.settings == []
 assert same.metrics.overall*.change.every { it == 0 } : 'same seed, same threads: the same model'
 
-// 4. the regression gate fails the build with the numbers, and the report is still written for the PR comment
+// 4. against the 1.0.0 zip given as a path, the regression gate fails the build with the numbers, and the report is
+// still written for the PR comment
+assert regressed =~ /Comparing with baseline .*target\/diff-1\.0\.0-model\.zip/
 assert regressed =~ /\[ERROR\] Regression gate FAILED accuracy may drop by at most 0\.05: 0\.\d{4} -> 0\.\d{4}, dropped by 0\.\d{4}/
 assert regressed.contains('BUILD FAILURE')
-assert regressed =~ /MojoFailureException|Regression vs 1\.0\.0: accuracy may drop by at most 0\.05/
+assert regressed =~ /Failed to execute goal dev\.finetune:finetune-maven-plugin:[^:]+:diff .*: Regression vs diff-1\.0\.0-model\.zip: accuracy may drop by at most 0\.05/
 def failed = new File(basedir, 'target/finetune-regressed/diff.md').text
-assert failed.contains(':x: **Regression vs 1.0.0: accuracy may drop by at most 0.05: ')
+assert failed.contains(':x: **Regression vs diff-1.0.0-model.zip: accuracy may drop by at most 0.05: ')
 assert failed.contains('| `training.learningRate` | `0.001` | `0.000001` |')
+assert failed.contains('| accuracy may drop by at most 0.05 | ')
 return true

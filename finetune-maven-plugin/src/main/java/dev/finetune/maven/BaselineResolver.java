@@ -65,7 +65,9 @@ final class BaselineResolver {
                 throw new MojoFailureException("finetune.baseline `" + requested + "` is neither group:artifact:version[:classifier] "
                         + "nor an existing model zip (" + file + ")");
             }
-            return Optional.of(new Baseline(file, file.getFileName().toString(), file.toString()));
+            // relative to the project, so a PR comment does not show the CI machine's directories
+            Path shown = file.normalize().startsWith(baseDir) ? baseDir.relativize(file.normalize()) : file;
+            return Optional.of(new Baseline(file, file.getFileName().toString(), shown.toString()));
         }
         List<String> tried = c.group(4) != null ? List.of(c.group(4)) : classifiers;
         for (String classifier : tried) {
