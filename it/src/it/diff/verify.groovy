@@ -1,7 +1,7 @@
 // finetune:diff end to end: release 1.0.0, then review three changes against it, offline.
 def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
-assert runs.length == 5 : 'four builds were logged'
-def (release, change, reformatted, regressed) = runs[1..4]
+assert runs.length == 6 : 'five builds were logged'
+def (release, change, reformatted, regressed, ignored) = runs[1..5]
 
 // 1. the first release has nothing to compare with, and says so without failing
 assert release.contains('finetune:diff: no released version of dev.finetune.it:diff below 1.0.0')
@@ -55,4 +55,10 @@ def failed = new File(basedir, 'target/finetune-regressed/diff.md').text
 assert failed.contains(':x: **Regression vs diff-1.0.0-model.zip: accuracy may drop by at most 0.05: ')
 assert failed.contains('| `training.learningRate` | `0.001` | `0.000001` |')
 assert failed.contains('| accuracy may drop by at most 0.05 | ')
+
+// 5. the same with -Dfinetune.ignoreGates: reported as for evaluation.gates, the build passes, nothing retrained
+assert ignored.contains('Inputs unchanged since the last training')
+assert ignored =~ /\[ERROR\] Regression gate FAILED accuracy may drop by at most 0\.05/
+assert ignored.contains('(finetune.ignoreGates is set: not failing the build)')
+assert ignored.contains('BUILD SUCCESS')
 return true
