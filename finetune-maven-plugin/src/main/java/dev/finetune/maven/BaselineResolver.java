@@ -15,7 +15,7 @@ import org.eclipse.aether.version.Version;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -81,24 +81,18 @@ final class BaselineResolver {
                 + (session.isOffline() ? "the local repository (offline)" : "the local or remote repositories"));
     }
 
-    private Optional<Baseline> newestRelease(String groupId, String artifactId, String currentVersion, List<String> classifiers)
-            throws MojoFailureException {
-        // Maven's own ordering; aether's util package is not exported to plugins by every Maven 3.8/3.9
-        ComparableVersion current = new ComparableVersion(currentVersion);
+    private Optional<Baseline> newestRelease(String groupId, String artifactId, String currentVersion, List<String> classifiers) {
         for (String classifier : classifiers) {
             Artifact range = new DefaultArtifact(groupId, artifactId, classifier, "zip", "[0,)");
-            List<Version> versions;
+            List<String> versions;
             try {
-                versions = new ArrayList<>(system.resolveVersionRange(session, new VersionRangeRequest(range, repositories, null))
-                        .getVersions());
+                versions = system.resolveVersionRange(session, new VersionRangeRequest(range, repositories, null))
+                        .getVersions().stream().map(Version::toString).toList();
             } catch (VersionRangeResolutionException e) {
                 debug.accept("No versions of " + groupId + ":" + artifactId + ": " + e.getMessage());
                 continue;
             }
-            // newest first; snapshots are work in progress, and versions at or above this one are not its past
-            versions.removeIf(v -> v.toString().endsWith("-SNAPSHOT") || new ComparableVersion(v.toString()).compareTo(current) >= 0);
-            for (int i = versions.size() - 1; i >= 0; i--) {
-                String version = versions.get(i).toString();
+            for (String version : candidates(versions, currentVersion)) {
                 Optional<Path> found = fetch(new DefaultArtifact(groupId, artifactId, classifier, "zip", version));
                 if (found.isPresent()) {
                     return Optional.of(new Baseline(found.get(), version, coordinates(groupId, artifactId, classifier, version)));
@@ -106,6 +100,19 @@ final class BaselineResolver {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Releases older than {@code current}, newest first: snapshots are work in progress, and versions at or above
+     * this one are not its past (a later release seen from a maintenance branch, or this version itself).
+     */
+    static List<String> candidates(List<String> versions, String current) {
+        // Maven's own ordering; aether's util package (GenericVersionScheme) is not exported to plugins by Maven 3.8
+        ComparableVersion limit = new ComparableVersion(current);
+        return versions.stream()
+                .filter(v -> !v.endsWith("-SNAPSHOT") && new ComparableVersion(v).compareTo(limit) < 0)
+                .sorted(Comparator.comparing(ComparableVersion::new, Comparator.reverseOrder()))
+                .toList();
     }
 
     private Optional<Path> fetch(Artifact artifact) {

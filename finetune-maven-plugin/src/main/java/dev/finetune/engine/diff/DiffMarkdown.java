@@ -5,8 +5,10 @@ import dev.finetune.engine.diff.MetricDeltas.CellDelta;
 import dev.finetune.engine.diff.MetricDeltas.ClassDelta;
 import dev.finetune.engine.diff.MetricDeltas.MetricDelta;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Renders a {@link DiffReport} as Markdown for a pull-request comment: a one-line verdict, the settings table, the
@@ -129,7 +131,7 @@ public final class DiffMarkdown {
                 : String.format(Locale.ROOT, "%+.4f %s", d.change(), d.direction() == MetricDeltas.Direction.better ? "better" : "**worse**");
     }
 
-    private static String value(java.util.Optional<String> v) {
+    private static String value(Optional<String> v) {
         return v.map(x -> "`" + escape(x) + "`").orElse("_not set_");
     }
 
@@ -140,7 +142,7 @@ public final class DiffMarkdown {
 
     /** The short form for the build log. */
     public static List<String> logLines(DiffReport r) {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         out.add(r.summary());
         r.spec().settings().forEach(c -> out.add("  " + c.describe()));
         r.spec().dataAndBase().forEach(c -> out.add("  " + c.describe()));

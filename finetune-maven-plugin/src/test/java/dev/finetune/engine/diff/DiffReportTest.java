@@ -94,6 +94,15 @@ class DiffReportTest {
     }
 
     @Test
+    void withoutABaselineTheReportSaysSoInOneLine() {
+        DiffReport r = DiffReport.noBaseline("1.0.0", "no released version of g:a below 1.0.0");
+        assertEquals(DiffReport.Verdict.noBaseline, r.verdict());
+        assertFalse(r.regressed());
+        assertEquals("### finetune:diff: 1.0.0\n\n:information_source: **No baseline to compare with: no released version of g:a "
+                + "below 1.0.0**\n\n", DiffMarkdown.render(r));
+    }
+
+    @Test
     void unknownSectionsAreComparedKeyByKey() {
         // a section this version does not know (e.g. a sweep added later) is flattened like any other
         Map<String, Object> before = new LinkedHashMap<>(Map.of("training", Map.of("seed", 1)));
