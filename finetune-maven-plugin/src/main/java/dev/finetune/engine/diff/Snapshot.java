@@ -3,6 +3,7 @@ package dev.finetune.engine.diff;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,4 +20,9 @@ import java.util.Optional;
  */
 public record Snapshot(String label, String source, Map<String, Object> spec, Optional<SplitMetrics> test,
                        Optional<TrainingReport> training, Map<String, Object> facts) {
+    public Snapshot {
+        // read-only views: the trees come from a YAML loader and JSON reader that build mutable maps
+        spec = Collections.unmodifiableMap(spec);
+        facts = Collections.unmodifiableMap(facts);
+    }
 }
