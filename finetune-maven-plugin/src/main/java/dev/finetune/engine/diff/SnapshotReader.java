@@ -75,6 +75,8 @@ public final class SnapshotReader {
         if (metrics.isPresent()) {
             JsonNode node = JSON.readTree(metrics.get()).path("test");
             test = node.isObject() ? Optional.of(JSON.treeToValue(node, SplitMetrics.class)) : Optional.empty();
+            // a report of another plugin version without the per-class parts cannot be compared class by class
+            test = test.filter(t -> t.classes() != null && t.perClass() != null && t.confusionMatrix() != null);
         }
         Optional<TrainingReport> trainingReport = training.isPresent()
                 ? Optional.of(JSON.readValue(training.get(), TrainingReport.class)) : Optional.empty();

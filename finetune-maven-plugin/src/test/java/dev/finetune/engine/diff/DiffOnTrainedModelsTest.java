@@ -168,6 +168,16 @@ class DiffOnTrainedModelsTest {
         assertTrue(DiffMarkdown.render(r).contains("| `dataset.splits.train.sha256` | `aaaaaaaaaaaa` | `bbbbbbbbbbbb` |"));
     }
 
+    @Test
+    void reportsOfOtherVersionsAreReadLeniently() throws Exception {
+        // unknown fields are ignored; a test split without per-class parts is left out, not a crash
+        Snapshot s = SnapshotReader.of("0.1", "old.zip", CanonicalSpec.toYaml(parse(V1)),
+                java.util.Optional.of("{\"test\": {\"accuracy\": 0.5, \"newField\": 1}, \"extra\": []}".getBytes(StandardCharsets.UTF_8)),
+                java.util.Optional.empty(), java.util.Optional.empty());
+        assertTrue(s.test().isEmpty());
+        assertEquals("mln.zip", ((Map<?, ?>) s.spec().get("base")).get("path"));
+    }
+
     private static String lineage(String trainHash, int rows, String base) {
         return """
                 {"spec": {"sha256": "0000"},
