@@ -72,6 +72,9 @@ public final class CanonicalSpec {
         Map<String, Object> evaluation = new LinkedHashMap<>();
         evaluation.put("gates", spec.evaluation().gates().stream().map(Gate::expression).toList());
         evaluation.put("compareWithScratch", spec.evaluation().compareWithScratch());
+        Map<String, Object> regression = new LinkedHashMap<>();
+        spec.evaluation().regression().forEach((metric, maxDrop) -> regression.put(metric.name(), maxDrop));
+        evaluation.put("regression", regression);
         root.put("evaluation", evaluation);
         root.put("allowPathsOutsideProject", spec.allowPathsOutsideProject());
         return root;

@@ -1,5 +1,7 @@
 package dev.finetune.spec;
 
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,7 +163,15 @@ public record FinetuneSpec(
      * @param gates              conditions on the test metrics that must hold or the build fails
      * @param compareWithScratch also train the same architecture from random weights on the same data
      *                           and report both, to show whether the pretrained base helps
+     * @param regression         the most each test metric may get worse than in the baseline model that
+     *                           {@code finetune:diff} compares with (a drop, or a rise for loss); in metric order
      */
-    public record EvaluationSpec(List<Gate> gates, boolean compareWithScratch) {
+    public record EvaluationSpec(List<Gate> gates, boolean compareWithScratch, Map<Metric, Double> regression) {
+        public EvaluationSpec {
+            gates = List.copyOf(gates);
+            EnumMap<Metric, Double> sorted = new EnumMap<>(Metric.class);
+            sorted.putAll(regression);
+            regression = Collections.unmodifiableMap(sorted);
+        }
     }
 }

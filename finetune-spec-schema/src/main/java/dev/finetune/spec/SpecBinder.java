@@ -19,7 +19,9 @@ import dev.finetune.spec.FinetuneSpec.TrainingSpec;
 import dev.finetune.spec.FinetuneSpec.Updater;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -199,7 +201,14 @@ final class SpecBinder {
             }
             gate(e.path("gates").get(i).asText(), tree.valueAt(LocatedTree.item("evaluation.gates", i))).ifPresent(gates::add);
         }
-        return new EvaluationSpec(List.copyOf(gates), e.path("compareWithScratch").asBoolean(false));
+        Map<Metric, Double> regression = new EnumMap<>(Metric.class);
+        // unknown metric names and non-numbers are the schema's findings; bind only what it accepted
+        e.path("regression").fields().forEachRemaining(m -> {
+            if (Metric.names().contains(m.getKey()) && m.getValue().isNumber()) {
+                regression.put(Metric.valueOf(m.getKey()), m.getValue().asDouble());
+            }
+        });
+        return new EvaluationSpec(gates, e.path("compareWithScratch").asBoolean(false), regression);
     }
 
     private Optional<Gate> gate(String text, Location at) {

@@ -86,6 +86,22 @@ class SchemaMatchesRecordsTest {
         } else if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
             expect(path, types, Set.of("array"));
             compareValue(p.getActualTypeArguments()[0], valueSchema.path("items"), path + "[]");
+        } else if (type instanceof ParameterizedType p && p.getRawType() == Map.class
+                && p.getActualTypeArguments()[0] instanceof Class<?> keys && keys.isEnum()) {
+            // a mapping keyed by an enum's constants: an object whose properties are exactly those constants
+            expect(path, types, Set.of("object"));
+            List<String> constants = Arrays.stream(keys.getEnumConstants()).map(x -> ((Enum<?>) x).name()).toList();
+            List<String> properties = new ArrayList<>();
+            valueSchema.path("properties").fieldNames().forEachRemaining(properties::add);
+            if (!constants.equals(properties) || valueSchema.path("additionalProperties").asBoolean(true)) {
+                mismatches.add(path + ": map keyed by " + keys.getSimpleName() + " " + constants + " vs schema properties "
+                        + properties + " (additionalProperties must be false)");
+            }
+            for (String key : properties) {
+                compareValue(p.getActualTypeArguments()[1], valueSchema.path("properties").path(key), path + "." + key);
+            }
+        } else if (type == Double.class) {
+            expect(path, types, Set.of("number"));
         } else if (type == int.class || type == long.class) {
             expect(path, types, Set.of("integer"));
         } else if (type == double.class) {
@@ -147,6 +163,7 @@ class SchemaMatchesRecordsTest {
                 boolean same = d.isNumber() ? value instanceof Number n && n.doubleValue() == d.doubleValue()
                         : d.isBoolean() ? Boolean.valueOf(d.booleanValue()).equals(value)
                         : d.isArray() ? value instanceof List<?> l && l.isEmpty() && d.isEmpty()
+                        : d.isObject() ? value instanceof Map<?, ?> m && m.isEmpty() && d.isEmpty()
                         : d.asText().equals(String.valueOf(value))
                         || here.equals("freeze") && value instanceof Map<?, ?> m && ((List<?>) m.get("layers")).isEmpty();
                 if (!same) {

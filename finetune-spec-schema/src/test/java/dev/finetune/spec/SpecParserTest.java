@@ -45,6 +45,7 @@ class SpecParserTest {
         assertEquals(10, spec.maxEpochs());
         assertTrue(spec.earlyStopping().isEmpty());
         assertTrue(spec.evaluation().gates().isEmpty());
+        assertTrue(spec.evaluation().regression().isEmpty());
     }
 
     @Test
@@ -191,6 +192,23 @@ class SpecParserTest {
     void missingFileSaysHowToPointElsewhere(@TempDir Path dir) {
         SpecException e = assertThrows(SpecException.class, () -> parser.parse(dir.resolve("finetune.yaml")));
         assertEquals("finetune.yaml:1:1: spec file not found (set -Dfinetune.spec=PATH to use another)", e.getMessage());
+    }
+
+    @Test
+    void regressionGatesAreBoundInMetricOrderAndCanonical() throws SpecException {
+        FinetuneSpec spec = parser.parse("finetune.yaml", MINIMAL + """
+                evaluation:
+                  regression: { loss: 0.05, macroF1: 0.01, accuracy: 0 }
+                """);
+        assertEquals(List.of(Metric.accuracy, Metric.macroF1, Metric.loss), List.copyOf(spec.evaluation().regression().keySet()));
+        assertEquals(0.01, spec.evaluation().regression().get(Metric.macroF1));
+        assertTrue(CanonicalSpec.toYaml(spec).contains("""
+                  regression:
+                    accuracy: 0.0
+                    macroF1: 0.01
+                    loss: 0.05
+                """), CanonicalSpec.toYaml(spec));
+        assertThrows(UnsupportedOperationException.class, () -> spec.evaluation().regression().put(Metric.loss, 1.0));
     }
 
     @Test

@@ -1,0 +1,95 @@
+package dev.finetune.engine.diff;
+
+import dev.finetune.engine.report.TrainingReport;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What changed between two resolved specs, key by key, plus what the reports say about data and base. Both specs
+ * are in canonical form, so formatting, comments and key order never show up as changes.
+ *
+ * @param settings    changed spec keys in spec order; a derived {@code freeze (layers)} row names the layers
+ *                    actually frozen when the trainings of both sides say
+ * @param dataAndBase changed facts about data and base: split sizes, class counts, hashes, coordinates
+ * @param notes       what could not be compared, and why
+ */
+public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAndBase, List<String> notes) {
+
+    static final String FROZEN_LAYERS = "freeze (layers)";
+
+    public SpecDiff {
+        settings = List.copyOf(settings);
+        dataAndBase = List.copyOf(dataAndBase);
+        notes = List.copyOf(notes);
+    }
+
+    public boolean noEffectiveChange() {
+        return settings.isEmpty() && dataAndBase.isEmpty();
+    }
+
+    public static SpecDiff between(Snapshot before, Snapshot after) {
+        List<SettingChange> settings = changes(SettingPaths.flatten(before.spec()), SettingPaths.flatten(after.spec()), true);
+        frozenLayers(before.training(), after.training()).ifPresent(row -> {
+            int at = 0;
+            for (int i = 0; i < settings.size(); i++) {
+                if (settings.get(i).key().startsWith("freeze")) {
+                    at = i + 1;
+                }
+            }
+            settings.add(at == 0 ? settings.size() : at, row);
+        });
+        Map<String, String> factsBefore = SettingPaths.flatten(before.facts());
+        Map<String, String> factsAfter = SettingPaths.flatten(after.facts());
+        List<String> notes = new ArrayList<>();
+        Set<String> oneSided = new TreeSet<>(factsBefore.keySet());
+        oneSided.addAll(factsAfter.keySet());
+        oneSided.removeIf(k -> factsBefore.containsKey(k) && factsAfter.containsKey(k));
+        if (!oneSided.isEmpty()) {
+            notes.add("Known for one side only, so not compared: " + String.join(", ", oneSided)
+                    + " (models packaged without finetune/lineage.json record fewer facts)");
+        }
+        return new SpecDiff(settings, changes(factsBefore, factsAfter, false), notes);
+    }
+
+    /** Keys in the order of {@code after}, then keys only {@code before} had. */
+    private static List<SettingChange> changes(Map<String, String> before, Map<String, String> after, boolean oneSidedCounts) {
+        Set<String> keys = new LinkedHashSet<>(after.keySet());
+        keys.addAll(before.keySet());
+        List<SettingChange> out = new ArrayList<>();
+        for (String key : keys) {
+            Optional<String> b = Optional.ofNullable(before.get(key));
+            Optional<String> a = Optional.ofNullable(after.get(key));
+            if (b.equals(a) || !oneSidedCounts && (b.isEmpty() || a.isEmpty())) {
+                continue;
+            }
+            out.add(new SettingChange(key, b, a));
+        }
+        return out;
+    }
+
+    private static Optional<SettingChange> frozenLayers(Optional<TrainingReport> before, Optional<TrainingReport> after) {
+        if (before.isEmpty() || after.isEmpty() || before.get().frozenLayers() == null || after.get().frozenLayers() == null
+                || before.get().frozenLayers().equals(after.get().frozenLayers())) {
+            return Optional.empty();
+        }
+        return Optional.of(new SettingChange(FROZEN_LAYERS, Optional.of(layers(before.get().frozenLayers())),
+                Optional.of(layers(after.get().frozenLayers()))));
+    }
+
+    /** {@code conv1..pool2 (4)}: the frozen layers are a prefix in the usual case, so first and last say it. */
+    static String layers(List<String> names) {
+        if (names.isEmpty()) {
+            return "none";
+        }
+        if (names.size() <= 3) {
+            return String.join(", ", names) + " (" + names.size() + ")";
+        }
+        return names.get(0) + ".." + names.get(names.size() - 1) + " (" + names.size() + ")";
+    }
+}
