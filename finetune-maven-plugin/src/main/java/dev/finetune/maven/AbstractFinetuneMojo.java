@@ -148,6 +148,8 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
             for (InputRecord.Input input : record.get().inputs()) {
                 String now = switch (input.kind()) {
                     case settings -> Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8));
+                    // the record must be of this spec file (finetune.spec may name another), unchanged
+                    case spec -> input.reference().equals(specReference()) ? shaOrAbsent(specPath()) : ABSENT;
                     case file -> shaOrAbsent(baseDir().resolve(input.reference()));
                     case artifact -> new BaseModelResolver(repositorySystem, repositorySession, project).find(input.reference())
                             .map(f -> shaOrAbsent(f)).orElse(ABSENT);
@@ -160,6 +162,10 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         } catch (UncheckedIOException e) {
             return false; // an input could not be read: the full check will say which
         }
+    }
+
+    private String specReference() {
+        return baseDir().relativize(specPath()).toString();
     }
 
     /** Recorded for a file that does not exist, e.g. metrics.json when evaluation was skipped. */
@@ -185,7 +191,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         try {
             List<InputRecord.Input> inputs = new ArrayList<>();
             inputs.add(new InputRecord.Input(InputRecord.Kind.settings, Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8)), "-"));
-            inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(specPath()), baseDir().relativize(specPath()).toString()));
+            inputs.add(new InputRecord.Input(InputRecord.Kind.spec, Fingerprint.sha256(specPath()), specReference()));
             if (base.coordinates().isPresent()) {
                 inputs.add(new InputRecord.Input(InputRecord.Kind.artifact, Fingerprint.sha256(base.file()), base.coordinates().get()));
             } else {

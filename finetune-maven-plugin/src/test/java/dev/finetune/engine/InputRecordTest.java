@@ -16,7 +16,7 @@ class InputRecordTest {
 
     @Test
     void roundTripsThroughItsTextForm() {
-        InputRecord record = new InputRecord(SHA, List.of(new Input(Kind.settings, SHA, "-"),
+        InputRecord record = new InputRecord(SHA, List.of(new Input(Kind.settings, SHA, "-"), new Input(Kind.spec, SHA, "finetune.yaml"),
                 new Input(Kind.file, SHA, "data/with space.csv"), new Input(Kind.artifact, SHA, "g:a:1.0:model")));
         assertEquals(Optional.of(record), InputRecord.parse(record.format()));
     }
@@ -28,6 +28,8 @@ class InputRecordTest {
         assertEquals(Optional.empty(), InputRecord.parse(SHA + "\nfile " + SHA + " data.csv\n"));
         assertEquals(Optional.empty(), InputRecord.parse("not a fingerprint\nsettings " + SHA + " -\n"));
         assertEquals(Optional.empty(), InputRecord.parse(SHA + "\nsomething " + SHA + " x\n"));
+        // a record must say which spec file it was made from
+        assertEquals(Optional.empty(), InputRecord.parse(SHA + "\nsettings " + SHA + " -\nfile " + SHA + " finetune.yaml\n"));
         assertEquals(Optional.empty(), InputRecord.parse(""));
     }
 }

@@ -12,14 +12,15 @@ import java.util.Optional;
  * fingerprint, so a reformatted but equivalent spec still counts as unchanged.
  *
  * <p>Format: the fingerprint on the first line, then one {@code KIND SHA256 REFERENCE} line per input, where KIND is
- * {@code settings}, {@code file} (a path relative to the project) or {@code artifact} (Maven coordinates).
+ * {@code settings}, {@code spec} (the spec file, relative to the project), {@code file} (another file, relative to the
+ * project) or {@code artifact} (Maven coordinates).
  *
  * @param fingerprint the full fingerprint (see {@link Fingerprint})
  * @param inputs      the raw inputs
  */
 public record InputRecord(String fingerprint, List<Input> inputs) {
 
-    public enum Kind { settings, file, artifact }
+    public enum Kind { settings, spec, file, artifact }
 
     public record Input(Kind kind, String sha256, String reference) {
     }
@@ -49,7 +50,7 @@ public record InputRecord(String fingerprint, List<Input> inputs) {
             }
         }
         // without its settings a record proves nothing: such a marker counts as "not known to be up to date"
-        if (inputs.stream().noneMatch(i -> i.kind() == Kind.settings)) {
+        if (inputs.stream().noneMatch(i -> i.kind() == Kind.settings) || inputs.stream().noneMatch(i -> i.kind() == Kind.spec)) {
             return Optional.empty();
         }
         return Optional.of(new InputRecord(lines.get(0), List.copyOf(inputs)));
