@@ -104,11 +104,15 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         return "plugin=" + plugin.getVersion();
     }
 
-    /** What decides this goal's result: the resolved spec, {@link #settings()}, the base model's and data's bytes. */
+    /**
+     * What decides this goal's result: the resolved spec (without the gates, see
+     * {@link CanonicalSpec#trainingInputsYaml}), {@link #settings()}, the base model's and data's bytes.
+     */
     protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
         try {
             Fingerprint f = new Fingerprint()
-                    .text("spec", CanonicalSpec.toYaml(parsed))
+                    // gates are checked on the metrics afterwards: changing one does not retrain
+                    .text("spec", CanonicalSpec.trainingInputsYaml(parsed))
                     .text("settings", settings())
                     .file("base", baseModel);
             for (String path : datasetFiles(parsed)) {

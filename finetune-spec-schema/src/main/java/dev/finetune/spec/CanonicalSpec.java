@@ -19,8 +19,27 @@ public final class CanonicalSpec {
     }
 
     public static String toYaml(FinetuneSpec spec) {
+        return dump(toMap(spec));
+    }
+
+    /**
+     * The canonical form of what decides the trained model and its metrics: everything but the checks made on the
+     * metrics afterwards ({@code evaluation.gates}, {@code evaluation.regression}), so tightening a gate does not
+     * retrain.
+     */
+    public static String trainingInputsYaml(FinetuneSpec spec) {
+        Map<String, Object> map = toMap(spec);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> evaluation = new LinkedHashMap<>((Map<String, Object>) map.get("evaluation"));
+        evaluation.remove("gates");
+        evaluation.remove("regression");
+        map.put("evaluation", evaluation);
+        return dump(map);
+    }
+
+    private static String dump(Map<String, Object> map) {
         DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2).build();
-        return new Dump(settings).dumpToString(toMap(spec));
+        return new Dump(settings).dumpToString(map);
     }
 
     public static Map<String, Object> toMap(FinetuneSpec spec) {

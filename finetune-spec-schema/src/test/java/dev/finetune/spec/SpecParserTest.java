@@ -233,6 +233,19 @@ class SpecParserTest {
     }
 
     @Test
+    void trainingInputsLeaveOutTheChecksMadeOnTheMetrics() throws SpecException {
+        String base = "base: { path: b.zip }\ndataset: { path: d.csv }\n";
+        String plain = CanonicalSpec.trainingInputsYaml(parser.parse("a.yaml", base));
+        String gated = CanonicalSpec.trainingInputsYaml(parser.parse("b.yaml", base
+                + "evaluation: { gates: [accuracy >= 0.9], regression: { macroF1: 0.01 } }\n"));
+        String compared = CanonicalSpec.trainingInputsYaml(parser.parse("c.yaml", base
+                + "evaluation: { compareWithScratch: true }\n"));
+        assertEquals(plain, gated);
+        // training from scratch as well changes what training produces
+        assertTrue(!plain.equals(compared), compared);
+    }
+
+    @Test
     void pathsLeavingTheProjectAreRefusedUnlessAllowed() throws SpecException {
         String outside = """
                 base: { path: ../../etc/model.zip }
