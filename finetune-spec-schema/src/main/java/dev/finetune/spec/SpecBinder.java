@@ -143,7 +143,8 @@ final class SpecBinder {
         SplitSpec split = new SplitSpec(s.path("train").asDouble(0.7), s.path("validation").asDouble(0.15),
                 s.path("test").asDouble(0.15), s.path("seed").asLong(42), s.path("stratify").asBoolean(true));
         double sum = split.train() + split.validation() + split.test();
-        if (d.has("split") && Math.abs(sum - 1.0) > 1e-6) {
+        // with a misspelt ratio (`tset`) the sum would be of a default the user did not mean: the typo says it better
+        if (d.has("split") && Math.abs(sum - 1.0) > 1e-6 && !hasUnknownKey(s, "train", "validation", "test", "seed", "stratify")) {
             problems.add(tree.valueAt("dataset.split"), "`dataset.split` ratios must sum to 1, found train " + Gate.format(split.train())
                     + " + validation " + Gate.format(split.validation()) + " + test " + Gate.format(split.test()) + " = "
                     + Gate.format(Math.round(sum * 1e6) / 1e6));
