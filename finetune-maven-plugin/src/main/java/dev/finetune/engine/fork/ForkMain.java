@@ -49,7 +49,7 @@ public final class ForkMain {
                     data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
-                    log);
+                    log, new JobOptions(!"false".equalsIgnoreCase(System.getProperty(JobOptions.FROZEN_FEATURE_CACHE)), omp));
             if (args[0].equals("train")) {
                 job.train();
             } else {
