@@ -1,6 +1,7 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
+import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.engine.packaging.Fingerprint;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
@@ -78,6 +79,13 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
+    /**
+     * Train only the layers above a frozen input prefix, on that prefix's outputs computed once per split (the
+     * frozen-feature cache). {@code false} runs full forward passes every epoch: to measure or debug the cache only.
+     */
+    @Parameter(property = "finetune.frozenFeatureCache", defaultValue = "true")
+    protected boolean frozenFeatureCache;
+
     /** Run the engine even when its inputs have not changed since the last run. */
     @Parameter(property = "finetune.force", defaultValue = "false")
     protected boolean force;
@@ -103,6 +111,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
                             .map(a -> a.getVersion()).findFirst().orElse("?"))
                     .text("backend", backend + ":" + backendClassifier)
                     .text("threads", threads + "/" + blasThreads)
+                    .text("frozenFeatureCache", String.valueOf(frozenFeatureCache))
                     .file("base", baseDir().resolve(parsed.base().path()));
             for (String path : datasetFiles(parsed)) {
                 f.file("data:" + path, baseDir().resolve(path));
@@ -138,7 +147,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         ForkOptions options = new ForkOptions(
                 jvm == null ? ForkOptions.currentJava() : jvm.toPath(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), threads, blasThreads,
-                Optional.empty(), argLine == null || argLine.isBlank() ? List.of() : Arrays.asList(argLine.trim().split("\\s+")),
+                Optional.empty(), jvmArgs(),
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
         JvmFork.Result result;
         try {
@@ -156,6 +165,15 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
             throw new MojoExecutionException("The training JVM failed (exit code " + result.exitCode() + ")"
                     + (result.errors().isEmpty() ? "" : ": " + String.join("\n", result.errors())));
         }
+    }
+
+    private List<String> jvmArgs() {
+        List<String> args = new java.util.ArrayList<>();
+        args.add("-D" + JobOptions.FROZEN_FEATURE_CACHE + "=" + frozenFeatureCache);
+        if (argLine != null && !argLine.isBlank()) {
+            args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
+        }
+        return args;
     }
 
     /** The engine's output, by level, into Maven's log. */
@@ -182,6 +200,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
         System.setProperty(ForkMain.OMP_THREADS, String.valueOf(threads));
         System.setProperty(ForkMain.BLAS_THREADS, String.valueOf(blasThreads));
+        System.setProperty(JobOptions.FROZEN_FEATURE_CACHE, String.valueOf(frozenFeatureCache));
         int exit = ForkMain.run(new String[] {task, specPath().toString(), baseDir().toString(), output.toString()},
                 mavenLog());
         if (exit == ForkMain.EXIT_USER_ERROR) {

@@ -4,6 +4,7 @@ import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.spec.FinetuneSpec;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
@@ -54,9 +55,20 @@ public final class Trainer {
         List<DataSet> out = new ArrayList<>();
         for (int start = 0; start < n; start += batchSize) {
             int[] rows = order.subList(start, Math.min(n, start + batchSize)).stream().mapToInt(Integer::intValue).toArray();
-            out.add(new DataSet(train.getFeatures().getRows(rows), train.getLabels().getRows(rows)));
+            out.add(new DataSet(rows(train.getFeatures(), rows), train.getLabels().getRows(rows)));
         }
         return out;
+    }
+
+    /** The given rows of a matrix, or of a higher-rank array such as cached convolution outputs [n, c, h, w]. */
+    private static INDArray rows(INDArray array, int[] rows) {
+        if (array.rank() == 2) {
+            return array.getRows(rows);
+        }
+        long[] shape = array.shape().clone();
+        INDArray picked = array.reshape('c', shape[0], array.length() / shape[0]).getRows(rows);
+        shape[0] = rows.length;
+        return picked.reshape('c', shape);
     }
 
     static String formatEta(double seconds) {
