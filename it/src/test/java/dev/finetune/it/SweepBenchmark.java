@@ -38,7 +38,7 @@ public final class SweepBenchmark {
     static final String DATA = "data/digits-5to9-28x28.csv";
     private static final int OMP_THREADS = 2;
     private static final int BLAS_THREADS = 1;
-    private static final int REPEATS = 3;
+    private static final int REPEATS = 5;
 
     /** The example's spec (it/example/finetune.yaml), without the from-scratch baseline and gates. */
     private static final String EXAMPLE = """
@@ -75,21 +75,29 @@ public final class SweepBenchmark {
         train(example, out.resolve("warmup"), spec("[]", "0.001", 40, EARLY_STOPPING, SWEEP), true);
         train(example, out.resolve("warmup"), spec("[]", "0.001", 3, "", ""), false);
 
-        // (1) per-epoch time, 15 epochs each, no early stopping so both run the same epochs
-        double[] cached = epochSeconds(train(example, out.resolve("epochs-cached"), spec("[]", "0.001", 15, "", ""), true));
-        double[] full = epochSeconds(train(example, out.resolve("epochs-full"), spec("[]", "0.001", 15, "", ""), false));
-
-        // (2) one trial vs 8 trials of head settings, the example's training settings (early stopping on); alternated
-        // and repeated, medians reported, so a burst of load on a shared machine does not decide the ratio
+        // rounds of all five measurements, alternated and repeated, medians reported: the machine is shared, and a
+        // burst of load from other processes must not decide a ratio
+        List<Double> cachedEpoch = new ArrayList<>();
+        List<Double> fullEpoch = new ArrayList<>();
         List<Double> singles = new ArrayList<>();
         List<Double> sweeps = new ArrayList<>();
+        List<Double> singlesFull = new ArrayList<>();
+        String loadBefore = loadAverage();
         for (int i = 0; i < REPEATS; i++) {
+            // (1) per-epoch time, 15 epochs each, no early stopping so both run the same epochs
+            cachedEpoch.add(median(epochSeconds(train(example, out.resolve("epochs-cached"), spec("[]", "0.001", 15, "", ""), true))));
+            fullEpoch.add(median(epochSeconds(train(example, out.resolve("epochs-full"), spec("[]", "0.001", 15, "", ""), false))));
+            // (2) one trial vs 8 trials of head settings, with the example's training settings (early stopping on)
             singles.add(train(example, out.resolve("single"), spec("[]", "0.001", 40, EARLY_STOPPING, ""), true).seconds);
             sweeps.add(train(example, out.resolve("sweep"), spec("[]", "0.001", 40, EARLY_STOPPING, SWEEP), true).seconds);
+            singlesFull.add(train(example, out.resolve("single-full"), spec("[]", "0.001", 40, EARLY_STOPPING, ""), false).seconds);
         }
-        double single = median(singles.stream().mapToDouble(Double::doubleValue).toArray());
-        double sweep = median(sweeps.stream().mapToDouble(Double::doubleValue).toArray());
-        double singleFull = train(example, out.resolve("single-full"), spec("[]", "0.001", 40, EARLY_STOPPING, ""), false).seconds;
+        String loadAfter = loadAverage();
+        double cachedPerEpoch = median(cachedEpoch);
+        double fullPerEpoch = median(fullEpoch);
+        double single = median(singles);
+        double sweep = median(sweeps);
+        double singleFull = median(singlesFull);
         SweepReport report = Json.read(out.resolve("sweep").resolve(FinetuneJob.SWEEP), SweepReport.class);
         int singleEpochs = Json.read(out.resolve("single").resolve(FinetuneJob.TRAINING), TrainingReport.class).epochsRun();
         int sweepEpochs = report.trials().stream().mapToInt(t -> t.epochsRun()).sum();
@@ -97,23 +105,24 @@ public final class SweepBenchmark {
         List<String> lines = new ArrayList<>();
         lines.add("# Sweep benchmark (bundled example: MNIST LeNet base, digits 5-9, 45 train / 89 validation rows)");
         lines.add("");
-        lines.add(String.format(Locale.ROOT, "%d cores, Java %s, ND4J %d OpenMP / %d BLAS threads, sweep parallelism %d.",
+        lines.add(String.format(Locale.ROOT, "%d cores, Java %s, ND4J %d OpenMP / %d BLAS threads, sweep parallelism %d; "
+                        + "load average %s before, %s after; medians of %d alternated rounds (all values in brackets).",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), OMP_THREADS, BLAS_THREADS,
-                report.parallelism()));
+                report.parallelism(), loadBefore, loadAfter, REPEATS));
         lines.add("");
         lines.add("| measurement | value |");
         lines.add("|---|---|");
-        lines.add(String.format(Locale.ROOT, "| time per epoch, frozen-feature cache (median of 15; mean %.4f s) | %.4f s |",
-                mean(cached), median(cached)));
-        lines.add(String.format(Locale.ROOT, "| time per epoch, full forward passes (median of 15; mean %.4f s) | %.4f s |",
-                mean(full), median(full)));
-        lines.add(String.format(Locale.ROOT, "| **per-epoch speed-up of the cache** (medians) | **%.1fx** |", median(full) / median(cached)));
-        lines.add(String.format(Locale.ROOT, "| one trial, whole `train` step with the cache (median of %d: %s) | %.2f s, %d epochs |",
-                REPEATS, seconds(singles), single, singleEpochs));
-        lines.add(String.format(Locale.ROOT, "| 8-trial sweep over head.hidden x learningRate, successive halving (median of %d: %s) | %.2f s, %d epochs in all |",
-                REPEATS, seconds(sweeps), sweep, sweepEpochs));
-        lines.add(String.format(Locale.ROOT, "| **8-trial sweep / one trial** (target <= 2.0) | **%.2fx** |", sweep / single));
-        lines.add(String.format(Locale.ROOT, "| one trial without the cache | %.2f s |", singleFull));
+        lines.add(String.format(Locale.ROOT, "| time per epoch, frozen-feature cache (head only) [%s] | %.4f s |", seconds(cachedEpoch), cachedPerEpoch));
+        lines.add(String.format(Locale.ROOT, "| time per epoch, full forward passes [%s] | %.4f s |", seconds(fullEpoch), fullPerEpoch));
+        lines.add(String.format(Locale.ROOT, "| **per-epoch speed-up of the cache** | **%.1fx** |", fullPerEpoch / cachedPerEpoch));
+        lines.add(String.format(Locale.ROOT, "| one trial: the whole train step, cache on, %d epochs [%s] | %.2f s |",
+                singleEpochs, seconds(singles), single));
+        lines.add(String.format(Locale.ROOT, "| 8-trial sweep over head.hidden x learningRate, successive halving, %d epochs in all [%s] | %.2f s |",
+                sweepEpochs, seconds(sweeps), sweep));
+        lines.add(String.format(Locale.ROOT, "| **8-trial sweep / one trial** (target <= 2.0), medians | **%.2fx** |", sweep / single));
+        lines.add(String.format(Locale.ROOT, "| 8-trial sweep / one trial, fastest of each (least disturbed by other load) | %.2fx |",
+                min(sweeps) / min(singles)));
+        lines.add(String.format(Locale.ROOT, "| one trial without the cache (as before the cache) [%s] | %.2f s |", seconds(singlesFull), singleFull));
         lines.add(String.format(Locale.ROOT, "| 8-trial sweep / one trial without the cache | %.2fx |", sweep / singleFull));
         lines.add("");
         lines.add(String.format(Locale.ROOT, "Sweep winner: trial %d %s, validation %s %.4f.", report.winner(), report.winnerParameters(),
@@ -145,14 +154,47 @@ public final class SweepBenchmark {
         FinetuneJob job = new FinetuneJob(spec, example.toAbsolutePath(), out.toAbsolutePath(),
                 data -> new RunInfo("benchmark", "cpu", OMP_THREADS, BLAS_THREADS, System.getProperty("java.version"), "", data.classes()),
                 quiet, new JobOptions(cache, OMP_THREADS));
-        long started = System.nanoTime();
-        job.train();
-        return new Run((System.nanoTime() - started) / 1e9, out);
+        // each run on a fresh thread, as each build's training runs on a fresh JVM's main thread: ND4J keeps
+        // per-thread state (workspaces, OpenMP team), and a thread that ran other networks before was measured
+        // to be erratically slower for small heads on this shared machine
+        double[] seconds = new double[1];
+        Exception[] failure = new Exception[1];
+        Thread thread = new Thread(() -> {
+            try {
+                long started = System.nanoTime();
+                job.train();
+                seconds[0] = (System.nanoTime() - started) / 1e9;
+            } catch (Exception e) {
+                failure[0] = e;
+            }
+        }, "benchmark-run");
+        thread.start();
+        thread.join();
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return new Run(seconds[0], out);
     }
 
     private static double[] epochSeconds(Run run) throws Exception {
         TrainingTimings[] timings = Json.read(run.out().resolve(FinetuneJob.TIMINGS), TrainingTimings[].class);
         return timings[0].epochSeconds().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double median(List<Double> values) {
+        return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static String loadAverage() {
+        try {
+            return String.join(" ", Arrays.asList(java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static double median(double[] values) {
@@ -163,10 +205,7 @@ public final class SweepBenchmark {
     }
 
     private static String seconds(List<Double> values) {
-        return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, "%.2f", v)).toList());
+        return String.join(", ", values.stream().map(v -> String.format(Locale.ROOT, v < 0.1 ? "%.4f" : "%.2f", v)).toList());
     }
 
-    private static double mean(double[] values) {
-        return Arrays.stream(values).average().orElse(Double.NaN);
-    }
 }

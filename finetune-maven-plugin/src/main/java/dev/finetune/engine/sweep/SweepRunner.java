@@ -89,9 +89,8 @@ public final class SweepRunner {
     public Outcome run(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes) {
         long started = System.nanoTime();
         List<Trial> trials = SweepPlanner.plan(spec);
-        int parallelism = sweep.parallelism() > 0 ? sweep.parallelism() : autoParallelism(trials.size(), threadsPerTrial);
-        log.info(String.format(Locale.ROOT, "sweep: %d %s trials ranked by validation %s (%s), early termination %s, %d at a time",
-                trials.size(), sweep.strategy(), sweep.metric(), sweep.goal(), sweep.earlyTermination().policy(), parallelism));
+        log.info(String.format(Locale.ROOT, "sweep: %d %s trials ranked by validation %s (%s), early termination %s",
+                trials.size(), sweep.strategy(), sweep.metric(), sweep.goal(), sweep.earlyTermination().policy()));
         List<TrialState> states = new ArrayList<>();
         for (Trial trial : trials) {
             TrialState s = new TrialState(trial);
@@ -104,6 +103,12 @@ public final class SweepRunner {
             });
         }
         reportFinished(states);
+        boolean allCached = states.stream().allMatch(st -> st.net == null || cache.unsupported(st.net).isEmpty());
+        int parallelism = sweep.parallelism() > 0 ? sweep.parallelism()
+                : autoParallelism(trials.size(), allCached ? 1 : threadsPerTrial);
+        log.info(String.format(Locale.ROOT, "sweep: %d trial(s) at a time%s", parallelism, sweep.parallelism() > 0 ? "" : allCached
+                ? " (one per core: trials fit only small heads on cached features, mostly one thread each)"
+                : " (one per " + threadsPerTrial + " cores: trials run full forward passes on " + threadsPerTrial + " threads each)"));
         ExecutorService pool = Executors.newFixedThreadPool(parallelism, daemonThreads());
         try {
             if (sweep.earlyTermination().policy() == Policy.none) {
@@ -215,7 +220,10 @@ public final class SweepRunner {
         }
     }
 
-    /** As many trials at once as the cores allow at {@code threadsPerTrial} each, and the heap at ~512 MiB each. */
+    /**
+     * As many trials at once as the cores allow at {@code threadsPerTrial} each, and the heap at ~512 MiB each. Trials
+     * on cached features count one core each: their work is many small operations that ND4J runs on one thread.
+     */
     static int autoParallelism(int trials, int threadsPerTrial) {
         int byCores = Runtime.getRuntime().availableProcessors() / threadsPerTrial;
         long byMemory = Runtime.getRuntime().maxMemory() / MEMORY_PER_TRIAL;
