@@ -59,7 +59,11 @@ class FrozenFeatureCacheTest {
             """;
 
     private static List<String> train(String base, boolean cache, Path out) throws Exception {
-        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(base));
+        return trainSpec(SPEC.formatted(base), cache, out);
+    }
+
+    private static List<String> trainSpec(String yaml, boolean cache, Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
         List<String> lines = new ArrayList<>();
         ProgressLog log = new ProgressLog() {
             @Override
@@ -112,6 +116,22 @@ class FrozenFeatureCacheTest {
         }
         // and the training really moved the top: the comparison is not between two untouched networks
         assertFalse(ra.epochs().get(0).validationLoss() == ra.epochs().get(5).validationLoss());
+    }
+
+    @Test
+    void theSavedModelAndTheScratchBaselineDoNotDependOnTheCache(@TempDir Path cached, @TempDir Path full) throws Exception {
+        String yaml = SPEC.formatted("mln.zip") + "evaluation: { compareWithScratch: true }\n";
+        trainSpec(yaml, true, cached);
+        trainSpec(yaml, false, full);
+        var a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.MODEL).toFile());
+        var b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.MODEL).toFile());
+        // the configuration records the same training (Adam's step count), not only the parameters
+        assertEquals(b.getLayerWiseConfigurations().getIterationCount(), a.getLayerWiseConfigurations().getIterationCount());
+        assertTrue(a.getLayerWiseConfigurations().getIterationCount() > 0);
+        // the from-scratch baseline starts from iteration 0 whichever way the fine-tune ran: byte-identical
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes());
     }
 
     @Test

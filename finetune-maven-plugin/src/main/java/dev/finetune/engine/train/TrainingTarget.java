@@ -1,6 +1,7 @@
 package dev.finetune.engine.train;
 
 import dev.finetune.engine.model.Net;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -35,5 +36,10 @@ public record TrainingTarget(Net whole, Net fitted, DataSet train, DataSet valid
         flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(paramsOffset, all.length()))
                 .assign(fitted.params().reshape(fitted.params().length()));
         whole.setParams(flat);
+        // the whole network's configuration records the training too, as if it had been fitted itself
+        if (whole.model() instanceof MultiLayerNetwork w && fitted.model() instanceof MultiLayerNetwork f) {
+            w.getLayerWiseConfigurations().setIterationCount(f.getLayerWiseConfigurations().getIterationCount());
+            w.getLayerWiseConfigurations().setEpochCount(f.getLayerWiseConfigurations().getEpochCount());
+        }
     }
 }
