@@ -92,15 +92,23 @@ public final class SweepRunner {
         log.info(String.format(Locale.ROOT, "sweep: %d %s trials ranked by validation %s (%s), early termination %s",
                 trials.size(), sweep.strategy(), sweep.metric(), sweep.goal(), sweep.earlyTermination().policy()));
         List<TrialState> states = new ArrayList<>();
+        List<Net> copies = new ArrayList<>();
         for (Trial trial : trials) {
-            TrialState s = new TrialState(trial);
-            states.add(s);
-            // set-up is sequential: the first trial with a given frozen prefix fills the cache for the rest
-            isolated(s, () -> {
-                Net tuned = new ModelSurgery(trial.spec()).apply(base.copy(), numClasses, spec.base().path());
+            states.add(new TrialState(trial));
+            copies.add(base.copy());
+        }
+        // networks are built in parallel too: each trial seeds its own (per-thread) generator, and the first trial
+        // with a given frozen prefix fills the cache (synchronised) for the rest, so the result is the same in any order
+        ExecutorService setup = Executors.newFixedThreadPool(autoParallelism(trials.size(), 1), daemonThreads());
+        try {
+            runAll(setup, states.stream().map(s -> (Runnable) () -> isolated(s, () -> {
+                Trial trial = s.trial;
+                Net tuned = new ModelSurgery(trial.spec()).apply(copies.get(trial.index()), numClasses, spec.base().path());
                 s.net = tuned;
                 s.run = new TrainingRun(trial.spec(), "trial " + trial.index(), cache.target(tuned), classes, log, false);
-            });
+            })).toList());
+        } finally {
+            setup.shutdownNow();
         }
         reportFinished(states);
         boolean allCached = states.stream().allMatch(st -> st.net == null || cache.unsupported(st.net).isEmpty());
