@@ -1,6 +1,7 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
+import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkTask;
@@ -73,12 +74,20 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
+    /**
+     * Train only the layers above a frozen input prefix, on that prefix's outputs computed once per split (the
+     * frozen-feature cache). {@code false} runs full forward passes every epoch: to measure or debug the cache only.
+     */
+    @Parameter(property = "finetune.frozenFeatureCache", defaultValue = "true")
+    protected boolean frozenFeatureCache;
+
     /** Besides the plugin version: DL4J's version, backend and thread counts decide the trained parameters. */
     @Override
     protected String settings() {
         return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
                 .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
-                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads;
+                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
+                + " frozenFeatureCache=" + frozenFeatureCache;
     }
 
     protected void runEngine(String task, Path baseModel) throws MojoExecutionException, MojoFailureException {
@@ -92,7 +101,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         ForkOptions options = new ForkOptions(
                 jvm == null ? ForkOptions.currentJava() : jvm.toPath(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), threads, blasThreads,
-                Optional.empty(), argLine == null || argLine.isBlank() ? List.of() : Arrays.asList(argLine.trim().split("\\s+")),
+                Optional.empty(), jvmArgs(),
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
         JvmFork.Result result;
         try {
@@ -110,6 +119,15 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
             throw new MojoExecutionException("The training JVM failed (exit code " + result.exitCode() + ")"
                     + (result.errors().isEmpty() ? "" : ": " + String.join("\n", result.errors())));
         }
+    }
+
+    private List<String> jvmArgs() {
+        List<String> args = new java.util.ArrayList<>();
+        args.add("-D" + JobOptions.FROZEN_FEATURE_CACHE + "=" + frozenFeatureCache);
+        if (argLine != null && !argLine.isBlank()) {
+            args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
+        }
+        return args;
     }
 
     /** The engine's output, by level, into Maven's log. */
@@ -136,6 +154,7 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
         getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
         System.setProperty(ForkMain.OMP_THREADS, String.valueOf(threads));
         System.setProperty(ForkMain.BLAS_THREADS, String.valueOf(blasThreads));
+        System.setProperty(JobOptions.FROZEN_FEATURE_CACHE, String.valueOf(frozenFeatureCache));
         int exit = ForkMain.run(new ForkTask(task, specPath(), baseDir(), output, baseModel).toArgs().toArray(String[]::new),
                 mavenLog());
         if (exit == ForkMain.EXIT_USER_ERROR) {

@@ -72,6 +72,22 @@ class InputChecksTest {
     }
 
     @Test
+    void everyFreezeASweepTriesIsCheckedAgainstTheBase() throws Exception {
+        assertEquals(List.of(
+                        "finetune.yaml:5:38: `sweep.parameters.freeze.upTo` names layer `hiden2`, which mln.zip does not have; "
+                                + "its layers are: 0=hidden1, 1=hidden2, 2=out",
+                        "finetune.yaml:5:46: `sweep.parameters.freeze.upTo` names layer 2 (`out`), but the head removes the top 1 "
+                                + "layer(s) of mln.zip; freeze only layers 0..1: 0=hidden1, 1=hidden2"),
+                problems("""
+                        base: { path: mln.zip }
+                        dataset: { path: upper.csv }
+                        sweep:
+                          parameters:
+                            freeze.upTo: { values: [hidden1, hiden2, out] }
+                        """));
+    }
+
+    @Test
     void datasetMustFitTheBase() throws Exception {
         assertEquals(List.of("finetune.yaml:2:10: the dataset has 2 feature columns but mln.zip takes 64 inputs"),
                 problems("base: { path: mln.zip }\ndataset: { path: narrow.csv, split: { train: 0.5, validation: 0.25, test: 0.25 } }\n"));

@@ -95,8 +95,35 @@ public final class CanonicalSpec {
         spec.evaluation().regression().forEach((metric, maxDrop) -> regression.put(metric.name(), maxDrop));
         evaluation.put("regression", regression);
         root.put("evaluation", evaluation);
+        spec.sweep().ifPresent(sweep -> root.put("sweep", sweep(sweep)));
         root.put("allowPathsOutsideProject", spec.allowPathsOutsideProject());
         return root;
+    }
+
+    private static Map<String, Object> sweep(SweepSpec s) {
+        Map<String, Object> sweep = ordered("strategy", s.strategy().name(), "maxTrials", s.maxTrials(), "seed", s.seed());
+        sweep.put("metric", s.metric().name());
+        sweep.put("goal", s.goal().name());
+        sweep.put("parallelism", s.parallelism());
+        var e = s.earlyTermination();
+        sweep.put("earlyTermination", ordered("policy", e.policy().name(), "gracePeriod", e.gracePeriod(),
+                "reductionFactor", e.reductionFactor()));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        s.parameters().forEach((path, p) -> {
+            SweepTarget target = SweepTarget.ofPath(path).orElseThrow();
+            Map<String, Object> parameter = new LinkedHashMap<>();
+            if (p.range().isPresent()) {
+                parameter.put("range", p.range().get());
+            } else {
+                parameter.put("values", p.values().stream().map(target::display).toList());
+            }
+            if (target.kind() != SweepTarget.Kind.categorical) {
+                parameter.put("scale", p.scale().name());
+            }
+            parameters.put(path, parameter);
+        });
+        sweep.put("parameters", parameters);
+        return sweep;
     }
 
     private static Object layer(LayerRef ref) {

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param training      optimiser and loop settings
  * @param earlyStopping stop when the validation metric stops improving; empty when not configured
  * @param evaluation    quality gates on the test split
+ * @param sweep         a hyperparameter sweep: train several trials, keep the best on validation; empty for one run
  * @param allowPathsOutsideProject whether paths may point outside the project directory
  * @param locations     where each value stood in the file, by path such as {@code dataset.path}
  */
@@ -27,6 +28,7 @@ public record FinetuneSpec(
         TrainingSpec training,
         Optional<EarlyStoppingSpec> earlyStopping,
         EvaluationSpec evaluation,
+        Optional<SweepSpec> sweep,
         boolean allowPathsOutsideProject,
         Map<String, Location> locations) {
 

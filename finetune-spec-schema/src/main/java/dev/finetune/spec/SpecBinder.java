@@ -58,6 +58,8 @@ final class SpecBinder {
                 training,
                 root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
                 evaluation(root.path("evaluation")),
+                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer).bind(root.path("sweep")))
+                        : Optional.empty(),
                 allowOutside,
                 tree.values());
     }
@@ -167,20 +169,25 @@ final class SpecBinder {
         return new FreezeSpec(List.copyOf(layers), upTo);
     }
 
-    private LayerRef layer(JsonNode n, String path) {
+    LayerRef layer(JsonNode n, String path) {
         Location at = tree.valueAt(path);
         return n.isTextual() ? new LayerRef(Optional.empty(), Optional.of(n.textValue()), at)
                 : new LayerRef(Optional.of(n.asInt()), Optional.empty(), at);
     }
 
-    private static HeadSpec head(JsonNode h) {
+    private HeadSpec head(JsonNode h) {
+        return new HeadSpec(h.path("removeLayers").asInt(1), hiddenLayers(h.path("hidden")));
+    }
+
+    /** A {@code head.hidden} list: each entry a size, or {units, activation}. */
+    List<DenseLayerSpec> hiddenLayers(JsonNode list) {
         List<DenseLayerSpec> hidden = new ArrayList<>();
-        for (JsonNode layer : h.path("hidden").isArray() ? h.path("hidden") : MissingNode.getInstance()) {
+        for (JsonNode layer : list.isArray() ? list : MissingNode.getInstance()) {
             hidden.add(layer.isObject()
                     ? new DenseLayerSpec(layer.path("units").asInt(), enumOr(Activation.class, layer.path("activation"), Activation.relu))
                     : new DenseLayerSpec(layer.asInt(), Activation.relu));
         }
-        return new HeadSpec(h.path("removeLayers").asInt(1), List.copyOf(hidden));
+        return List.copyOf(hidden);
     }
 
     private static TrainingSpec training(JsonNode t) {
@@ -238,7 +245,7 @@ final class SpecBinder {
     }
 
     /** The enum constant named by the node; the default when absent or invalid (the schema reports invalid ones). */
-    private static <E extends Enum<E>> E enumOr(Class<E> type, JsonNode node, E defaultValue) {
+    static <E extends Enum<E>> E enumOr(Class<E> type, JsonNode node, E defaultValue) {
         for (E e : type.getEnumConstants()) {
             if (e.name().equals(node.asText())) {
                 return e;

@@ -111,6 +111,19 @@ public final class SpecSchema {
                 return located(tree.valueAt(path), key + " must be at most " + max + " character" + (max == 1 ? "" : "s")
                         + ", found " + YamlTree.describe(value));
             }
+            case "minItems", "maxItems" -> {
+                int min = sub.path("minItems").asInt(0);
+                int max = sub.path("maxItems").asInt(Integer.MAX_VALUE);
+                String want = min == max ? "exactly " + min : m.getType().equals("minItems") ? "at least " + min : "at most " + max;
+                int count = m.getType().equals("minItems") ? min : max;
+                return located(tree.valueAt(path), key + " must have " + want + " item" + (count == 1 ? "" : "s")
+                        + (path.endsWith(".range") ? " [low, high]" : "") + ", found " + value.size());
+            }
+            case "minProperties" -> {
+                List<String> known = new ArrayList<>();
+                sub.path("properties").fieldNames().forEachRemaining(known::add);
+                return located(tree.valueAt(path), key + " must name at least one of: " + String.join(", ", known));
+            }
             case "pattern" -> {
                 if (path.startsWith("evaluation.gates[")) {
                     // gates get a precise message (unknown metric, suggestion) from the binder

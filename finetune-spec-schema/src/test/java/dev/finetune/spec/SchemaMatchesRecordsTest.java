@@ -45,6 +45,7 @@ class SchemaMatchesRecordsTest {
                 training: {}
                 earlyStopping: {}
                 evaluation: {}
+                sweep: { earlyTermination: {}, parameters: { training.l2: { values: [0.1] } } }
                 """);
         compareDefaults(schema, CanonicalSpec.toMap(spec), "");
         // defaults inside list items: a hidden layer given only its size
@@ -83,6 +84,8 @@ class SchemaMatchesRecordsTest {
         Set<String> types = types(valueSchema);
         if (type instanceof ParameterizedType p && p.getRawType() == Optional.class) {
             compareValue(p.getActualTypeArguments()[0], valueSchema, path);
+        } else if (type instanceof ParameterizedType p && p.getRawType() == Map.class) {
+            compareSweepParameters((Class<?>) p.getActualTypeArguments()[1], valueSchema, path);
         } else if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
             expect(path, types, Set.of("array"));
             compareValue(p.getActualTypeArguments()[0], valueSchema.path("items"), path + "[]");
@@ -129,6 +132,47 @@ class SchemaMatchesRecordsTest {
             compareObject(FinetuneSpec.FreezeSpec.class, valueSchema, path);
         } else {
             mismatches.add(path + ": no rule for " + type);
+        }
+    }
+
+    /**
+     * {@code sweep.parameters}: one property per {@link SweepTarget}, each a subset of {@link SweepSpec.SweepParameter}'s
+     * components, whose {@code values} and {@code range} items refer to the schema of the key they override.
+     */
+    private void compareSweepParameters(Class<?> parameterRecord, JsonNode parametersSchema, String path) {
+        Set<String> properties = new TreeSet<>();
+        parametersSchema.path("properties").fieldNames().forEachRemaining(properties::add);
+        if (!properties.equals(new TreeSet<>(SweepTarget.paths()))) {
+            mismatches.add(path + ": schema has " + properties + ", SweepTarget has " + SweepTarget.paths());
+            return;
+        }
+        Set<String> components = new TreeSet<>();
+        for (RecordComponent c : parameterRecord.getRecordComponents()) {
+            if (!c.getName().equals("location")) {
+                components.add(c.getName());
+            }
+        }
+        for (SweepTarget target : SweepTarget.values()) {
+            String here = path + "." + target.path();
+            JsonNode p = parametersSchema.path("properties").path(target.path());
+            Set<String> keys = new TreeSet<>();
+            p.path("properties").fieldNames().forEachRemaining(keys::add);
+            Set<String> expected = target.kind() == SweepTarget.Kind.categorical ? Set.of("values") : components;
+            if (!keys.equals(expected)) {
+                mismatches.add(here + ": schema has " + keys + ", expected " + expected);
+            }
+            String ref = "#/properties/" + target.path().replace(".", "/properties/");
+            for (String list : List.of("values", "range")) {
+                if (keys.contains(list)) {
+                    expect(here + "." + list, types(p.path("properties").path(list)), Set.of("array"));
+                    if (!ref.equals(p.path("properties").path(list).path("items").path("$ref").asText())) {
+                        mismatches.add(here + "." + list + ": items must refer to " + ref);
+                    }
+                }
+            }
+            if (keys.contains("scale")) {
+                compareValue(SweepSpec.Scale.class, p.path("properties").path("scale"), here + ".scale");
+            }
         }
     }
 

@@ -19,6 +19,9 @@ import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
+import dev.finetune.engine.sweep.SweepRunner;
+import dev.finetune.engine.sweep.SweepTables;
+import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.train.ProgressLog;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
@@ -27,6 +30,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,6 +54,9 @@ public final class FinetuneJob {
     public static final String RUN = "run.json";
     /** Wall-clock times; not packaged, since they differ from run to run. */
     public static final String TIMINGS = "timings.json";
+    /** Every sweep trial and the winner; hold wall-clock times, so not packaged either. */
+    public static final String SWEEP = "sweep.json";
+    public static final String SWEEP_TABLE = "sweep.md";
 
     private final FinetuneSpec spec;
     private final Path baseDir;
@@ -57,6 +64,7 @@ public final class FinetuneJob {
     private final Path outputDir;
     private final RunInfoSupplier runInfo;
     private final ProgressLog log;
+    private final JobOptions options;
 
     /** Supplies the run facts (backend, threads) once ND4J is up. */
     @FunctionalInterface
@@ -64,17 +72,23 @@ public final class FinetuneJob {
         RunInfo get(SplitData data);
     }
 
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
+        this(spec, baseDir, baseModel, outputDir, runInfo, log, JobOptions.DEFAULTS);
+    }
+
     /**
      * @param baseDir   the project directory, against which the spec's paths resolve
      * @param baseModel the base model zip, resolved by the caller (the spec may name it by Maven coordinates)
      */
-    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log,
+                       JobOptions options) {
         this.spec = spec;
         this.baseDir = baseDir;
         this.baseModel = baseModel;
         this.outputDir = outputDir;
         this.runInfo = runInfo;
         this.log = log;
+        this.options = options;
     }
 
     /** A path written in the spec, relative to the project directory. */
@@ -108,21 +122,39 @@ public final class FinetuneJob {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
-        ModelSurgery surgery = new ModelSurgery(spec);
-        Net tuned = surgery.apply(base, data.numClasses(), spec.base().toString());
-        Trainer trainer = new Trainer(spec, log);
-        Trainer.Result result = trainer.train("fine-tune", tuned, train, validation, data.classes());
+        FrozenFeatureCache cache = new FrozenFeatureCache(train, validation, options.frozenFeatureCache(), log);
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(METRICS));
+        List<TrainingTimings> timings = new ArrayList<>();
+        // the spec that made the model: with a sweep, the winning trial's
+        FinetuneSpec chosen = spec;
+        Net tuned;
+        Trainer.Result result;
+        if (spec.sweep().isPresent()) {
+            SweepRunner.Outcome outcome = new SweepRunner(spec, log, options.threadsPerTrial())
+                    .run(base, cache, data.numClasses(), data.classes());
+            Json.write(outputDir.resolve(SWEEP), outcome.report());
+            AtomicFiles.write(outputDir.resolve(SWEEP_TABLE), SweepTables.markdown(outcome.report()).getBytes(StandardCharsets.UTF_8));
+            SweepTables.logLines(outcome.report()).forEach(log::info);
+            chosen = outcome.winner().spec();
+            tuned = outcome.net();
+            result = outcome.result();
+            timings.addAll(outcome.timings());
+        } else {
+            Files.deleteIfExists(outputDir.resolve(SWEEP));
+            Files.deleteIfExists(outputDir.resolve(SWEEP_TABLE));
+            tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
+            result = new Trainer(spec, log).train("fine-tune", cache.target(tuned), data.classes());
+            timings.add(result.timings());
+        }
         save(tuned, normalizer, outputDir.resolve(MODEL));
         Json.write(outputDir.resolve(TRAINING), result.report());
-        List<TrainingTimings> timings = new ArrayList<>(List.of(result.timings()));
 
         Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
         Path scratchReport = outputDir.resolve("scratch-" + TRAINING);
         if (spec.evaluation().compareWithScratch()) {
-            Net scratch = surgery.scratchCopy(tuned);
-            Trainer.Result scratchResult = trainer.train("from-scratch", scratch, train, validation, data.classes());
+            Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
+            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, train, validation, data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());
             timings.add(scratchResult.timings());

@@ -53,7 +53,7 @@ public final class ForkMain {
                     data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
-                    log);
+                    log, new JobOptions(!"false".equalsIgnoreCase(System.getProperty(JobOptions.FROZEN_FEATURE_CACHE)), omp));
             if (task.task().equals("train")) {
                 job.train();
             } else {

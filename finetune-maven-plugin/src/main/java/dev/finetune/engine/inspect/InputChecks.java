@@ -4,6 +4,7 @@ import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.CsvDatasetLoader;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SweepTarget;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,7 @@ public final class InputChecks {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
+        base.ifPresent(info -> checkSweptFreeze(info, problems));
         Optional<SplitData> data = checkData(problems);
         if (base.isPresent() && data.isPresent()) {
             base.get().inputSize().filter(n -> n != data.get().featureCount()).ifPresent(n ->
@@ -81,6 +83,25 @@ public final class InputChecks {
                     + "), whose output is not a plain vector; raise or lower `head.removeLayers` so a dense layer stays on top");
         }
         return Optional.of(info);
+    }
+
+    /** Each `freeze.upTo` a sweep tries must name a layer of the base that the head keeps, like `freeze` itself. */
+    private void checkSweptFreeze(BaseModelInfo info, List<String> problems) {
+        var parameter = spec.sweep().map(s -> s.parameters().get(SweepTarget.FREEZE_UP_TO.path()));
+        if (parameter.isEmpty() || parameter.get() == null) {
+            return;
+        }
+        for (Object value : parameter.get().values()) {
+            FinetuneSpec.LayerRef ref = (FinetuneSpec.LayerRef) value;
+            try {
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(
+                        new FinetuneSpec.FreezeSpec(spec.freeze().layers(), Optional.of(ref)), info.names(), spec.base().toString());
+                LayerSelection.requireKept(frozen, info.names(), spec.head().removeLayers(), spec.base().toString());
+            } catch (UserInputException e) {
+                String message = e.getMessage().replace("`freeze`", "`sweep.parameters.freeze.upTo`");
+                problems.add(message.startsWith(ref.location().toString()) ? message : ref.location() + ": " + message);
+            }
+        }
     }
 
     private Optional<SplitData> checkData(List<String> problems) {

@@ -59,6 +59,9 @@ public final class ModelSurgery {
         Nd4j.getRandom().setSeed(spec.training().seed());
         if (tuned.isGraph()) {
             var conf = ((ComputationGraph) tuned.model()).getConfiguration().clone();
+            // a fresh start: Adam's bias correction counts iterations, which the clone would carry over
+            conf.setIterationCount(0);
+            conf.setEpochCount(0);
             for (GraphVertex vertex : conf.getVertices().values()) {
                 if (vertex instanceof LayerVertex lv) {
                     lv.getLayerConf().setLayer(unfrozen(lv.getLayerConf().getLayer(), updater));
@@ -69,6 +72,8 @@ public final class ModelSurgery {
             return Net.of(scratch);
         }
         MultiLayerConfiguration conf = ((MultiLayerNetwork) tuned.model()).getLayerWiseConfigurations().clone();
+        conf.setIterationCount(0);
+        conf.setEpochCount(0);
         for (int i = 0; i < conf.getConfs().size(); i++) {
             conf.getConf(i).setLayer(unfrozen(conf.getConf(i).getLayer(), updater));
         }

@@ -35,6 +35,11 @@ public final class Net {
         return new Net(null, graph);
     }
 
+    /** A deep copy (configuration and parameters), so each sweep trial changes its own network. */
+    public Net copy() {
+        return multiLayer != null ? Net.of(multiLayer.clone()) : Net.of(graph.clone());
+    }
+
     public Model model() {
         return multiLayer != null ? multiLayer : graph;
     }

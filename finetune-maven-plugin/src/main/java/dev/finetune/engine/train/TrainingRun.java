@@ -1,0 +1,198 @@
+package dev.finetune.engine.train;
+
+import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.model.Net;
+import dev.finetune.engine.report.EpochRecord;
+import dev.finetune.engine.report.SplitMetrics;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.TrainingTimings;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.Metric;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * One training run, an epoch at a time, so a sweep can interleave trials and stop poor ones between epochs. Each
+ * epoch reseeds ND4J's (per-thread) generator from the run's seed and the epoch number, so results do not depend on
+ * which thread runs which epoch, nor on what ran on that thread before. The test split never comes here.
+ */
+public final class TrainingRun {
+
+    private final String label;
+    private final TrainingTarget target;
+    private final List<String> classes;
+    private final ProgressLog log;
+    private final boolean logEpochs;
+    private final FinetuneSpec.TrainingSpec training;
+    private final Metric metric;
+    private final int maxEpochs;
+    private final int patience;
+    private final Random shuffle;
+    private final long trainable;
+
+    private final List<EpochRecord> epochs = new ArrayList<>();
+    private final List<SplitMetrics> validationByEpoch = new ArrayList<>();
+    private final List<Double> epochSeconds = new ArrayList<>();
+    private INDArray best;
+    private double bestValue = Double.NaN;
+    private int bestEpoch;
+    private int sinceBest;
+    private boolean finished;
+    private boolean stoppedEarly;
+    private Optional<String> stopReason = Optional.empty();
+    private long nanos;
+
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, ProgressLog log, boolean logEpochs) {
+        this.label = label;
+        this.target = target;
+        this.classes = classes;
+        this.log = log;
+        this.logEpochs = logEpochs;
+        this.training = spec.training();
+        this.metric = spec.earlyStopping().map(FinetuneSpec.EarlyStoppingSpec::metric).orElse(Metric.loss);
+        this.maxEpochs = spec.maxEpochs();
+        this.patience = spec.earlyStopping().map(FinetuneSpec.EarlyStoppingSpec::patience).orElse(Integer.MAX_VALUE);
+        this.shuffle = new Random(training.seed());
+        this.trainable = trainableParams(target.whole());
+        this.best = target.fitted().params().dup();
+        if (logEpochs) {
+            log.info(String.format(Locale.ROOT, "%s: %d examples, batch %d, up to %d epochs, %s lr %s, %,d of %,d parameters trainable%s",
+                    label, target.train().numExamples(), training.batchSize(), maxEpochs, training.updater(), training.learningRate(),
+                    trainable, target.whole().numParams(),
+                    target.whole().frozenLayerNames().isEmpty() ? "" : ", frozen: " + target.whole().frozenLayerNames()));
+        }
+    }
+
+    public boolean finished() {
+        return finished;
+    }
+
+    public int epochsRun() {
+        return epochs.size();
+    }
+
+    public int bestEpoch() {
+        return bestEpoch;
+    }
+
+    public boolean stoppedEarly() {
+        return stoppedEarly;
+    }
+
+    public Optional<String> stopReason() {
+        return stopReason;
+    }
+
+    /** Validation metrics of the epoch the run keeps so far (the best by the early-stopping metric). */
+    public Optional<SplitMetrics> bestValidation() {
+        return bestEpoch == 0 ? Optional.empty() : Optional.of(validationByEpoch.get(bestEpoch - 1));
+    }
+
+    /** The validation metrics of the epoch the run would keep had it stopped after {@code epoch}. */
+    public Optional<SplitMetrics> bestValidationUpTo(int epoch) {
+        int keep = 0;
+        double value = Double.NaN;
+        for (int e = 1; e <= Math.min(epoch, validationByEpoch.size()); e++) {
+            double v = validationByEpoch.get(e - 1).value(metric);
+            if (Double.isNaN(value) || (metric.higherIsBetter() ? v > value : v < value)) {
+                value = v;
+                keep = e;
+            }
+        }
+        return keep == 0 ? Optional.empty() : Optional.of(validationByEpoch.get(keep - 1));
+    }
+
+    public double seconds() {
+        return nanos / 1e9;
+    }
+
+    /** Trains one epoch, checks validation, and applies early stopping's patience. */
+    public void epoch() {
+        if (finished) {
+            throw new IllegalStateException(label + " has finished");
+        }
+        long epochStart = System.nanoTime();
+        int epoch = epochs.size() + 1;
+        Nd4j.getRandom().setSeed(training.seed() * 1_000_003L + epoch);
+        Net net = target.fitted();
+        double lossSum = 0;
+        int batches = 0;
+        for (DataSet batch : Trainer.batches(target.train(), training.batchSize(), shuffle)) {
+            net.fit(batch);
+            lossSum += net.model().score();
+            batches++;
+        }
+        SplitMetrics val = Evaluator.evaluate(net, target.validation(), classes, "validation");
+        double seconds = (System.nanoTime() - epochStart) / 1e9;
+        nanos += System.nanoTime() - epochStart;
+        epochs.add(new EpochRecord(epoch, lossSum / batches, val.loss(), val.accuracy(), val.macroF1()));
+        validationByEpoch.add(val);
+        epochSeconds.add(seconds);
+        double value = val.value(metric);
+        boolean improved = Double.isNaN(bestValue) || (metric.higherIsBetter() ? value > bestValue : value < bestValue);
+        if (improved) {
+            bestValue = value;
+            bestEpoch = epoch;
+            best = net.params().dup();
+            sinceBest = 0;
+        } else {
+            sinceBest++;
+        }
+        if (logEpochs) {
+            double eta = seconds() / epoch * (maxEpochs - epoch);
+            log.info(String.format(Locale.ROOT, "%s epoch %d/%d  loss %.4f  val %s %.4f%s  %.1fs  ETA %s",
+                    label, epoch, maxEpochs, lossSum / batches, metric, value,
+                    improved ? " *" : String.format(Locale.ROOT, " (best %.4f @%d)", bestValue, bestEpoch),
+                    seconds, Trainer.formatEta(eta)));
+        }
+        if (sinceBest >= patience) {
+            stoppedEarly = epoch < maxEpochs;
+            if (stoppedEarly) {
+                stopReason = Optional.of("no " + metric + " improvement for " + patience + " epochs");
+            }
+            if (logEpochs) {
+                log.info(String.format(Locale.ROOT, "%s: no %s improvement for %d epochs; stopping, keeping epoch %d",
+                        label, metric, patience, bestEpoch));
+            }
+            finished = true;
+        } else if (epoch >= maxEpochs) {
+            finished = true;
+        }
+    }
+
+    /** Ends the run before its epoch limit, e.g. because a sweep's early termination stopped it. */
+    public void terminate(String reason) {
+        if (!finished) {
+            finished = true;
+            stoppedEarly = true;
+            stopReason = Optional.of(reason);
+        }
+    }
+
+    /** Restores the best epoch's parameters into the whole network and reports the run. */
+    public Trainer.Result finish() {
+        target.fitted().setParams(best);
+        target.commit();
+        Net whole = target.whole();
+        return new Trainer.Result(new TrainingReport(label, metric.name(), epochs.size(), bestEpoch, bestValue, stoppedEarly,
+                target.train().numExamples(), target.validation().numExamples(), trainable, whole.numParams(),
+                whole.frozenLayerNames(), List.copyOf(epochs)), new TrainingTimings(label, seconds(), List.copyOf(epochSeconds)));
+    }
+
+    private static long trainableParams(Net net) {
+        long frozen = 0;
+        for (var layer : net.layers()) {
+            if (Net.isFrozen(layer)) {
+                frozen += layer.numParams();
+            }
+        }
+        return net.numParams() - frozen;
+    }
+}

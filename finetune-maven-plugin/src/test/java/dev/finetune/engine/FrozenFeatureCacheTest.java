@@ -1,0 +1,144 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.report.Json;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.EpochRecord;
+import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SpecParser;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Training the unfrozen top on cached frozen-prefix outputs ends where full forward passes end: same seed, same
+ * batches, same random draws. Stated tolerance: every parameter within {@value #TOLERANCE} (absolute), and the
+ * validation metrics of every epoch equal to that tolerance. Measured here: at most 5.1e-7 apart (the frozen layer's
+ * outputs are computed in larger chunks than minibatches, which changes float rounding in the last bits).
+ */
+class FrozenFeatureCacheTest {
+
+    /** float32 parameters after a few hundred Adam steps; a real divergence (wrong batches, wrong layers) is ~1e-2 or more. */
+    static final double TOLERANCE = 1e-5;
+
+    @TempDir
+    static Path project;
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        Files.createDirectories(project.resolve("data"));
+        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
+        TestBases.multiLayerBase(project.resolve("mln.zip"));
+        TestBases.graphBase(project.resolve("graph.zip"));
+    }
+
+    /** Dropout and L2 on, two new hidden layers: every way the top's training could differ from the whole net's. */
+    private static final String SPEC = """
+            base: { path: %s }
+            dataset:
+              path: data/upper.csv
+              split: { train: 0.4, validation: 0.2, test: 0.4, seed: 3 }
+            freeze: { upTo: hidden1 }
+            head: { hidden: [24, { units: 12, activation: tanh }] }
+            training: { learningRate: 0.005, batchSize: 16, epochs: 6, l2: 0.0001, dropout: 0.2, seed: 9 }
+            """;
+
+    private static List<String> train(String base, boolean cache, Path out) throws Exception {
+        return trainSpec(SPEC.formatted(base), cache, out);
+    }
+
+    private static List<String> trainSpec(String yaml, boolean cache, Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
+        List<String> lines = new ArrayList<>();
+        ProgressLog log = new ProgressLog() {
+            @Override
+            public void info(String message) {
+                lines.add(message);
+            }
+
+            @Override
+            public void warn(String message) {
+                lines.add(message);
+            }
+        };
+        new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out, data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), log,
+                new JobOptions(cache, 1)).train();
+        return lines;
+    }
+
+    @Test
+    void cachedAndFullForwardTrainingGiveTheSameModelWithinTolerance(@TempDir Path cached, @TempDir Path full) throws Exception {
+        List<String> cachedLog = train("mln.zip", true, cached);
+        List<String> fullLog = train("mln.zip", false, full);
+        assertTrue(cachedLog.stream().anyMatch(l -> l.startsWith("frozen-feature cache: outputs of the 1 frozen input layer(s) computed once")),
+                String.join("\n", cachedLog));
+        assertTrue(fullLog.contains("frozen-feature cache off: switched off; training runs full forward passes"));
+
+        INDArray a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.MODEL).toFile()).params();
+        INDArray b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.MODEL).toFile()).params();
+        INDArray base = ModelSerializer.restoreMultiLayerNetwork(project.resolve("mln.zip").toFile()).params();
+        assertEquals(a.length(), b.length());
+        double maxDiff = Transforms.abs(a.sub(b)).maxNumber().doubleValue();
+        System.out.println("cache vs full forward passes: max parameter difference " + maxDiff);
+        assertTrue(maxDiff <= TOLERANCE, "max parameter difference " + maxDiff);
+        // the frozen layer kept the base's parameters (64x32 weights + 32 biases come first)
+        assertEquals(base.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2080)),
+                a.reshape(1, a.length()).get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2080))
+                        .reshape(base.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2080)).shape()));
+
+        TrainingReport ra = Json.read(cached.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        TrainingReport rb = Json.read(full.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        assertEquals(rb.bestEpoch(), ra.bestEpoch());
+        assertEquals(rb.trainableParams(), ra.trainableParams());
+        assertEquals(rb.frozenLayers(), ra.frozenLayers());
+        assertEquals(6, ra.epochs().size());
+        for (int i = 0; i < ra.epochs().size(); i++) {
+            EpochRecord x = ra.epochs().get(i);
+            EpochRecord y = rb.epochs().get(i);
+            assertEquals(y.trainLoss(), x.trainLoss(), TOLERANCE, "epoch " + (i + 1));
+            assertEquals(y.validationLoss(), x.validationLoss(), TOLERANCE, "epoch " + (i + 1));
+            assertEquals(y.validationAccuracy(), x.validationAccuracy(), TOLERANCE, "epoch " + (i + 1));
+        }
+        // and the training really moved the top: the comparison is not between two untouched networks
+        assertFalse(ra.epochs().get(0).validationLoss() == ra.epochs().get(5).validationLoss());
+    }
+
+    @Test
+    void theSavedModelAndTheScratchBaselineDoNotDependOnTheCache(@TempDir Path cached, @TempDir Path full) throws Exception {
+        String yaml = SPEC.formatted("mln.zip") + "evaluation: { compareWithScratch: true }\n";
+        trainSpec(yaml, true, cached);
+        trainSpec(yaml, false, full);
+        var a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.MODEL).toFile());
+        var b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.MODEL).toFile());
+        // the configuration records the same training (Adam's step count), not only the parameters
+        assertEquals(b.getLayerWiseConfigurations().getIterationCount(), a.getLayerWiseConfigurations().getIterationCount());
+        assertTrue(a.getLayerWiseConfigurations().getIterationCount() > 0);
+        // the from-scratch baseline starts from iteration 0 whichever way the fine-tune ran: byte-identical
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes());
+    }
+
+    @Test
+    void graphBasesFallBackToFullForwardPassesAndSayWhy(@TempDir Path out) throws Exception {
+        List<String> lines = train("graph.zip", true, out);
+        assertTrue(lines.contains("frozen-feature cache off: the base is a ComputationGraph (the cache handles "
+                + "MultiLayerNetwork bases); training runs full forward passes"), String.join("\n", lines));
+        assertTrue(Files.isRegularFile(out.resolve(FinetuneJob.MODEL)));
+    }
+}

@@ -1,0 +1,143 @@
+package dev.finetune.spec;
+
+import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
+import dev.finetune.spec.FinetuneSpec.EarlyStoppingSpec;
+import dev.finetune.spec.FinetuneSpec.FreezeSpec;
+import dev.finetune.spec.FinetuneSpec.HeadSpec;
+import dev.finetune.spec.FinetuneSpec.LayerRef;
+import dev.finetune.spec.FinetuneSpec.TrainingSpec;
+import dev.finetune.spec.FinetuneSpec.Updater;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The spec values a sweep may vary, named by their dotted path in the spec. Each knows the Java type of its values
+ * and how to make the spec of a trial that uses one.
+ */
+public enum SweepTarget {
+    LEARNING_RATE("training.learningRate", Kind.real),
+    BATCH_SIZE("training.batchSize", Kind.integer),
+    EPOCHS("training.epochs", Kind.integer),
+    L2("training.l2", Kind.real),
+    DROPOUT("training.dropout", Kind.real),
+    UPDATER("training.updater", Kind.categorical),
+    HEAD_HIDDEN("head.hidden", Kind.categorical),
+    FREEZE_UP_TO("freeze.upTo", Kind.categorical);
+
+    /** real and integer values may be given as a range; categorical ones only as a list of values. */
+    public enum Kind { real, integer, categorical }
+
+    private final String path;
+    private final Kind kind;
+
+    SweepTarget(String path, Kind kind) {
+        this.path = path;
+        this.kind = kind;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public static Optional<SweepTarget> ofPath(String path) {
+        return Arrays.stream(values()).filter(t -> t.path.equals(path)).findFirst();
+    }
+
+    public static List<String> paths() {
+        return Arrays.stream(values()).map(SweepTarget::path).toList();
+    }
+
+    /**
+     * The spec with this key set to {@code value} (a Double, Integer, {@link Updater}, {@code List<DenseLayerSpec>}
+     * or {@link LayerRef}, as the binder made it).
+     */
+    @SuppressWarnings("unchecked")
+    public FinetuneSpec apply(FinetuneSpec spec, Object value) {
+        TrainingSpec t = spec.training();
+        return switch (this) {
+            case LEARNING_RATE -> withTraining(spec, new TrainingSpec(t.updater(), ((Number) value).doubleValue(), t.batchSize(),
+                    t.epochs(), t.l2(), t.dropout(), t.seed()));
+            case BATCH_SIZE -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), ((Number) value).intValue(),
+                    t.epochs(), t.l2(), t.dropout(), t.seed()));
+            case EPOCHS -> withEpochs(spec, ((Number) value).intValue());
+            case L2 -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
+                    ((Number) value).doubleValue(), t.dropout(), t.seed()));
+            case DROPOUT -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
+                    t.l2(), ((Number) value).doubleValue(), t.seed()));
+            case UPDATER -> withTraining(spec, new TrainingSpec((Updater) value, t.learningRate(), t.batchSize(), t.epochs(),
+                    t.l2(), t.dropout(), t.seed()));
+            case HEAD_HIDDEN -> new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(),
+                    new HeadSpec(spec.head().removeLayers(), List.copyOf((List<DenseLayerSpec>) value)), spec.training(),
+                    spec.earlyStopping(), spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
+            case FREEZE_UP_TO -> new FinetuneSpec(spec.base(), spec.dataset(),
+                    new FreezeSpec(spec.freeze().layers(), Optional.of((LayerRef) value)), spec.head(), spec.training(),
+                    spec.earlyStopping(), spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
+        };
+    }
+
+    /** How a value reads in reports: numbers and names as they are, hidden layers as a list of sizes or mappings. */
+    public Object display(Object value) {
+        if (value instanceof Updater u) {
+            return u.name();
+        }
+        if (value instanceof LayerRef ref) {
+            return ref.index().<Object>map(i -> i).orElseGet(() -> ref.name().orElseThrow());
+        }
+        if (value instanceof List<?> hidden) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : hidden) {
+                DenseLayerSpec d = (DenseLayerSpec) o;
+                if (d.activation() == FinetuneSpec.Activation.relu) {
+                    out.add(d.units());
+                } else {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("units", d.units());
+                    m.put("activation", d.activation().name());
+                    out.add(m);
+                }
+            }
+            return List.copyOf(out);
+        }
+        return value;
+    }
+
+    /** The spec with another training seed, as each trial gets its own. */
+    public static FinetuneSpec withSeed(FinetuneSpec spec, long seed) {
+        TrainingSpec t = spec.training();
+        return withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(), t.l2(), t.dropout(), seed));
+    }
+
+    /** The spec of one trial: no sweep of its own. */
+    public static FinetuneSpec withoutSweep(FinetuneSpec spec) {
+        return new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(), spec.head(), spec.training(), spec.earlyStopping(),
+                spec.evaluation(), Optional.empty(), spec.allowPathsOutsideProject(), spec.locations());
+    }
+
+    private static FinetuneSpec withTraining(FinetuneSpec spec, TrainingSpec training) {
+        return new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(), spec.head(), training, spec.earlyStopping(),
+                spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
+    }
+
+    /** Early stopping's epoch limit follows training.epochs unless the spec set it. */
+    private static FinetuneSpec withEpochs(FinetuneSpec spec, int epochs) {
+        TrainingSpec t = spec.training();
+        FinetuneSpec out = withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), epochs, t.l2(),
+                t.dropout(), t.seed()));
+        if (spec.earlyStopping().isEmpty() || spec.locations().containsKey("earlyStopping.maxEpochs")) {
+            return out;
+        }
+        EarlyStoppingSpec e = spec.earlyStopping().get();
+        return new FinetuneSpec(out.base(), out.dataset(), out.freeze(), out.head(), out.training(),
+                Optional.of(new EarlyStoppingSpec(e.metric(), e.patience(), epochs)), out.evaluation(), out.sweep(),
+                out.allowPathsOutsideProject(), out.locations());
+    }
+}
