@@ -24,16 +24,22 @@ public final class CanonicalSpec {
 
     /**
      * The canonical form of what decides the trained model and its metrics: everything but the checks made on the
-     * metrics afterwards ({@code evaluation.gates}, {@code evaluation.regression}), so tightening a gate does not
-     * retrain.
+     * metrics afterwards ({@code evaluation.gates}, {@code evaluation.regression}) and how many sweep trials run at
+     * once, so tightening a gate or changing parallelism does not retrain.
      */
+    @SuppressWarnings("unchecked")
     public static String trainingInputsYaml(FinetuneSpec spec) {
         Map<String, Object> map = toMap(spec);
-        @SuppressWarnings("unchecked")
         Map<String, Object> evaluation = new LinkedHashMap<>((Map<String, Object>) map.get("evaluation"));
         evaluation.remove("gates");
         evaluation.remove("regression");
         map.put("evaluation", evaluation);
+        if (map.get("sweep") instanceof Map<?, ?> sweep) {
+            // trials give the same results however many run at once (a tested property of the sweep runner)
+            Map<String, Object> withoutParallelism = new LinkedHashMap<>((Map<String, Object>) sweep);
+            withoutParallelism.remove("parallelism");
+            map.put("sweep", withoutParallelism);
+        }
         return dump(map);
     }
 

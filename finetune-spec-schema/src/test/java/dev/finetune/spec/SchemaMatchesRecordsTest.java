@@ -84,7 +84,9 @@ class SchemaMatchesRecordsTest {
         Set<String> types = types(valueSchema);
         if (type instanceof ParameterizedType p && p.getRawType() == Optional.class) {
             compareValue(p.getActualTypeArguments()[0], valueSchema, path);
-        } else if (type instanceof ParameterizedType p && p.getRawType() == Map.class) {
+        } else if (type instanceof ParameterizedType p && p.getRawType() == Map.class
+                && p.getActualTypeArguments()[0] == String.class) {
+            // a mapping keyed by spec paths: the sweep's parameters
             compareSweepParameters((Class<?>) p.getActualTypeArguments()[1], valueSchema, path);
         } else if (type instanceof ParameterizedType p && p.getRawType() == List.class) {
             expect(path, types, Set.of("array"));

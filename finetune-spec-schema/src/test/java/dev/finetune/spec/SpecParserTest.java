@@ -241,6 +241,9 @@ class SpecParserTest {
         String compared = CanonicalSpec.trainingInputsYaml(parser.parse("c.yaml", base
                 + "evaluation: { compareWithScratch: true }\n"));
         assertEquals(plain, gated);
+        String sweep = "sweep: { parameters: { training.l2: { values: [0.0, 0.1] } }, parallelism: %d }\n";
+        assertEquals(CanonicalSpec.trainingInputsYaml(parser.parse("d.yaml", base + sweep.formatted(1))),
+                CanonicalSpec.trainingInputsYaml(parser.parse("e.yaml", base + sweep.formatted(3))));
         // training from scratch as well changes what training produces
         assertTrue(!plain.equals(compared), compared);
     }
