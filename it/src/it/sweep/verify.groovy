@@ -29,4 +29,15 @@ assert metrics.training.model == "trial ${sweep.winner}"
 assert Math.abs(metrics.validation.accuracy - sweep.trials[0].value) < 1e-9
 assert runs[1] =~ /Gate passed accuracy >= 0\.5/
 assert new File(basedir, 'target/sweep-1.0.0-SNAPSHOT-model.zip').isFile()
+
+// the artifact says a sweep chose it, and which trial with which settings
+def zip = new java.util.zip.ZipFile(new File(basedir, 'target/sweep-1.0.0-SNAPSHOT-model.zip'))
+def lineage = new JsonSlurper().parse(zip.getInputStream(zip.getEntry('finetune/lineage.json')))
+assert lineage.sweep.trials == 4 && lineage.sweep.winner == sweep.winner
+assert lineage.sweep.winnerParameters == sweep.trials[0].parameters
+def card = zip.getInputStream(zip.getEntry('finetune/model-card.md')).text
+assert card.contains("| Chosen by | a 4-trial grid sweep on validation accuracy: trial ${sweep.winner} ")
+// the card's settings are the winner's, not the spec's defaults
+assert card.contains("| learning rate | ${sweep.trials[0].parameters['training.learningRate']} |")
+zip.close()
 return true

@@ -19,16 +19,24 @@ import java.util.Optional;
  * @param seeds    the seeds of the split and of training
  * @param tools    versions and settings of the software that trained it
  * @param git      commit of the project and whether its directory had uncommitted changes; empty outside git
+ * @param sweep    when a sweep chose the model: how many trials, on which validation metric, and the winner
  * @param metrics  headline test and validation metrics; empty when evaluation was skipped
  * @param gates    the quality gates and whether they passed
  */
 public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
-                      Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Metrics> metrics,
-                      List<Gate> gates) {
+                      Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
+                      Optional<Metrics> metrics, List<Gate> gates) {
 
     public static final int FORMAT_VERSION = 1;
 
     public record Model(String groupId, String artifactId, String version) {
+    }
+
+    /**
+     * @param winner           index of the trial whose model this is
+     * @param winnerParameters the values that trial overrode in the spec
+     */
+    public record Sweep(int trials, String strategy, String metric, int winner, Map<String, Object> winnerParameters) {
     }
 
     public record Spec(String file, String sha256, String canonicalSha256) {

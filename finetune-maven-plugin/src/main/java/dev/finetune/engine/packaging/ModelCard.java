@@ -5,6 +5,7 @@ import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.sweep.SweepTables;
 import dev.finetune.spec.FinetuneSpec;
 
 import java.util.List;
@@ -25,6 +26,7 @@ public final class ModelCard {
     /**
      * @param name        the project's name
      * @param description the project's description; may be empty
+     * @param spec        the spec the model was trained with: with a sweep, the winning trial's
      */
     public static String render(String name, String description, FinetuneSpec spec, Lineage lineage,
                                 TrainingReport training, Optional<MetricsReport> metrics) {
@@ -46,6 +48,8 @@ public final class ModelCard {
         long passed = lineage.gates().stream().filter(Lineage.Gate::passed).count();
         row(md, "Quality gates", lineage.gates().isEmpty() ? "none configured"
                 : passed + " of " + lineage.gates().size() + " passed");
+        lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + sw.strategy() + " sweep on validation "
+                + sw.metric() + ": trial " + sw.winner() + " " + SweepTables.render(sw.winnerParameters())));
         row(md, "Built from", lineage.git().map(g -> "git `" + g.commit().substring(0, Math.min(12, g.commit().length())) + "`"
                 + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
 

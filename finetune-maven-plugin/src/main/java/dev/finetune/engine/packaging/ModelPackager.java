@@ -7,10 +7,12 @@ import dev.finetune.engine.report.GateResult;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SweepPlanner;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +60,13 @@ public final class ModelPackager {
         }
         TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
         Optional<MetricsReport> metrics = readIfPresent(out.resolve(FinetuneJob.METRICS), MetricsReport.class);
-        Lineage lineage = lineage(r, metrics);
-        String card = ModelCard.render(r.name(), r.description(), r.spec(), lineage, training, metrics);
+        Optional<SweepReport> sweep = r.spec().sweep().isPresent()
+                ? readIfPresent(out.resolve(FinetuneJob.SWEEP), SweepReport.class) : Optional.empty();
+        // with a sweep, the model was trained with the winning trial's settings, not the spec's defaults
+        FinetuneSpec trained = sweep.flatMap(s -> SweepPlanner.plan(r.spec()).stream().filter(t -> t.index() == s.winner())
+                .findFirst()).map(SweepPlanner.Trial::spec).orElse(r.spec());
+        Lineage lineage = lineage(r, trained, sweep, metrics);
+        String card = ModelCard.render(r.name(), r.description(), trained, lineage, training, metrics);
         Json.write(out.resolve(LINEAGE), lineage);
         AtomicFiles.write(out.resolve(MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
 
@@ -76,25 +83,30 @@ public final class ModelPackager {
         return lineage;
     }
 
-    static Lineage lineage(Request r, Optional<MetricsReport> metrics) throws IOException {
+    static Lineage lineage(Request r, FinetuneSpec trained, Optional<SweepReport> sweepReport, Optional<MetricsReport> metrics)
+            throws IOException {
         Path out = r.outputDir();
         RunInfo run = Json.read(out.resolve(FinetuneJob.RUN), RunInfo.class);
         Optional<DatasetSummary> dataset = readIfPresent(out.resolve(FinetuneJob.DATASET), DatasetSummary.class);
-        FinetuneSpec spec = r.spec();
+        FinetuneSpec spec = trained;
         Map<String, Long> seeds = new LinkedHashMap<>();
         spec.dataset().path().ifPresent(p -> seeds.put("split", spec.dataset().split().seed()));
         seeds.put("training", spec.training().seed());
+        r.spec().sweep().ifPresent(s -> seeds.put("sweep", s.seed()));
         List<Lineage.Gate> gates = metrics.map(m -> GateResult.check(spec.evaluation().gates(), m.test()).stream()
                 .map(Lineage.Gate::of).toList()).orElse(List.of());
+        Optional<Lineage.Sweep> sweep = sweepReport.map(s -> new Lineage.Sweep(s.trials().size(), s.strategy(), s.metric(),
+                s.winner(), s.winnerParameters()));
         return new Lineage(Lineage.FORMAT_VERSION, r.model(),
                 new Lineage.Spec(r.projectDir().relativize(r.specFile().toAbsolutePath()).toString(), Fingerprint.sha256(r.specFile()),
-                        Fingerprint.sha256(CanonicalSpec.toYaml(spec).getBytes(StandardCharsets.UTF_8))),
+                        Fingerprint.sha256(CanonicalSpec.toYaml(r.spec()).getBytes(StandardCharsets.UTF_8))),
                 dataset,
                 new Lineage.Base(r.baseCoordinates(), spec.base().path(), Fingerprint.sha256(r.baseModel())),
                 seeds,
                 new Lineage.Tools(r.pluginVersion(), run.dl4jVersion(), run.backend(), run.ompThreads(), run.blasThreads(),
                         run.javaVersion(), run.os()),
                 GitInfo.of(r.projectDir()),
+                sweep,
                 metrics.map(Lineage.Metrics::of),
                 gates);
     }

@@ -71,7 +71,7 @@ public final class SweepTables {
     }
 
     /** Values as a spec would write them: 0.001, [128, 64], {units: 64, activation: tanh}. */
-    static String render(Object v) {
+    public static String render(Object v) {
         if (v instanceof Double d) {
             return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
         }
