@@ -68,7 +68,6 @@ public class DiffMojo extends AbstractForkingMojo {
 
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        FinetuneSpec parsed = parseSpec();
         Path out = outputDirectory.toPath();
         String current = project.getVersion();
         Optional<BaselineResolver.Baseline> found = new BaselineResolver(repositorySystem, repositorySession,
@@ -83,6 +82,8 @@ public class DiffMojo extends AbstractForkingMojo {
                 DiffFiles.write(out, DiffReport.noBaseline(current, why));
                 return;
             }
+            // parsed only now: a first release (no baseline) costs a no-op build nothing
+            FinetuneSpec parsed = parseSpec();
             BaselineResolver.Baseline b = found.get();
             getLog().info("Comparing with baseline " + b.source());
             Snapshot before = SnapshotReader.fromArchive(b.file(), b.label(), b.source());
