@@ -1,6 +1,7 @@
 package dev.finetune.engine;
 
 import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.engine.packaging.Fingerprint;
 import dev.finetune.engine.packaging.Lineage;
 import dev.finetune.engine.packaging.ModelPackager;
@@ -44,10 +45,7 @@ class FinetuneJobTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        Files.createDirectories(project.resolve("data"));
-        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
-        TestBases.multiLayerBase(project.resolve("mln.zip"));
-        TestBases.graphBase(project.resolve("graph.zip"));
+        TestBases.writeProject(project, true);
     }
 
     private static final String SPEC = """
@@ -62,8 +60,7 @@ class FinetuneJobTest {
 
     private static MetricsReport run(String base, String freeze, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(base, freeze));
-        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
-                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }
@@ -216,8 +213,7 @@ class FinetuneJobTest {
     void earlyStoppingKeepsTheBestValidationEpoch(@TempDir Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
                 + "earlyStopping: { metric: accuracy, patience: 2, maxEpochs: 60 }\n");
-        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
-                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
         job.train();
         TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
         assertTrue(training.stoppedEarly(), "60 epochs on 5 classes should plateau");

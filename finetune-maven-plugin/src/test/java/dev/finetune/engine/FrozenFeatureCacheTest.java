@@ -41,10 +41,7 @@ class FrozenFeatureCacheTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        Files.createDirectories(project.resolve("data"));
-        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
-        TestBases.multiLayerBase(project.resolve("mln.zip"));
-        TestBases.graphBase(project.resolve("graph.zip"));
+        TestBases.writeProject(project, true);
     }
 
     /** Dropout and L2 on, two new hidden layers: every way the top's training could differ from the whole net's. */
@@ -76,8 +73,7 @@ class FrozenFeatureCacheTest {
                 lines.add(message);
             }
         };
-        new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out, data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), log,
-                new JobOptions(cache, 1)).train();
+        TestBases.job(spec, project, out, log, new JobOptions(cache, 1)).train();
         return lines;
     }
 

@@ -1,6 +1,7 @@
 package dev.finetune.engine;
 
 import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
@@ -34,9 +35,7 @@ class SweepTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        Files.createDirectories(project.resolve("data"));
-        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
-        TestBases.multiLayerBase(project.resolve("mln.zip"));
+        TestBases.writeProject(project, false);
     }
 
     private static final String SPEC = """
@@ -60,8 +59,7 @@ class SweepTest {
 
     private static MetricsReport run(String sweep, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(sweep.indent(2)));
-        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
-                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }

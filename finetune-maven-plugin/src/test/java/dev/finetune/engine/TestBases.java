@@ -1,5 +1,10 @@
 package dev.finetune.engine;
 
+import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -45,6 +50,26 @@ public final class TestBases {
             }
             return rows;
         }
+    }
+
+    /**
+     * A project directory as the engine tests use it: digits 5-9 in {@code data/upper.csv} and a dense base pretrained
+     * on digits 0-4 in {@code mln.zip} (and, with {@code withGraph}, the same as a ComputationGraph in
+     * {@code graph.zip}).
+     */
+    public static void writeProject(Path project, boolean withGraph) throws IOException {
+        Files.createDirectories(project.resolve("data"));
+        writeUpperDigits(project.resolve("data/upper.csv"));
+        multiLayerBase(project.resolve("mln.zip"));
+        if (withGraph) {
+            graphBase(project.resolve("graph.zip"));
+        }
+    }
+
+    /** A job over {@code spec} in {@code project}, its base the spec's {@code base.path}, with fixed run facts. */
+    public static FinetuneJob job(FinetuneSpec spec, Path project, Path out, ProgressLog log, JobOptions options) {
+        return new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
+                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), log, options);
     }
 
     /** Digits 5-9 as a CSV file: 64 pixel columns, then the label. */

@@ -2,6 +2,7 @@ package dev.finetune.engine.diff;
 
 import dev.finetune.engine.TestBases;
 import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.engine.packaging.ModelArchive;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
@@ -60,9 +61,7 @@ class DiffOnTrainedModelsTest {
 
     @BeforeAll
     static void trainBothVersions() throws Exception {
-        Files.createDirectories(project.resolve("data"));
-        TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
-        TestBases.multiLayerBase(project.resolve("mln.zip"));
+        TestBases.writeProject(project, false);
         Path v1Out = project.resolve("v1");
         v1 = train(V1, v1Out);
         v1Zip = project.resolve("v1-model.zip");
@@ -81,8 +80,7 @@ class DiffOnTrainedModelsTest {
 
     private static MetricsReport train(String yaml, Path out) throws Exception {
         FinetuneSpec spec = parse(yaml);
-        FinetuneJob job = new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
-                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }
