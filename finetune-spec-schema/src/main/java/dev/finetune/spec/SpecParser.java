@@ -45,7 +45,8 @@ public final class SpecParser {
     public FinetuneSpec parse(String fileName, String text) throws SpecException {
         Problems problems = new Problems(fileName);
         Optional<LocatedTree> tree = YamlTree.read(problems, text, MAX_SPEC_BYTES);
-        if (tree.isPresent() && problems.isEmpty()) {
+        // a tree comes back with problems only when nothing was lost (duplicate keys): check it all the same
+        if (tree.isPresent()) {
             if (!tree.get().root().isObject()) {
                 problems.add(tree.get().valueAt(""), "a spec must be a mapping of keys to values, found "
                         + YamlTree.describe(tree.get().root()));

@@ -44,6 +44,8 @@ final class YamlTree {
     private final Map<String, Location> keys = new HashMap<>();
     /** Collections on the path from the root: an alias to one of them would make the tree infinite. */
     private final Set<Node> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** Whether a node was left out (a tag, a non-name key, a recursive alias): the tree then misses values. */
+    private boolean lossy;
 
     private YamlTree(Problems problems) {
         this.problems = problems;
@@ -84,17 +86,21 @@ final class YamlTree {
         }
         YamlTree tree = new YamlTree(problems);
         JsonNode json = tree.convert(root, "");
-        return json == null ? Optional.empty() : Optional.of(new LocatedTree(json, Map.copyOf(tree.values), Map.copyOf(tree.keys)));
+        // a duplicate key keeps its first value, so the tree is still whole and the later checks can report the rest
+        return json == null || tree.lossy ? Optional.empty()
+                : Optional.of(new LocatedTree(json, Map.copyOf(tree.values), Map.copyOf(tree.keys)));
     }
 
     private JsonNode convert(Node node, String path) {
         values.put(path, problems.location(node));
         if (open.contains(node)) {
+            lossy = true;
             problems.add(node, "an alias refers to a collection that contains it"
                     + (path.isEmpty() ? "" : " at `" + path + "`") + "; recursive structures are not allowed in a spec");
             return null;
         }
         if (open.size() >= MAX_DEPTH) {
+            lossy = true;
             problems.add(node, "nesting deeper than " + MAX_DEPTH + " levels is not allowed in a spec");
             return null;
         }
@@ -111,6 +117,7 @@ final class YamlTree {
 
     private JsonNode convertChecked(Node node, String path) {
         if (!STANDARD_TAGS.contains(node.getTag())) {
+            lossy = true;
             problems.add(node, "YAML tag `" + node.getTag().getValue() + "` is not allowed in a spec");
             return null;
         }
@@ -118,6 +125,7 @@ final class YamlTree {
             ObjectNode object = JsonNodeFactory.instance.objectNode();
             for (NodeTuple tuple : mapping.getValue()) {
                 if (!(tuple.getKeyNode() instanceof ScalarNode key) || !key.getTag().equals(Tag.STR)) {
+                    lossy = true;
                     problems.add(tuple.getKeyNode(), "keys must be plain names"
                             + (path.isEmpty() ? "" : " in `" + path + "`") + ", found " + describe(tuple.getKeyNode()));
                     continue;
