@@ -60,11 +60,6 @@ public final class Net {
         return multiLayer != null ? multiLayer.output(features, false) : graph.outputSingle(false, features);
     }
 
-    /** Mean loss on the data set, without regularisation terms, as DL4J scores it. */
-    public double loss(DataSet data) {
-        return multiLayer != null ? multiLayer.score(data, false) : graph.score(data, false);
-    }
-
     public INDArray params() {
         return model().params();
     }
