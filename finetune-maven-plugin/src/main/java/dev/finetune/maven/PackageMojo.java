@@ -24,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Writes the model artifact, one zip holding the DL4J model and normaliser (loadable with DL4J's
@@ -65,6 +66,9 @@ public class PackageMojo extends AbstractFinetuneMojo {
         return "package";
     }
 
+    /** Set on first use by {@link #git()}; a mojo instance serves one execution. */
+    private Optional<GitInfo> git;
+
     /** Written after packaging: what the zip was made from, so an unchanged build reuses it. */
     static final String MARKER = "package.fingerprint";
 
@@ -77,7 +81,15 @@ public class PackageMojo extends AbstractFinetuneMojo {
         return super.settings() + " model=" + project.getGroupId() + ":" + project.getArtifactId() + ":" + project.getVersion()
                 + " packaging=" + project.getPackaging() + " classifier=" + classifier + " finalName=" + finalName
                 + " timestamp=" + outputTimestamp + " name=" + project.getName() + " description=" + project.getDescription()
-                + " git=" + GitInfo.of(baseDir()).map(g -> g.commit() + (g.dirty() ? "+dirty" : "")).orElse("none");
+                + " git=" + git().map(g -> g.commit() + (g.dirty() ? "+dirty" : "")).orElse("none");
+    }
+
+    /** The project's git state, read once per execution: settings and lineage both need it. */
+    private Optional<GitInfo> git() {
+        if (git == null) {
+            git = GitInfo.of(baseDir());
+        }
+        return git;
     }
 
     @Override
@@ -97,7 +109,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
                 outputDirectory.toPath().toAbsolutePath(), base.file(), base.coordinates(),
                 new Lineage.Model(project.getGroupId(), project.getArtifactId(), project.getVersion()), plugin.getVersion(),
                 project.getName() == null ? project.getArtifactId() : project.getName(),
-                project.getDescription() == null ? "" : project.getDescription(), timestamp());
+                project.getDescription() == null ? "" : project.getDescription(), timestamp(), git());
         Lineage lineage;
         try {
             lineage = ModelPackager.write(request, target);

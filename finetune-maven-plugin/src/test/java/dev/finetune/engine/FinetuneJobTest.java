@@ -3,6 +3,7 @@ package dev.finetune.engine;
 import dev.finetune.engine.fork.FinetuneJob;
 import dev.finetune.engine.fork.JobOptions;
 import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.engine.packaging.Lineage;
 import dev.finetune.engine.packaging.ModelPackager;
 import dev.finetune.engine.report.DatasetSummary;
@@ -132,7 +133,7 @@ class FinetuneJobTest {
             job.evaluate();
             ModelPackager.write(new ModelPackager.Request(spec, specFile, project, dir, project.resolve("mln.zip"),
                     Optional.empty(), new Lineage.Model("com.example", "digits", "1.0"), "0.1.0", "Digits", "Upper digits.",
-                    LocalDateTime.of(2026, 1, 1, 0, 0)), dir.resolve("artifact.zip"));
+                    LocalDateTime.of(2026, 1, 1, 0, 0), Optional.of(new GitInfo("0123456789abcdef", true))), dir.resolve("artifact.zip"));
         }
         assertArrayEquals(Files.readAllBytes(a.resolve("artifact.zip")), Files.readAllBytes(b.resolve("artifact.zip")));
         // the wall-clock times that differ between runs are kept out of the artifact
@@ -149,6 +150,7 @@ class FinetuneJobTest {
         assertEquals(Map.of("split", 3L, "training", 5L), lineage.seeds());
         assertEquals(List.of(true, false), lineage.gates().stream().map(Lineage.Gate::passed).toList());
         assertEquals("1.0.0-M2.1", lineage.tools().dl4j());
+        assertEquals(Optional.of(new GitInfo("0123456789abcdef", true)), lineage.git());
 
         String card = Files.readString(a.resolve(ModelPackager.MODEL_CARD));
         for (var c : metrics.test().perClass()) {
@@ -156,6 +158,7 @@ class FinetuneJobTest {
                     c.precision(), c.recall(), c.f1(), c.support())), "per-class row for " + c.label() + " in\n" + card);
         }
         assertTrue(card.contains("**FAILED**: `macroF1 >= 0.99`"), card);
+        assertTrue(card.contains("| Built from | git `0123456789ab` with uncommitted changes |"), card);
         assertTrue(card.contains("Frozen layers (parameters kept from the base): `hidden1`."), card);
         try (var zip = new java.util.zip.ZipFile(a.resolve("artifact.zip").toFile())) {
             assertEquals(card, new String(zip.getInputStream(zip.getEntry("finetune/model-card.md")).readAllBytes(),

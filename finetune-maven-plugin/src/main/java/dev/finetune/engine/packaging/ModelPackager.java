@@ -42,10 +42,11 @@ public final class ModelPackager {
      * @param baseCoordinates the base's Maven coordinates, when the spec named it so
      * @param name           the project's name, for the model card's title
      * @param description    the project's description
+     * @param git            the project's commit and whether it had uncommitted changes; empty outside git
      */
     public record Request(FinetuneSpec spec, Path specFile, Path projectDir, Path outputDir, Path baseModel,
                           Optional<String> baseCoordinates, Lineage.Model model, String pluginVersion, String name,
-                          String description, LocalDateTime timestamp) {
+                          String description, LocalDateTime timestamp, Optional<GitInfo> git) {
     }
 
     private ModelPackager() {
@@ -105,7 +106,7 @@ public final class ModelPackager {
                 seeds,
                 new Lineage.Tools(r.pluginVersion(), run.dl4jVersion(), run.backend(), run.ompThreads(), run.blasThreads(),
                         run.javaVersion(), run.os()),
-                GitInfo.of(r.projectDir()),
+                r.git(),
                 sweep,
                 metrics.map(Lineage.Metrics::of),
                 gates);
