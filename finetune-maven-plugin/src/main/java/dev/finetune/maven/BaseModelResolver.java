@@ -57,8 +57,7 @@ final class BaseModelResolver {
     /** The file of a model artifact, or empty when it cannot be resolved (no message: callers fall back). */
     Optional<Path> find(String coordinates) {
         try {
-            return Optional.of(repositorySystem.resolveArtifact(session, new ArtifactRequest(modelArtifact(coordinates),
-                    project.getRemoteProjectRepositories(), null)).getArtifact().getFile().toPath());
+            return Optional.of(fileOf(modelArtifact(coordinates)));
         } catch (ArtifactResolutionException | IllegalArgumentException e) {
             return Optional.empty();
         }
@@ -72,8 +71,7 @@ final class BaseModelResolver {
 
     private Path resolveArtifact(Artifact artifact, FinetuneSpec spec) throws MojoFailureException {
         try {
-            return repositorySystem.resolveArtifact(session,
-                    new ArtifactRequest(artifact, project.getRemoteProjectRepositories(), null)).getArtifact().getFile().toPath();
+            return fileOf(artifact);
         } catch (ArtifactResolutionException e) {
             String where = spec.locate("base.artifact") + ": `base.artifact` " + artifact + " cannot be resolved";
             String hint = session.isOffline()
@@ -84,6 +82,11 @@ final class BaseModelResolver {
                     + " so Maven builds it first";
             throw new MojoFailureException(where + ". " + hint + ".\n" + e.getMessage(), e);
         }
+    }
+
+    private Path fileOf(Artifact artifact) throws ArtifactResolutionException {
+        return repositorySystem.resolveArtifact(session, new ArtifactRequest(artifact, project.getRemoteProjectRepositories(), null))
+                .getArtifact().getFile().toPath();
     }
 
     private static void verifyChecksum(Path file, String expected, FinetuneSpec spec)
