@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** What every goal shares: the spec, the output directory and the skip flag. */
@@ -113,16 +114,21 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
             Fingerprint f = new Fingerprint()
                     // gates are checked on the metrics afterwards: changing one does not retrain
                     .text("spec", CanonicalSpec.trainingInputsYaml(parsed))
-                    .text("settings", settings())
-                    .file("base", baseModel);
+                    .text(SETTINGS_PART, settings())
+                    .file(BASE_PART, baseModel);
             for (String path : datasetFiles(parsed)) {
-                f.file("data:" + path, baseDir().resolve(path));
+                f.file(DATA_PART + path, baseDir().resolve(path));
             }
             return f;
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read the inputs to fingerprint them: " + e.getMessage(), e);
         }
     }
+
+    /** Names of the fingerprint's parts; a data file's is followed by its path. */
+    private static final String SETTINGS_PART = "settings";
+    private static final String BASE_PART = "base";
+    private static final String DATA_PART = "data:";
 
     private static List<String> datasetFiles(FinetuneSpec parsed) {
         return parsed.dataset().files().map(f -> List.of(f.train(), f.validation(), f.test()))
@@ -192,17 +198,19 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** As above, also recording {@code moreFiles} (results of earlier steps, outputs) as inputs. */
     protected void writeRecord(Path marker, Fingerprint fingerprint, FinetuneSpec parsed, BaseModelResolver.ResolvedBase base,
                                List<Path> moreFiles) throws MojoExecutionException {
+        // the settings, base and data were hashed for the fingerprint just now: reuse those hashes, not the files
+        Map<String, String> hashed = fingerprint.parts();
         try {
             List<InputRecord.Input> inputs = new ArrayList<>();
-            inputs.add(new InputRecord.Input(InputRecord.Kind.settings, Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8)), "-"));
+            inputs.add(new InputRecord.Input(InputRecord.Kind.settings, hashed.get(SETTINGS_PART), "-"));
             inputs.add(new InputRecord.Input(InputRecord.Kind.spec, Fingerprint.sha256(specPath()), specReference()));
             if (base.coordinates().isPresent()) {
-                inputs.add(new InputRecord.Input(InputRecord.Kind.artifact, Fingerprint.sha256(base.file()), base.coordinates().get()));
+                inputs.add(new InputRecord.Input(InputRecord.Kind.artifact, hashed.get(BASE_PART), base.coordinates().get()));
             } else {
-                inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(base.file()), parsed.base().path().orElseThrow()));
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, hashed.get(BASE_PART), parsed.base().path().orElseThrow()));
             }
             for (String path : datasetFiles(parsed)) {
-                inputs.add(new InputRecord.Input(InputRecord.Kind.file, Fingerprint.sha256(baseDir().resolve(path)), path));
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, hashed.get(DATA_PART + path), path));
             }
             for (Path file : moreFiles) {
                 inputs.add(new InputRecord.Input(InputRecord.Kind.file, shaOrAbsent(file),
