@@ -13,8 +13,8 @@ import org.apache.maven.project.MavenProject;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 
-import dev.finetune.engine.packaging.Fingerprint;
-import dev.finetune.engine.packaging.InputRecord;
+import dev.finetune.engine.fingerprint.Fingerprint;
+import dev.finetune.engine.fingerprint.InputRecord;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.CanonicalSpec;
 

@@ -1,7 +1,7 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ForkMain;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkTask;

@@ -1,6 +1,6 @@
 package dev.finetune.maven;
 
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;

@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.diff.DiffFiles;
 import dev.finetune.engine.diff.DiffMarkdown;
 import dev.finetune.engine.diff.DiffReport;
@@ -95,7 +96,7 @@ public class DiffMojo extends AbstractForkingMojo {
         }
         List<String> lines = DiffMarkdown.logLines(report);
         lines.forEach(getLog()::info);
-        getLog().info("Wrote " + out.resolve(DiffFiles.MARKDOWN) + " and " + DiffFiles.JSON);
+        getLog().info("Wrote " + out.resolve(OutputFiles.DIFF_MARKDOWN) + " and " + OutputFiles.DIFF_JSON);
         if (!report.regressed()) {
             return;
         }
@@ -115,7 +116,7 @@ public class DiffMojo extends AbstractForkingMojo {
 
     /** Whether metrics.json and training.json were made from exactly this spec and these inputs. */
     private boolean resultsCurrent(FinetuneSpec parsed) throws MojoExecutionException, MojoFailureException {
-        Path marker = outputDirectory.toPath().resolve(EvaluateMojo.MARKER);
+        Path marker = outputDirectory.toPath().resolve(OutputFiles.EVALUATE_MARKER);
         return recordedFingerprint(marker).equals(Optional.of(fingerprint(parsed, resolveBase(parsed).file()).value()));
     }
 }

@@ -1,7 +1,8 @@
 package dev.finetune.maven;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.layout.OutputFiles;
+
+import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.engine.report.GateResult;
 import dev.finetune.engine.report.Json;
@@ -43,9 +44,6 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
     protected boolean ignoreGates;
 
-    static final String MARKER = "evaluate.fingerprint";
-    /** The gates' results for the metrics in metrics.json, one per line, replayed when nothing changed. */
-    static final String GATES = "gates.txt";
 
     @Override
     protected String goal() {
@@ -64,14 +62,14 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         Path out = outputDirectory.toPath();
-        Path metricsFile = out.resolve(FinetuneJob.METRICS);
-        Path gatesFile = out.resolve(GATES);
-        Path marker = out.resolve(MARKER);
+        Path metricsFile = out.resolve(OutputFiles.METRICS);
+        Path gatesFile = out.resolve(OutputFiles.GATES);
+        Path marker = out.resolve(OutputFiles.EVALUATE_MARKER);
         // the trained model is a function of the train fingerprint, so metrics for it are still valid
-        Optional<String> trained = recordedFingerprint(out.resolve(TrainMojo.MARKER));
+        Optional<String> trained = recordedFingerprint(out.resolve(OutputFiles.TRAIN_MARKER));
         if (Files.isRegularFile(metricsFile) && Files.isRegularFile(gatesFile) && rawInputsUnchanged(marker)
                 && trained.equals(recordedFingerprint(marker))) {
-            getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
+            getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
             report(readLines(gatesFile));
             return;
         }
@@ -79,7 +77,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         Fingerprint fingerprint = fingerprint(parsed, base.file());
         if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile) && trained.equals(Optional.of(fingerprint.value()))) {
-            getLog().info("Model and test data unchanged since the last evaluation: reusing " + FinetuneJob.METRICS);
+            getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
         } else {
             try {
                 Files.deleteIfExists(marker);

@@ -1,7 +1,8 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.UserInputException;
-import dev.finetune.engine.fork.FinetuneJob;
+
 import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.engine.packaging.Lineage;
 import dev.finetune.engine.packaging.ModelPackager;
@@ -69,8 +70,6 @@ public class PackageMojo extends AbstractFinetuneMojo {
     /** Set on first use by {@link #git()}; a mojo instance serves one execution. */
     private Optional<GitInfo> git;
 
-    /** Written after packaging: what the zip was made from, so an unchanged build reuses it. */
-    static final String MARKER = "package.fingerprint";
 
     /**
      * Everything besides the spec and files that goes into the zip: coordinates, names, timestamp and the git state
@@ -97,7 +96,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
         boolean mainArtifact = MODEL_PACKAGING.equals(project.getPackaging());
         Path target = buildDirectory.toPath().resolve(finalName + (mainArtifact ? "" : "-" + classifier) + ".zip");
         Path out = outputDirectory.toPath().toAbsolutePath();
-        Path marker = out.resolve(MARKER);
+        Path marker = out.resolve(OutputFiles.PACKAGE_MARKER);
         if (Files.isRegularFile(target) && rawInputsUnchanged(marker)) {
             getLog().info("Model, reports and project unchanged since " + target.getFileName() + " was written: reusing it");
             publish(target, mainArtifact);
@@ -122,8 +121,8 @@ public class PackageMojo extends AbstractFinetuneMojo {
             getLog().warn("No test metrics: the model is packaged without them (was evaluation skipped?)");
         }
         // metrics.json is recorded even when absent, so a later evaluation makes the zip stale
-        writeRecord(marker, fingerprint(parsed, base.file()), parsed, base, List.of(out.resolve(TrainMojo.MARKER),
-                out.resolve(FinetuneJob.TRAINING), out.resolve(FinetuneJob.METRICS), target));
+        writeRecord(marker, fingerprint(parsed, base.file()), parsed, base, List.of(out.resolve(OutputFiles.TRAIN_MARKER),
+                out.resolve(OutputFiles.TRAINING), out.resolve(OutputFiles.METRICS), target));
         publish(target, mainArtifact);
     }
 
@@ -139,7 +138,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
         }
         try {
             getLog().info("Model artifact " + target.getFileName() + " (" + Files.size(target) / 1024 + " KiB, with "
-                    + ModelPackager.MODEL_CARD + " and " + ModelPackager.LINEAGE + ") is " + coordinates + project.getVersion());
+                    + OutputFiles.MODEL_CARD + " and " + OutputFiles.LINEAGE + ") is " + coordinates + project.getVersion());
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read " + target + ": " + e.getMessage(), e);
         }

@@ -1,7 +1,8 @@
 package dev.finetune.maven;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.layout.OutputFiles;
+
+import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -25,13 +26,11 @@ public class TrainMojo extends AbstractForkingMojo {
         return "train";
     }
 
-    /** Written after a successful training: the fingerprint of the inputs it used. */
-    static final String MARKER = "train.fingerprint";
 
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        Path marker = outputDirectory.toPath().resolve(MARKER);
-        boolean modelPresent = Files.isRegularFile(outputDirectory.toPath().resolve(FinetuneJob.MODEL));
+        Path marker = outputDirectory.toPath().resolve(OutputFiles.TRAIN_MARKER);
+        boolean modelPresent = Files.isRegularFile(outputDirectory.toPath().resolve(OutputFiles.MODEL));
         if (modelPresent && rawInputsUnchanged(marker)) {
             logSkipped(recordedFingerprint(marker).orElseThrow());
             return;

@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -10,7 +11,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
 
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.fingerprint.Fingerprint;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -25,8 +26,6 @@ import java.util.Optional;
 @Mojo(name = "validate", defaultPhase = LifecyclePhase.VALIDATE, threadSafe = true)
 public class ValidateMojo extends AbstractFinetuneMojo {
 
-    /** Written after a successful validation: the fingerprint of the inputs found valid. */
-    static final String MARKER = "validate.fingerprint";
 
     @Parameter(defaultValue = "${session}", readonly = true)
     protected MavenSession session;
@@ -39,7 +38,7 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     @Override
     protected void run() throws MojoFailureException, MojoExecutionException {
         long started = System.nanoTime();
-        Path marker = outputDirectory.toPath().resolve(MARKER);
+        Path marker = outputDirectory.toPath().resolve(OutputFiles.VALIDATE_MARKER);
         if (rawInputsUnchanged(marker)) {
             logUnchanged(started);
             return;

@@ -1,8 +1,9 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.engine.packaging.Lineage;
 import dev.finetune.engine.packaging.ModelPackager;
@@ -76,7 +77,7 @@ class FinetuneJobTest {
     void frozenPrefixKeepsItsParametersByteForByte(@TempDir Path out) throws Exception {
         MetricsReport metrics = run("mln.zip", "{ upTo: hidden1 }", out);
         Map<String, INDArray> before = params(project.resolve("mln.zip"), false);
-        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), false);
+        Map<String, INDArray> after = params(out.resolve(OutputFiles.MODEL), false);
         assertArrayEquals(before.get("0_W").data().asBytes(), after.get("0_W").data().asBytes());
         assertArrayEquals(before.get("0_b").data().asBytes(), after.get("0_b").data().asBytes());
         assertFalse(before.get("1_W").equals(after.get("1_W")), "unfrozen hidden2 must train");
@@ -92,7 +93,7 @@ class FinetuneJobTest {
     void layerFrozenAboveATrainableOneStaysUnchangedWhileTheLowerTrains(@TempDir Path out) throws Exception {
         MetricsReport metrics = run("mln.zip", "{ layers: [hidden2] }", out);
         Map<String, INDArray> before = params(project.resolve("mln.zip"), false);
-        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), false);
+        Map<String, INDArray> after = params(out.resolve(OutputFiles.MODEL), false);
         assertArrayEquals(before.get("1_W").data().asBytes(), after.get("1_W").data().asBytes());
         assertArrayEquals(before.get("1_b").data().asBytes(), after.get("1_b").data().asBytes());
         assertFalse(before.get("0_W").equals(after.get("0_W")), "hidden1 below the frozen layer still trains");
@@ -103,20 +104,20 @@ class FinetuneJobTest {
     void graphBasesAreFineTunedToo(@TempDir Path out) throws Exception {
         MetricsReport metrics = run("graph.zip", "{ upTo: hidden1 }", out);
         Map<String, INDArray> before = params(project.resolve("graph.zip"), true);
-        Map<String, INDArray> after = params(out.resolve(FinetuneJob.MODEL), true);
+        Map<String, INDArray> after = params(out.resolve(OutputFiles.MODEL), true);
         assertArrayEquals(before.get("hidden1_W").data().asBytes(), after.get("hidden1_W").data().asBytes());
         assertFalse(before.get("hidden2_W").equals(after.get("hidden2_W")));
         assertEquals(5, after.get("head_output_W").size(1));
         assertTrue(metrics.test().accuracy() > 0.6, "accuracy " + metrics.test().accuracy());
-        assertNotNull(ModelSerializer.restoreComputationGraph(out.resolve(FinetuneJob.MODEL).toFile()));
+        assertNotNull(ModelSerializer.restoreComputationGraph(out.resolve(OutputFiles.MODEL).toFile()));
     }
 
     @Test
     void sameSpecAndSeedGiveTheSameParameters(@TempDir Path a, @TempDir Path b) throws Exception {
         run("mln.zip", "none", a);
         run("mln.zip", "none", b);
-        INDArray first = ModelSerializer.restoreMultiLayerNetwork(a.resolve(FinetuneJob.MODEL).toFile()).params();
-        INDArray second = ModelSerializer.restoreMultiLayerNetwork(b.resolve(FinetuneJob.MODEL).toFile()).params();
+        INDArray first = ModelSerializer.restoreMultiLayerNetwork(a.resolve(OutputFiles.MODEL).toFile()).params();
+        INDArray second = ModelSerializer.restoreMultiLayerNetwork(b.resolve(OutputFiles.MODEL).toFile()).params();
         assertArrayEquals(first.data().asBytes(), second.data().asBytes());
     }
 
@@ -137,12 +138,12 @@ class FinetuneJobTest {
         }
         assertArrayEquals(Files.readAllBytes(a.resolve("artifact.zip")), Files.readAllBytes(b.resolve("artifact.zip")));
         // the wall-clock times that differ between runs are kept out of the artifact
-        assertTrue(Files.readString(a.resolve(FinetuneJob.TIMINGS)).contains("\"epochSeconds\""));
-        assertFalse(Files.readString(a.resolve(FinetuneJob.TRAINING)).contains("seconds"));
+        assertTrue(Files.readString(a.resolve(OutputFiles.TIMINGS)).contains("\"epochSeconds\""));
+        assertFalse(Files.readString(a.resolve(OutputFiles.TRAINING)).contains("seconds"));
 
-        Lineage lineage = Json.read(a.resolve(ModelPackager.LINEAGE), Lineage.class);
+        Lineage lineage = Json.read(a.resolve(OutputFiles.LINEAGE), Lineage.class);
         DatasetSummary data = lineage.dataset().orElseThrow();
-        MetricsReport metrics = Json.read(a.resolve(FinetuneJob.METRICS), MetricsReport.class);
+        MetricsReport metrics = Json.read(a.resolve(OutputFiles.METRICS), MetricsReport.class);
         assertEquals(metrics.test().examples(), data.splits().get("test").rows());
         assertEquals(data.splits().get("train").rows(), data.splits().get("train").classCounts().values().stream().mapToInt(i -> i).sum());
         assertEquals(Fingerprint.sha256(project.resolve("mln.zip")), lineage.base().sha256());
@@ -152,7 +153,7 @@ class FinetuneJobTest {
         assertEquals("1.0.0-M2.1", lineage.tools().dl4j());
         assertEquals(Optional.of(new GitInfo("0123456789abcdef", true)), lineage.git());
 
-        String card = Files.readString(a.resolve(ModelPackager.MODEL_CARD));
+        String card = Files.readString(a.resolve(OutputFiles.MODEL_CARD));
         for (var c : metrics.test().perClass()) {
             assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %d |", c.label(),
                     c.precision(), c.recall(), c.f1(), c.support())), "per-class row for " + c.label() + " in\n" + card);
@@ -191,8 +192,8 @@ class FinetuneJobTest {
     @Test
     void normaliserIsFittedOnTrainingDataAndStoredWithTheModel(@TempDir Path out) throws Exception {
         run("mln.zip", "none", out);
-        assertNotNull(ModelSerializer.restoreNormalizerFromFile(out.resolve(FinetuneJob.MODEL).toFile()));
-        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        assertNotNull(ModelSerializer.restoreNormalizerFromFile(out.resolve(OutputFiles.MODEL).toFile()));
+        TrainingReport training = Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class);
         assertEquals(4, training.epochsRun());
         assertEquals(training.epochs().size(), training.epochsRun());
     }
@@ -202,7 +203,7 @@ class FinetuneJobTest {
         UserInputException e = assertThrows(UserInputException.class, () -> run("mln.zip", "{ layers: [2] }", out));
         assertEquals("`freeze` names layer 2 (`out`), but the head removes the top 1 layer(s) of mln.zip; "
                 + "freeze only layers 0..1: 0=hidden1, 1=hidden2", e.getMessage());
-        assertFalse(Files.exists(out.resolve(FinetuneJob.MODEL)), "no model after a failed run");
+        assertFalse(Files.exists(out.resolve(OutputFiles.MODEL)), "no model after a failed run");
     }
 
     @Test
@@ -218,7 +219,7 @@ class FinetuneJobTest {
                 + "earlyStopping: { metric: accuracy, patience: 2, maxEpochs: 60 }\n");
         FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
         job.train();
-        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        TrainingReport training = Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class);
         assertTrue(training.stoppedEarly(), "60 epochs on 5 classes should plateau");
         assertEquals(training.bestEpoch() + 2, training.epochsRun());
         double best = training.epochs().get(training.bestEpoch() - 1).validationAccuracy();

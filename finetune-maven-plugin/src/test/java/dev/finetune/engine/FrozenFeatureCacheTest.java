@@ -1,7 +1,8 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.layout.OutputFiles;
+
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.TrainingReport;
@@ -85,8 +86,8 @@ class FrozenFeatureCacheTest {
                 String.join("\n", cachedLog));
         assertTrue(fullLog.contains("frozen-feature cache off: switched off; training runs full forward passes"));
 
-        INDArray a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.MODEL).toFile()).params();
-        INDArray b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.MODEL).toFile()).params();
+        INDArray a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(OutputFiles.MODEL).toFile()).params();
+        INDArray b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(OutputFiles.MODEL).toFile()).params();
         INDArray base = ModelSerializer.restoreMultiLayerNetwork(project.resolve("mln.zip").toFile()).params();
         assertEquals(a.length(), b.length());
         double maxDiff = Transforms.abs(a.sub(b)).maxNumber().doubleValue();
@@ -97,8 +98,8 @@ class FrozenFeatureCacheTest {
                 a.reshape(1, a.length()).get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2080))
                         .reshape(base.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 2080)).shape()));
 
-        TrainingReport ra = Json.read(cached.resolve(FinetuneJob.TRAINING), TrainingReport.class);
-        TrainingReport rb = Json.read(full.resolve(FinetuneJob.TRAINING), TrainingReport.class);
+        TrainingReport ra = Json.read(cached.resolve(OutputFiles.TRAINING), TrainingReport.class);
+        TrainingReport rb = Json.read(full.resolve(OutputFiles.TRAINING), TrainingReport.class);
         assertEquals(rb.bestEpoch(), ra.bestEpoch());
         assertEquals(rb.trainableParams(), ra.trainableParams());
         assertEquals(rb.frozenLayers(), ra.frozenLayers());
@@ -119,15 +120,15 @@ class FrozenFeatureCacheTest {
         String yaml = SPEC.formatted("mln.zip") + "evaluation: { compareWithScratch: true }\n";
         trainSpec(yaml, true, cached);
         trainSpec(yaml, false, full);
-        var a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.MODEL).toFile());
-        var b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.MODEL).toFile());
+        var a = ModelSerializer.restoreMultiLayerNetwork(cached.resolve(OutputFiles.MODEL).toFile());
+        var b = ModelSerializer.restoreMultiLayerNetwork(full.resolve(OutputFiles.MODEL).toFile());
         // the configuration records the same training (Adam's step count), not only the parameters
         assertEquals(b.getLayerWiseConfigurations().getIterationCount(), a.getLayerWiseConfigurations().getIterationCount());
         assertTrue(a.getLayerWiseConfigurations().getIterationCount() > 0);
         // the from-scratch baseline starts from iteration 0 whichever way the fine-tune ran: byte-identical
         org.junit.jupiter.api.Assertions.assertArrayEquals(
-                ModelSerializer.restoreMultiLayerNetwork(cached.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes(),
-                ModelSerializer.restoreMultiLayerNetwork(full.resolve(FinetuneJob.SCRATCH_MODEL).toFile()).params().data().asBytes());
+                ModelSerializer.restoreMultiLayerNetwork(cached.resolve(OutputFiles.SCRATCH_MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(full.resolve(OutputFiles.SCRATCH_MODEL).toFile()).params().data().asBytes());
     }
 
     @Test
@@ -135,6 +136,6 @@ class FrozenFeatureCacheTest {
         List<String> lines = train("graph.zip", true, out);
         assertTrue(lines.contains("frozen-feature cache off: the base is a ComputationGraph (the cache handles "
                 + "MultiLayerNetwork bases); training runs full forward passes"), String.join("\n", lines));
-        assertTrue(Files.isRegularFile(out.resolve(FinetuneJob.MODEL)));
+        assertTrue(Files.isRegularFile(out.resolve(OutputFiles.MODEL)));
     }
 }

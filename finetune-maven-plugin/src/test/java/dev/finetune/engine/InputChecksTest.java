@@ -1,6 +1,6 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.inspect.BaseModelInfo;
+import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.inspect.InputChecks;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;

@@ -1,8 +1,8 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.packaging.InputRecord;
-import dev.finetune.engine.packaging.InputRecord.Input;
-import dev.finetune.engine.packaging.InputRecord.Kind;
+import dev.finetune.engine.fingerprint.InputRecord;
+import dev.finetune.engine.fingerprint.InputRecord.Input;
+import dev.finetune.engine.fingerprint.InputRecord.Kind;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.layout.OutputFiles;
+
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkTask;
 import dev.finetune.engine.fork.JvmFork;
@@ -64,7 +65,7 @@ class JvmForkTest {
                 project.resolve("base.zip")), out);
         assertTrue(result.succeeded(), "exit " + result.exitCode() + " " + out.error + out.info);
         assertTrue(out.info.stream().anyMatch(l -> l.matches("fine-tune epoch 2/2 .* ETA 0s")), out.info.toString());
-        assertTrue(Files.isRegularFile(project.resolve("out").resolve(FinetuneJob.MODEL)));
+        assertTrue(Files.isRegularFile(project.resolve("out").resolve(OutputFiles.MODEL)));
         assertTrue(Files.readString(project.resolve("out/fork-train.args")).contains("\"-Dfinetune.ompThreads=1\""));
     }
 
@@ -77,6 +78,6 @@ class JvmForkTest {
         assertTrue(result.userError(), "exit " + result.exitCode());
         assertEquals(List.of(project.resolve("nowhere.csv") + ": dataset file not found"), result.errors());
         assertEquals(result.errors(), out.error);
-        assertTrue(!Files.exists(project.resolve("out").resolve(FinetuneJob.MODEL)));
+        assertTrue(!Files.exists(project.resolve("out").resolve(OutputFiles.MODEL)));
     }
 }

@@ -1,7 +1,8 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
@@ -65,7 +66,7 @@ class SweepTest {
     }
 
     private static SweepReport report(Path out) throws Exception {
-        return Json.read(out.resolve(FinetuneJob.SWEEP), SweepReport.class);
+        return Json.read(out.resolve(OutputFiles.SWEEP), SweepReport.class);
     }
 
     /** The report without wall-clock times, which are the only part allowed to differ between runs. */
@@ -95,14 +96,14 @@ class SweepTest {
         assertEquals(winner.value().orElseThrow(), metrics.validation().accuracy(), 1e-9);
         assertEquals("trial " + winner.trial(), metrics.training().model());
         assertTrue(metrics.test().accuracy() > 0.6, "test accuracy " + metrics.test().accuracy());
-        String md = Files.readString(a.resolve(FinetuneJob.SWEEP_TABLE));
+        String md = Files.readString(a.resolve(OutputFiles.SWEEP_TABLE));
         assertTrue(md.contains("| 1 **★** | " + winner.trial() + " |"), md);
         assertEquals(6 + 2, md.lines().filter(l -> l.startsWith("|")).count(), md);
 
         run(GRID.formatted(1), b);
         assertEquals(timeless(r), timeless(report(b)));
-        assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(a.resolve(FinetuneJob.MODEL).toFile()).params().data().asBytes(),
-                ModelSerializer.restoreMultiLayerNetwork(b.resolve(FinetuneJob.MODEL).toFile()).params().data().asBytes());
+        assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(a.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(b.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
     }
 
     @Test
@@ -111,8 +112,8 @@ class SweepTest {
         run(GRID.formatted(3), three);
         assertEquals(3, report(three).parallelism());
         assertEquals(timeless(report(one)), timeless(report(three)));
-        assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(one.resolve(FinetuneJob.MODEL).toFile()).params().data().asBytes(),
-                ModelSerializer.restoreMultiLayerNetwork(three.resolve(FinetuneJob.MODEL).toFile()).params().data().asBytes());
+        assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(one.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(three.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
     }
 
     @Test
@@ -132,7 +133,7 @@ class SweepTest {
         assertTrue(failed.error().orElseThrow().contains("`freeze` names layer 2 (`out`), but the head removes"), failed.error().toString());
         assertTrue(r.trials().subList(0, 2).stream().allMatch(t -> t.value().isPresent() && t.epochsRun() == 4));
         assertFalse(failed.winner());
-        assertTrue(Files.readString(out.resolve(FinetuneJob.SWEEP_TABLE)).contains("failed: `freeze` names layer 2"));
+        assertTrue(Files.readString(out.resolve(OutputFiles.SWEEP_TABLE)).contains("failed: `freeze` names layer 2"));
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.finetune.engine;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.train.ProgressLog;
 import dev.finetune.spec.FinetuneSpec;

@@ -1,7 +1,8 @@
 package dev.finetune.it;
 
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.RunInfo;
@@ -99,8 +100,8 @@ public final class SweepBenchmark {
         double single = median(singles);
         double sweep = median(sweeps);
         double singleFull = median(singlesFull);
-        SweepReport report = Json.read(out.resolve("sweep").resolve(FinetuneJob.SWEEP), SweepReport.class);
-        int singleEpochs = Json.read(out.resolve("single").resolve(FinetuneJob.TRAINING), TrainingReport.class).epochsRun();
+        SweepReport report = Json.read(out.resolve("sweep").resolve(OutputFiles.SWEEP), SweepReport.class);
+        int singleEpochs = Json.read(out.resolve("single").resolve(OutputFiles.TRAINING), TrainingReport.class).epochsRun();
         int sweepEpochs = report.trials().stream().mapToInt(t -> t.epochsRun()).sum();
 
         List<String> lines = new ArrayList<>();
@@ -179,7 +180,7 @@ public final class SweepBenchmark {
     }
 
     private static double[] epochSeconds(Run run) throws Exception {
-        TrainingTimings[] timings = Json.read(run.out().resolve(FinetuneJob.TIMINGS), TrainingTimings[].class);
+        TrainingTimings[] timings = Json.read(run.out().resolve(OutputFiles.TIMINGS), TrainingTimings[].class);
         return timings[0].epochSeconds().stream().mapToDouble(Double::doubleValue).toArray();
     }
 

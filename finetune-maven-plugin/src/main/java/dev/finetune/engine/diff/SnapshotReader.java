@@ -1,11 +1,12 @@
 package dev.finetune.engine.diff;
 
+import dev.finetune.engine.layout.OutputFiles;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
-import dev.finetune.engine.fork.FinetuneJob;
+
 import dev.finetune.engine.packaging.ModelArchive;
 import dev.finetune.engine.report.ClassMetrics;
 import dev.finetune.engine.report.SplitMetrics;
@@ -33,8 +34,6 @@ import java.util.zip.ZipFile;
  */
 public final class SnapshotReader {
 
-    static final String SPEC = "spec.resolved.yaml";
-    static final String LINEAGE = "lineage.json";
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .addModule(new Jdk8Module())
@@ -47,13 +46,13 @@ public final class SnapshotReader {
     /** A packaged model: the zip {@code finetune:package} wrote, e.g. a released version from a repository. */
     public static Snapshot fromArchive(Path zip, String label, String source) throws IOException {
         try (ZipFile archive = new ZipFile(zip.toFile())) {
-            Optional<byte[]> spec = entry(archive, SPEC);
+            Optional<byte[]> spec = entry(archive, OutputFiles.ARCHIVE_RESOLVED_SPEC);
             if (spec.isEmpty()) {
                 throw new IOException(zip + " is not a model packaged by finetune:package: it has no "
-                        + ModelArchive.METADATA_DIR + SPEC);
+                        + OutputFiles.ARCHIVE_METADATA_DIR + OutputFiles.ARCHIVE_RESOLVED_SPEC);
             }
-            return of(label, source, new String(spec.get(), StandardCharsets.UTF_8), entry(archive, FinetuneJob.METRICS),
-                    entry(archive, FinetuneJob.TRAINING), entry(archive, LINEAGE));
+            return of(label, source, new String(spec.get(), StandardCharsets.UTF_8), entry(archive, OutputFiles.METRICS),
+                    entry(archive, OutputFiles.TRAINING), entry(archive, OutputFiles.LINEAGE));
         }
     }
 
@@ -64,9 +63,9 @@ public final class SnapshotReader {
     public static Snapshot fromBuild(String label, String canonicalSpecYaml, Path outputDir, boolean resultsCurrent)
             throws IOException {
         return of(label, outputDir.toString(), canonicalSpecYaml,
-                resultsCurrent ? file(outputDir.resolve(FinetuneJob.METRICS)) : Optional.empty(),
-                resultsCurrent ? file(outputDir.resolve(FinetuneJob.TRAINING)) : Optional.empty(),
-                resultsCurrent ? file(outputDir.resolve(LINEAGE)) : Optional.empty());
+                resultsCurrent ? file(outputDir.resolve(OutputFiles.METRICS)) : Optional.empty(),
+                resultsCurrent ? file(outputDir.resolve(OutputFiles.TRAINING)) : Optional.empty(),
+                resultsCurrent ? file(outputDir.resolve(OutputFiles.LINEAGE)) : Optional.empty());
     }
 
     static Snapshot of(String label, String source, String specYaml, Optional<byte[]> metrics, Optional<byte[]> training,
@@ -157,7 +156,7 @@ public final class SnapshotReader {
     }
 
     private static Optional<byte[]> entry(ZipFile zip, String name) throws IOException {
-        ZipEntry e = zip.getEntry(ModelArchive.METADATA_DIR + name);
+        ZipEntry e = zip.getEntry(OutputFiles.ARCHIVE_METADATA_DIR + name);
         if (e == null) {
             return Optional.empty();
         }

@@ -1,5 +1,7 @@
 package dev.finetune.engine.fork;
 
+import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.job.FinetuneJob;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.train.ProgressLog;

@@ -1,5 +1,7 @@
 package dev.finetune.engine.inspect;
 
+import dev.finetune.engine.model.LayerSelection;
+import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.CsvDatasetLoader;
 import dev.finetune.engine.data.SplitData;

@@ -1,7 +1,7 @@
 package dev.finetune.engine.model;
 
 import dev.finetune.engine.UserInputException;
-import dev.finetune.engine.inspect.LayerSelection;
+import dev.finetune.engine.model.LayerSelection;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
 import org.deeplearning4j.nn.api.Layer;

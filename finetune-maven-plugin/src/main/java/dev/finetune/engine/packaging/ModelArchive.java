@@ -1,5 +1,6 @@
 package dev.finetune.engine.packaging;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.AtomicFiles;
 
 import java.io.IOException;
@@ -21,7 +22,7 @@ import java.util.zip.ZipOutputStream;
  */
 public final class ModelArchive {
 
-    public static final String METADATA_DIR = "finetune/";
+    
 
     private ModelArchive() {
     }
@@ -40,7 +41,7 @@ public final class ModelArchive {
                 }
             }
         }
-        metadata.forEach((name, bytes) -> entries.put(METADATA_DIR + name, bytes));
+        metadata.forEach((name, bytes) -> entries.put(OutputFiles.ARCHIVE_METADATA_DIR + name, bytes));
         AtomicFiles.write(target, temp -> {
             try (OutputStream file = Files.newOutputStream(temp); ZipOutputStream zip = new ZipOutputStream(file)) {
                 for (var e : entries.entrySet()) {

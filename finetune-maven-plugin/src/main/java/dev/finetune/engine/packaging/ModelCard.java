@@ -5,7 +5,7 @@ import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
-import dev.finetune.engine.sweep.SweepTables;
+import dev.finetune.engine.report.SpecValues;
 import dev.finetune.spec.FinetuneSpec;
 
 import java.util.List;
@@ -49,7 +49,7 @@ public final class ModelCard {
         row(md, "Quality gates", lineage.gates().isEmpty() ? "none configured"
                 : passed + " of " + lineage.gates().size() + " passed");
         lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + sw.strategy() + " sweep on validation "
-                + sw.metric() + ": trial " + sw.winner() + " " + SweepTables.render(sw.winnerParameters())));
+                + sw.metric() + ": trial " + sw.winner() + " " + SpecValues.render(sw.winnerParameters())));
         row(md, "Built from", lineage.git().map(g -> "git `" + g.commit().substring(0, Math.min(12, g.commit().length())) + "`"
                 + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
 

@@ -1,6 +1,8 @@
 package dev.finetune.engine.packaging;
 
-import dev.finetune.engine.fork.FinetuneJob;
+import dev.finetune.engine.fingerprint.Fingerprint;
+import dev.finetune.engine.layout.OutputFiles;
+
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.GateResult;
@@ -31,8 +33,6 @@ import java.util.Optional;
  */
 public final class ModelPackager {
 
-    public static final String LINEAGE = "lineage.json";
-    public static final String MODEL_CARD = "model-card.md";
 
     /**
      * @param specFile       the spec as written
@@ -55,31 +55,31 @@ public final class ModelPackager {
     /** Writes the artifact to {@code target} (atomically) and returns its lineage. */
     public static Lineage write(Request r, Path target) throws IOException {
         Path out = r.outputDir();
-        Path model = out.resolve(FinetuneJob.MODEL);
+        Path model = out.resolve(OutputFiles.MODEL);
         if (!Files.isRegularFile(model)) {
             throw new UserInputException(model + " does not exist: finetune:train must run before finetune:package");
         }
-        TrainingReport training = Json.read(out.resolve(FinetuneJob.TRAINING), TrainingReport.class);
-        Optional<MetricsReport> metrics = readIfPresent(out.resolve(FinetuneJob.METRICS), MetricsReport.class);
+        TrainingReport training = Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class);
+        Optional<MetricsReport> metrics = readIfPresent(out.resolve(OutputFiles.METRICS), MetricsReport.class);
         Optional<SweepReport> sweep = r.spec().sweep().isPresent()
-                ? readIfPresent(out.resolve(FinetuneJob.SWEEP), SweepReport.class) : Optional.empty();
+                ? readIfPresent(out.resolve(OutputFiles.SWEEP), SweepReport.class) : Optional.empty();
         // with a sweep, the model was trained with the winning trial's settings, not the spec's defaults
         FinetuneSpec trained = sweep.flatMap(s -> SweepPlanner.plan(r.spec()).stream().filter(t -> t.index() == s.winner())
                 .findFirst()).map(SweepPlanner.Trial::spec).orElse(r.spec());
         Lineage lineage = lineage(r, trained, sweep, metrics);
         String card = ModelCard.render(r.name(), r.description(), trained, lineage, training, metrics);
-        Json.write(out.resolve(LINEAGE), lineage);
-        AtomicFiles.write(out.resolve(MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
+        Json.write(out.resolve(OutputFiles.LINEAGE), lineage);
+        AtomicFiles.write(out.resolve(OutputFiles.MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
 
         Map<String, byte[]> metadata = new LinkedHashMap<>();
-        metadata.put("finetune.yaml", Files.readAllBytes(r.specFile()));
-        metadata.put("spec.resolved.yaml", CanonicalSpec.toYaml(r.spec()).getBytes(StandardCharsets.UTF_8));
-        metadata.put(FinetuneJob.TRAINING, Files.readAllBytes(out.resolve(FinetuneJob.TRAINING)));
+        metadata.put(OutputFiles.ARCHIVE_SPEC, Files.readAllBytes(r.specFile()));
+        metadata.put(OutputFiles.ARCHIVE_RESOLVED_SPEC, CanonicalSpec.toYaml(r.spec()).getBytes(StandardCharsets.UTF_8));
+        metadata.put(OutputFiles.TRAINING, Files.readAllBytes(out.resolve(OutputFiles.TRAINING)));
         if (metrics.isPresent()) {
-            metadata.put(FinetuneJob.METRICS, Files.readAllBytes(out.resolve(FinetuneJob.METRICS)));
+            metadata.put(OutputFiles.METRICS, Files.readAllBytes(out.resolve(OutputFiles.METRICS)));
         }
-        metadata.put(LINEAGE, Files.readAllBytes(out.resolve(LINEAGE)));
-        metadata.put(MODEL_CARD, card.getBytes(StandardCharsets.UTF_8));
+        metadata.put(OutputFiles.LINEAGE, Files.readAllBytes(out.resolve(OutputFiles.LINEAGE)));
+        metadata.put(OutputFiles.MODEL_CARD, card.getBytes(StandardCharsets.UTF_8));
         ModelArchive.write(target, model, metadata, r.timestamp());
         return lineage;
     }
@@ -87,8 +87,8 @@ public final class ModelPackager {
     static Lineage lineage(Request r, FinetuneSpec trained, Optional<SweepReport> sweepReport, Optional<MetricsReport> metrics)
             throws IOException {
         Path out = r.outputDir();
-        RunInfo run = Json.read(out.resolve(FinetuneJob.RUN), RunInfo.class);
-        Optional<DatasetSummary> dataset = readIfPresent(out.resolve(FinetuneJob.DATASET), DatasetSummary.class);
+        RunInfo run = Json.read(out.resolve(OutputFiles.RUN), RunInfo.class);
+        Optional<DatasetSummary> dataset = readIfPresent(out.resolve(OutputFiles.DATASET), DatasetSummary.class);
         FinetuneSpec spec = trained;
         Map<String, Long> seeds = new LinkedHashMap<>();
         spec.dataset().path().ifPresent(p -> seeds.put("split", spec.dataset().split().seed()));

@@ -2,7 +2,7 @@ package dev.finetune.engine.report;
 
 import dev.finetune.engine.data.LabeledRows;
 import dev.finetune.engine.data.SplitData;
-import dev.finetune.engine.packaging.Fingerprint;
+import dev.finetune.engine.fingerprint.Fingerprint;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -3,6 +3,7 @@ package dev.finetune.engine.sweep;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
+import dev.finetune.engine.report.SpecValues;
 import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.report.TrialResult;
@@ -183,7 +184,7 @@ public final class SweepRunner {
                 sweep.metric(), s.run.bestValidation().map(m -> m.value(sweep.metric())).orElse(Double.NaN), s.run.bestEpoch(),
                 s.run.epochsRun(), s.run.stopReason().map(r -> ", stopped: " + r).orElse("")));
         log.info(String.format(Locale.ROOT, "trial %d %s %s, %.1f s", s.trial.index(),
-                SweepTables.render(s.trial.displayValues()), what, s.nanos / 1e9));
+                SpecValues.render(s.trial.displayValues()), what, s.nanos / 1e9));
     }
 
     private String describePolicy() {

@@ -1,9 +1,9 @@
 package dev.finetune.engine.sweep;
 
+import dev.finetune.engine.report.SpecValues;
 import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrialResult;
 
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class SweepTables {
             List<String> cells = new ArrayList<>();
             cells.add(t.value().isPresent() ? ++rank + (t.winner() ? " **★**" : "") : "–");
             cells.add(String.valueOf(t.trial()));
-            params.forEach(p -> cells.add(render(t.parameters().get(p))));
+            params.forEach(p -> cells.add(SpecValues.render(t.parameters().get(p))));
             cells.add(t.value().map(v -> String.format(Locale.ROOT, "%.4f", v)).orElse("failed: " + t.error().orElse("?").replace("|", "\\|")));
             cells.add(String.valueOf(t.epochsRun()));
             cells.add(t.bestEpoch() == 0 ? "–" : String.valueOf(t.bestEpoch()));
@@ -50,14 +50,14 @@ public final class SweepTables {
     public static List<String> logLines(SweepReport r) {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "sweep: %d trials by validation %s (%s); winner trial %d %s", r.trials().size(),
-                r.metric(), r.goal(), r.winner(), render(r.winnerParameters())));
+                r.metric(), r.goal(), r.winner(), SpecValues.render(r.winnerParameters())));
         out.add(String.format(Locale.ROOT, "  %-4s %-5s %-10s %-6s %-9s %s", "rank", "trial", r.metric(), "epochs", "time (s)", "parameters"));
         int rank = 0;
         for (TrialResult t : r.trials()) {
             String value = t.value().map(v -> String.format(Locale.ROOT, "%.4f", v)).orElse("failed");
             String mark = t.value().isPresent() ? String.valueOf(++rank) + (t.winner() ? "*" : "") : "-";
             out.add(String.format(Locale.ROOT, "  %-4s %-5d %-10s %-6s %-9.2f %s%s", mark, t.trial(), value,
-                    t.epochsRun() + (t.stoppedEarly() ? "s" : ""), t.seconds(), render(t.parameters()),
+                    t.epochsRun() + (t.stoppedEarly() ? "s" : ""), t.seconds(), SpecValues.render(t.parameters()),
                     t.error().map(e -> "  (" + e + ")").orElse("")));
         }
         out.add("  (* winner, s: stopped early; details in sweep.md)");
@@ -68,23 +68,5 @@ public final class SweepTables {
         Set<String> names = new LinkedHashSet<>();
         r.trials().forEach(t -> names.addAll(t.parameters().keySet()));
         return List.copyOf(names);
-    }
-
-    /** Values as a spec would write them: 0.001, [128, 64], {units: 64, activation: tanh}. */
-    public static String render(Object v) {
-        if (v instanceof Double d) {
-            return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
-        }
-        if (v instanceof List<?> list) {
-            List<String> items = new ArrayList<>();
-            list.forEach(x -> items.add(render(x)));
-            return "[" + String.join(", ", items) + "]";
-        }
-        if (v instanceof Map<?, ?> map) {
-            List<String> items = new ArrayList<>();
-            map.forEach((k, x) -> items.add(k + ": " + render(x)));
-            return "{" + String.join(", ", items) + "}";
-        }
-        return String.valueOf(v);
     }
 }

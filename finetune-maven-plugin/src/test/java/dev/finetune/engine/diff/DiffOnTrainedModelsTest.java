@@ -1,8 +1,9 @@
 package dev.finetune.engine.diff;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.TestBases;
-import dev.finetune.engine.fork.FinetuneJob;
-import dev.finetune.engine.fork.JobOptions;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.packaging.ModelArchive;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
@@ -67,9 +68,9 @@ class DiffOnTrainedModelsTest {
         v1Zip = project.resolve("v1-model.zip");
         Map<String, byte[]> metadata = new LinkedHashMap<>();
         metadata.put("spec.resolved.yaml", CanonicalSpec.toYaml(parse(V1)).getBytes(StandardCharsets.UTF_8));
-        metadata.put(FinetuneJob.TRAINING, Files.readAllBytes(v1Out.resolve(FinetuneJob.TRAINING)));
-        metadata.put(FinetuneJob.METRICS, Files.readAllBytes(v1Out.resolve(FinetuneJob.METRICS)));
-        ModelArchive.write(v1Zip, v1Out.resolve(FinetuneJob.MODEL), metadata, LocalDateTime.of(2026, 1, 1, 0, 0));
+        metadata.put(OutputFiles.TRAINING, Files.readAllBytes(v1Out.resolve(OutputFiles.TRAINING)));
+        metadata.put(OutputFiles.METRICS, Files.readAllBytes(v1Out.resolve(OutputFiles.METRICS)));
+        ModelArchive.write(v1Zip, v1Out.resolve(OutputFiles.MODEL), metadata, LocalDateTime.of(2026, 1, 1, 0, 0));
         v2Out = project.resolve("v2");
         v2 = train(V2, v2Out);
     }
@@ -145,15 +146,15 @@ class DiffOnTrainedModelsTest {
     void lineageGivesHashesClassCountsAndBaseCoordinates(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
         Files.createDirectories(out);
-        for (String f : List.of(FinetuneJob.METRICS, FinetuneJob.TRAINING)) {
+        for (String f : List.of(OutputFiles.METRICS, OutputFiles.TRAINING)) {
             Files.copy(v2Out.resolve(f), out.resolve(f));
         }
-        Files.writeString(out.resolve(SnapshotReader.LINEAGE), lineage("bbbbbbbbbbbbbbbb", 60, "g:base:2.0"));
+        Files.writeString(out.resolve(OutputFiles.LINEAGE), lineage("bbbbbbbbbbbbbbbb", 60, "g:base:2.0"));
         Path zip = dir.resolve("v1.zip");
         Map<String, byte[]> metadata = new LinkedHashMap<>();
         metadata.put("spec.resolved.yaml", CanonicalSpec.toYaml(parse(V2)).getBytes(StandardCharsets.UTF_8));
-        metadata.put(SnapshotReader.LINEAGE, lineage("aaaaaaaaaaaaaaaa", 45, "g:base:1.0").getBytes(StandardCharsets.UTF_8));
-        ModelArchive.write(zip, v2Out.resolve(FinetuneJob.MODEL), metadata, LocalDateTime.of(2026, 1, 1, 0, 0));
+        metadata.put(OutputFiles.LINEAGE, lineage("aaaaaaaaaaaaaaaa", 45, "g:base:1.0").getBytes(StandardCharsets.UTF_8));
+        ModelArchive.write(zip, v2Out.resolve(OutputFiles.MODEL), metadata, LocalDateTime.of(2026, 1, 1, 0, 0));
         DiffReport r = DiffReport.compare(SnapshotReader.fromArchive(zip, "1.0.0", zip.toString()),
                 SnapshotReader.fromBuild("2", CanonicalSpec.toYaml(parse(V2)), out, true), Map.of());
         assertEquals(List.of(), r.spec().settings());

@@ -1,5 +1,6 @@
 package dev.finetune.engine.diff;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.spec.CanonicalSpec;
@@ -175,8 +176,8 @@ class DiffReportTest {
         // test class counts are the same, so the data facts show no change
         assertEquals(List.of(), r.spec().dataAndBase());
         DiffFiles.write(dir, r);
-        byte[] md = Files.readAllBytes(dir.resolve(DiffFiles.MARKDOWN));
-        byte[] json = Files.readAllBytes(dir.resolve(DiffFiles.JSON));
+        byte[] md = Files.readAllBytes(dir.resolve(OutputFiles.DIFF_MARKDOWN));
+        byte[] json = Files.readAllBytes(dir.resolve(OutputFiles.DIFF_JSON));
         String text = new String(md, java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(text.startsWith("### finetune:diff: 1.1.0-SNAPSHOT vs 1.0.0\n\n:x: **Regression vs 1.0.0"), text);
         assertTrue(text.contains("| accuracy | 0.9000 | 0.7000 | -0.2000 **worse** |"), text);
@@ -184,8 +185,8 @@ class DiffReportTest {
         assertTrue(text.contains("| 5 -> 6 | 1 (10.0%) | 4 (40.0%) | +30.0 pp |"), text);
         assertTrue(new String(json, java.nio.charset.StandardCharsets.UTF_8).contains("\"verdict\" : \"regression\""));
         DiffFiles.write(dir, r);
-        assertArrayEquals(md, Files.readAllBytes(dir.resolve(DiffFiles.MARKDOWN)));
-        assertArrayEquals(json, Files.readAllBytes(dir.resolve(DiffFiles.JSON)));
+        assertArrayEquals(md, Files.readAllBytes(dir.resolve(OutputFiles.DIFF_MARKDOWN)));
+        assertArrayEquals(json, Files.readAllBytes(dir.resolve(OutputFiles.DIFF_JSON)));
         assertFalse(DiffMarkdown.logLines(r).isEmpty());
     }
 }

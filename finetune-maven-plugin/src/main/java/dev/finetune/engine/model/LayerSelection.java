@@ -1,4 +1,4 @@
-package dev.finetune.engine.inspect;
+package dev.finetune.engine.model;
 
 import dev.finetune.engine.UserInputException;
 import dev.finetune.spec.FinetuneSpec.FreezeSpec;

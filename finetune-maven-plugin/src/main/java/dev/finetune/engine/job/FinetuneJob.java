@@ -1,12 +1,13 @@
-package dev.finetune.engine.fork;
+package dev.finetune.engine.job;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.CsvDatasetLoader;
 import dev.finetune.engine.data.DataSets;
 import dev.finetune.engine.data.Normalizers;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
-import dev.finetune.engine.inspect.BaseModelInfo;
+import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.model.BaseModels;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
@@ -43,20 +44,6 @@ import java.util.Optional;
  * test split and writes {@code metrics.json}. Runs in the forked JVM, or in-process for debugging.
  */
 public final class FinetuneJob {
-
-    public static final String MODEL = "model.zip";
-    public static final String SCRATCH_MODEL = "scratch-model.zip";
-    public static final String TRAINING = "training.json";
-    public static final String METRICS = "metrics.json";
-    /** Split sizes, class counts and hashes of the data a model was trained on (see {@link DatasetSummary}). */
-    public static final String DATASET = "dataset.json";
-    /** Versions, backend and thread settings of the training JVM (see {@link RunInfo}). */
-    public static final String RUN = "run.json";
-    /** Wall-clock times; not packaged, since they differ from run to run. */
-    public static final String TIMINGS = "timings.json";
-    /** Every sweep trial and the winner; hold wall-clock times, so not packaged either. */
-    public static final String SWEEP = "sweep.json";
-    public static final String SWEEP_TABLE = "sweep.md";
 
     private final FinetuneSpec spec;
     private final Path baseDir;
@@ -107,8 +94,8 @@ public final class FinetuneJob {
     public void train() throws IOException {
         SplitData data = loadData();
         Files.createDirectories(outputDir);
-        Json.write(outputDir.resolve(DATASET), DatasetSummary.of(data));
-        Json.write(outputDir.resolve(RUN), runInfo.get(data));
+        Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(data));
+        Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(data));
         DataSet train = DataSets.of(data.train(), data.numClasses());
         DataSet validation = DataSets.of(data.validation(), data.numClasses());
         Optional<DataNormalization> normalizer = Normalizers.fit(spec.dataset().normalize(), train);
@@ -124,7 +111,7 @@ public final class FinetuneJob {
         });
         FrozenFeatureCache cache = new FrozenFeatureCache(train, validation, options.frozenFeatureCache(), log);
         Files.createDirectories(outputDir);
-        Files.deleteIfExists(outputDir.resolve(METRICS));
+        Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));
         List<TrainingTimings> timings = new ArrayList<>();
         // the spec that made the model: with a sweep, the winning trial's
         FinetuneSpec chosen = spec;
@@ -133,25 +120,25 @@ public final class FinetuneJob {
         if (spec.sweep().isPresent()) {
             SweepRunner.Outcome outcome = new SweepRunner(spec, log, options.threadsPerTrial())
                     .run(base, cache, data.numClasses(), data.classes());
-            Json.write(outputDir.resolve(SWEEP), outcome.report());
-            AtomicFiles.write(outputDir.resolve(SWEEP_TABLE), SweepTables.markdown(outcome.report()).getBytes(StandardCharsets.UTF_8));
+            Json.write(outputDir.resolve(OutputFiles.SWEEP), outcome.report());
+            AtomicFiles.write(outputDir.resolve(OutputFiles.SWEEP_TABLE), SweepTables.markdown(outcome.report()).getBytes(StandardCharsets.UTF_8));
             SweepTables.logLines(outcome.report()).forEach(log::info);
             chosen = outcome.winner().spec();
             tuned = outcome.net();
             result = outcome.result();
             timings.addAll(outcome.timings());
         } else {
-            Files.deleteIfExists(outputDir.resolve(SWEEP));
-            Files.deleteIfExists(outputDir.resolve(SWEEP_TABLE));
+            Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
+            Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
             result = new Trainer(spec, log).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
-        save(tuned, normalizer, outputDir.resolve(MODEL));
-        Json.write(outputDir.resolve(TRAINING), result.report());
+        save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
+        Json.write(outputDir.resolve(OutputFiles.TRAINING), result.report());
 
-        Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
-        Path scratchReport = outputDir.resolve("scratch-" + TRAINING);
+        Path scratchFile = outputDir.resolve(OutputFiles.SCRATCH_MODEL);
+        Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
             Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, train, validation, data.classes());
@@ -162,31 +149,31 @@ public final class FinetuneJob {
             Files.deleteIfExists(scratchFile);
             Files.deleteIfExists(scratchReport);
         }
-        Json.write(outputDir.resolve(TIMINGS), timings);
+        Json.write(outputDir.resolve(OutputFiles.TIMINGS), timings);
     }
 
     public MetricsReport evaluate() throws IOException {
-        Path modelFile = outputDir.resolve(MODEL);
+        Path modelFile = outputDir.resolve(OutputFiles.MODEL);
         if (!Files.isRegularFile(modelFile)) {
             throw new UserInputException(modelFile + " does not exist; run finetune:train first");
         }
         SplitData data = loadData();
-        TrainingReport training = Json.read(outputDir.resolve(TRAINING), TrainingReport.class);
+        TrainingReport training = Json.read(outputDir.resolve(OutputFiles.TRAINING), TrainingReport.class);
         SplitMetrics test = evaluateModel(modelFile, data, "test");
         SplitMetrics validation = evaluateModel(modelFile, data, "validation");
         MetricsSummary.lines("fine-tuned model", test).forEach(log::info);
 
         Optional<SplitMetrics> scratchTest = Optional.empty();
         Optional<TrainingReport> scratchTraining = Optional.empty();
-        Path scratchFile = outputDir.resolve(SCRATCH_MODEL);
+        Path scratchFile = outputDir.resolve(OutputFiles.SCRATCH_MODEL);
         if (spec.evaluation().compareWithScratch() && Files.isRegularFile(scratchFile)) {
             scratchTest = Optional.of(evaluateModel(scratchFile, data, "test"));
-            scratchTraining = Optional.of(Json.read(outputDir.resolve("scratch-" + TRAINING), TrainingReport.class));
+            scratchTraining = Optional.of(Json.read(outputDir.resolve(OutputFiles.SCRATCH_TRAINING), TrainingReport.class));
             log.info(String.format("from scratch on test: accuracy %.4f, macro-F1 %.4f (fine-tuned: %.4f, %.4f)",
                     scratchTest.get().accuracy(), scratchTest.get().macroF1(), test.accuracy(), test.macroF1()));
         }
         MetricsReport report = new MetricsReport(test, validation, scratchTest, training, scratchTraining, runInfo.get(data));
-        Json.write(outputDir.resolve(METRICS), report);
+        Json.write(outputDir.resolve(OutputFiles.METRICS), report);
         return report;
     }
 

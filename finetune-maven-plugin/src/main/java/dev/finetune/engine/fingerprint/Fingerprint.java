@@ -1,4 +1,4 @@
-package dev.finetune.engine.packaging;
+package dev.finetune.engine.fingerprint;
 
 import java.io.IOException;
 import java.io.InputStream;

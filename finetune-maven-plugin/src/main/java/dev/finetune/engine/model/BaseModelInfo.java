@@ -1,4 +1,4 @@
-package dev.finetune.engine.inspect;
+package dev.finetune.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.finetune.engine.fork;
+package dev.finetune.engine.job;
 
 /**
  * Engine settings that are not part of the spec.

@@ -1,0 +1,64 @@
+package dev.finetune.engine.layout;
+
+/**
+ * The names of everything the plugin writes, in one place: the output directory ({@code target/finetune}), which the
+ * goals, the training job, packaging and the diff all read or write, and the entries of the model archive.
+ * Paths are relative to the output directory unless noted.
+ */
+public final class OutputFiles {
+
+    private OutputFiles() {
+    }
+
+    // --- written by the training job (finetune:train)
+    /** The tuned network with its normaliser, a DL4J model zip. */
+    public static final String MODEL = "model.zip";
+    /** With {@code evaluation.compareWithScratch}: the same network trained from random weights. */
+    public static final String SCRATCH_MODEL = "scratch-model.zip";
+    public static final String TRAINING = "training.json";
+    public static final String SCRATCH_TRAINING = "scratch-" + TRAINING;
+    /** Split sizes, class counts and hashes of the data a model was trained on. */
+    public static final String DATASET = "dataset.json";
+    /** Versions, backend and thread settings of the training JVM. */
+    public static final String RUN = "run.json";
+    /** Wall-clock times; not packaged, since they differ from run to run. */
+    public static final String TIMINGS = "timings.json";
+    /** Every sweep trial and the winner; hold wall-clock times, so not packaged either. */
+    public static final String SWEEP = "sweep.json";
+    public static final String SWEEP_TABLE = "sweep.md";
+    /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
+    public static final String EVENTS = "events.jsonl";
+
+    // --- written by the evaluation job (finetune:evaluate)
+    public static final String METRICS = "metrics.json";
+    /** The gates' results for the metrics in metrics.json, one per line, replayed when nothing changed. */
+    public static final String GATES = "gates.txt";
+
+    // --- written by packaging and the diff
+    public static final String LINEAGE = "lineage.json";
+    public static final String MODEL_CARD = "model-card.md";
+    public static final String DIFF_MARKDOWN = "diff.md";
+    public static final String DIFF_JSON = "diff.json";
+
+    // --- markers: what each goal's last completed run was made from (see InputRecord)
+    public static final String VALIDATE_MARKER = "validate.fingerprint";
+    public static final String TRAIN_MARKER = "train.fingerprint";
+    public static final String EVALUATE_MARKER = "evaluate.fingerprint";
+    public static final String PACKAGE_MARKER = "package.fingerprint";
+
+    /** The request a forked training JVM reads, per task ({@code fork-train.request.json}). */
+    public static String forkRequest(String task) {
+        return "fork-" + task + ".request.json";
+    }
+
+    /** The JVM options of a forked training JVM, per task, passed as an argument file. */
+    public static String forkArgs(String task) {
+        return "fork-" + task + ".args";
+    }
+
+    // --- inside the model archive
+    /** Folder of the archive's plugin-written entries; the rest is DL4J's own model zip layout. */
+    public static final String ARCHIVE_METADATA_DIR = "finetune/";
+    public static final String ARCHIVE_SPEC = "finetune.yaml";
+    public static final String ARCHIVE_RESOLVED_SPEC = "spec.resolved.yaml";
+}
