@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** What every goal shares: the spec, the output directory and the skip flag. */
+/** What every goal shares: the spec, the output directory, the skip and force flags, the model's classifier. */
 abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
@@ -50,6 +50,15 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** Run validation, training and evaluation even when their inputs have not changed since the last run. */
     @Parameter(property = "finetune.force", defaultValue = "false")
     protected boolean force;
+
+    /**
+     * Classifier of the model zip in projects of other packagings than {@code model} (jar, pom), which attach it;
+     * consumers ask for {@code <type>zip</type><classifier>model</classifier>}. Projects with
+     * {@code <packaging>model</packaging>} publish the zip as their main artifact, without classifier. Used by
+     * {@code package} (to attach) and {@code diff} (to find the baseline); declared here once for both.
+     */
+    @Parameter(property = "finetune.classifier", defaultValue = "model", required = true)
+    protected String classifier;
 
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     protected PluginDescriptor plugin;

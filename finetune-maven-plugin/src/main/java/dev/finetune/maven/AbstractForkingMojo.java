@@ -1,10 +1,12 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.event.EventText;
+import dev.finetune.engine.event.JobEvent;
+import dev.finetune.engine.event.JobEvent.JobFinished;
 import dev.finetune.engine.fork.ForkMain;
-import dev.finetune.engine.job.JobOptions;
-import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.fork.ForkOptions;
-import dev.finetune.engine.fork.ForkTask;
+import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.fork.JvmFork;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -12,9 +14,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -23,21 +25,14 @@ import java.util.Optional;
 /**
  * Goals that run the engine. By default in a forked JVM, as surefire runs tests: ND4J's native code never loads
  * into Maven's JVM (one native library cannot live in two plugin class loaders), memory limits bind only the
- * training, and a runaway fork can be killed.
+ * training, and a runaway fork can be killed. The fork reads a {@link ForkRequest}, answers with framed events and
+ * ends with {@link JobFinished}; one that ends without it is reported as a crash with its last lines.
  */
-abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
+abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     /** Run the engine in a forked JVM. {@code false} runs it inside Maven, for debugging only. */
     @Parameter(property = "finetune.fork", defaultValue = "true")
     protected boolean fork;
-
-    /** ND4J backend of the training JVM: {@code cpu} (nd4j-native) or {@code cuda} (nd4j-cuda-11.6, resolved on demand). */
-    @Parameter(property = "finetune.backend", defaultValue = "cpu")
-    protected String backend;
-
-    /** Native classifier of the backend jar. */
-    @Parameter(property = "finetune.backendClassifier", defaultValue = "linux-x86_64")
-    protected String backendClassifier;
 
     /** The {@code java} executable of the training JVM; by default the one running Maven. */
     @Parameter(property = "finetune.jvm")
@@ -55,17 +50,6 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.maxPhysicalBytes")
     protected String maxPhysicalBytes;
 
-    /**
-     * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
-     * the thread count: the same value reproduces the same parameters. It is recorded in metrics.json.
-     */
-    @Parameter(property = "finetune.threads", defaultValue = "2")
-    protected int threads;
-
-    /** BLAS threads for ND4J (1 avoids oversubscribing cores together with OpenMP). */
-    @Parameter(property = "finetune.blasThreads", defaultValue = "1")
-    protected int blasThreads;
-
     /** More options for the training JVM, space separated. */
     @Parameter(property = "finetune.argLine")
     protected String argLine;
@@ -74,94 +58,93 @@ abstract class AbstractForkingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
 
-    /**
-     * Train only the layers above a frozen input prefix, on that prefix's outputs computed once per split (the
-     * frozen-feature cache). {@code false} runs full forward passes every epoch: to measure or debug the cache only.
-     */
-    @Parameter(property = "finetune.frozenFeatureCache", defaultValue = "true")
-    protected boolean frozenFeatureCache;
-
-    /** Besides the plugin version: DL4J's version, backend and thread counts decide the trained parameters. */
-    @Override
-    protected String settings() {
-        return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
-                .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
-                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
-                + " frozenFeatureCache=" + frozenFeatureCache;
-    }
-
-    protected void runEngine(String task, Path baseModel) throws MojoExecutionException, MojoFailureException {
+    protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
+        Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
+        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
+                frozenFeatureCache, buildPid);
         if (!fork) {
-            runInProcess(task, output, baseModel);
+            getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
+            JobFinished finished = ForkMain.run(request, mavenLog());
+            failOnError(task, Optional.of(finished), () -> "finetune:" + task + " ended without finishing");
             return;
         }
         List<Path> classpath = new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
                 .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
         ForkOptions options = new ForkOptions(
                 jvm == null ? ForkOptions.currentJava() : jvm.toPath(), classpath, Optional.ofNullable(maxHeap),
-                Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), threads, blasThreads,
-                Optional.empty(), jvmArgs(),
+                Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(),
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
         JvmFork.Result result;
         try {
-            result = new JvmFork(options).run(new ForkTask(task, specPath(), baseDir(), output, baseModel), mavenLog());
+            result = new JvmFork(options).run(request, forkOutput());
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot start the training JVM: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted while the training JVM was running", e);
         }
-        if (result.userError()) {
-            throw new MojoFailureException("finetune:" + task + " failed: " + String.join("\n", result.errors()));
+        failOnError(task, result.finished(), result::describeCrash);
+        if (result.exitCode() != 0) {
+            throw new MojoExecutionException("The training JVM finished its task but exited with code " + result.exitCode());
         }
-        if (!result.succeeded()) {
-            throw new MojoExecutionException("The training JVM failed (exit code " + result.exitCode() + ")"
-                    + (result.errors().isEmpty() ? "" : ": " + String.join("\n", result.errors())));
+    }
+
+    /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */
+    private void failOnError(ForkRequest.Task task, Optional<JobFinished> finished, java.util.function.Supplier<String> crash)
+            throws MojoExecutionException, MojoFailureException {
+        if (finished.isEmpty()) {
+            throw new MojoExecutionException(crash.get());
+        }
+        JobFinished f = finished.get();
+        f.errors().forEach(getLog()::error);
+        switch (f.outcome()) {
+            case succeeded -> {
+            }
+            case userError -> throw new MojoFailureException("finetune:" + task + " failed: " + String.join("\n", f.errors()));
+            case internalError -> throw new MojoExecutionException("The training JVM failed: " + String.join("\n", f.errors()));
         }
     }
 
     private List<String> jvmArgs() {
-        List<String> args = new java.util.ArrayList<>();
-        args.add("-D" + JobOptions.FROZEN_FEATURE_CACHE + "=" + frozenFeatureCache);
+        List<String> args = new ArrayList<>();
         if (argLine != null && !argLine.isBlank()) {
             args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
         }
         return args;
     }
 
-    /** The engine's output, by level, into Maven's log. */
-    private JvmFork.Output mavenLog() {
-        return new JvmFork.Output() {
-            @Override
-            public void info(String line) {
-                getLog().info(line);
-            }
-
-            @Override
-            public void warn(String line) {
-                getLog().warn(line);
-            }
-
-            @Override
-            public void error(String line) {
-                getLog().error(line);
-            }
-        };
+    /** The engine's events, rendered into Maven's log (the job's errors are logged once, from {@link JobFinished}). */
+    private EventSink mavenLog() {
+        return this::log;
     }
 
-    private void runInProcess(String task, Path output, Path baseModel) throws MojoExecutionException, MojoFailureException {
-        getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
-        System.setProperty(ForkMain.OMP_THREADS, String.valueOf(threads));
-        System.setProperty(ForkMain.BLAS_THREADS, String.valueOf(blasThreads));
-        System.setProperty(JobOptions.FROZEN_FEATURE_CACHE, String.valueOf(frozenFeatureCache));
-        int exit = ForkMain.run(new ForkTask(task, specPath(), baseDir(), output, baseModel).toArgs().toArray(String[]::new),
-                mavenLog());
-        if (exit == ForkMain.EXIT_USER_ERROR) {
-            throw new MojoFailureException("finetune:" + task + " failed; see the errors above");
-        }
-        if (exit != 0) {
-            throw new MojoExecutionException("finetune:" + task + " failed (exit code " + exit + ")");
-        }
+    private void log(JobEvent event) {
+        EventText.line(event).ifPresent(line -> {
+            switch (line.level()) {
+                case INFO -> getLog().info(line.text());
+                case WARN -> getLog().warn(line.text());
+                case ERROR -> getLog().error(line.text());
+            }
+        });
+    }
+
+    /** The fork's events into Maven's log; its other output (DL4J, ND4J, the JVM) at warn or debug level. */
+    private JvmFork.Output forkOutput() {
+        return new JvmFork.Output() {
+            @Override
+            public void event(JobEvent event) {
+                log(event);
+            }
+
+            @Override
+            public void plain(String line, boolean warning) {
+                if (warning) {
+                    getLog().warn("[training JVM] " + line);
+                } else {
+                    getLog().debug("[training JVM] " + line);
+                }
+            }
+        };
     }
 }

@@ -32,11 +32,11 @@ import java.util.Optional;
  * of the executions that existing builds declare; add it to an execution's goals, or run
  * {@code mvn verify finetune:diff}. With no baseline yet it says so and succeeds.
  *
- * <p>It reads the same fork settings as the other goals only to tell whether {@code metrics.json} belongs to the
- * current spec and inputs; it never trains.
+ * <p>It reads the training settings of {@code train} and {@code evaluate} only to tell whether {@code metrics.json}
+ * belongs to the current spec and inputs; it never trains, so it has no fork settings.
  */
 @Mojo(name = "diff", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
-public class DiffMojo extends AbstractForkingMojo {
+public class DiffMojo extends AbstractTrainingMojo {
 
     /**
      * The model to compare with: {@code group:artifact:version[:classifier]}, or a path to a model zip (relative to
@@ -45,13 +45,7 @@ public class DiffMojo extends AbstractForkingMojo {
     @Parameter(property = "finetune.baseline")
     protected String baseline;
 
-    /** Classifier of the model zip for packagings other than {@code model} (whose main artifact is the zip). */
-    @Parameter(property = "finetune.classifier", defaultValue = "model", required = true)
-    protected String classifier;
 
-    /** Report missed regression gates without failing the build, as for {@code evaluation.gates}. */
-    @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
-    protected boolean ignoreGates;
 
     /** Skip the comparison. */
     @Parameter(property = "finetune.diff.skip", defaultValue = "false")

@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.layout.OutputFiles;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
@@ -40,9 +41,6 @@ public class EvaluateMojo extends AbstractForkingMojo {
     @Parameter(property = "maven.test.skip", defaultValue = "false")
     protected boolean mavenTestSkip;
 
-    /** Evaluate and report, but do not fail the build on missed gates. */
-    @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
-    protected boolean ignoreGates;
 
 
     @Override
@@ -84,7 +82,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
             } catch (IOException e) {
                 throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
             }
-            runEngine("evaluate", base.file());
+            runEngine(ForkRequest.Task.evaluate, base.file());
         }
         MetricsReport metrics;
         try {

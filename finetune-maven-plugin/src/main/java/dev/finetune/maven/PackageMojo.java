@@ -40,13 +40,6 @@ public class PackageMojo extends AbstractFinetuneMojo {
     /** The packaging whose main artifact is the model zip (lifecycle mapping from this plugin's extension). */
     static final String MODEL_PACKAGING = "model";
 
-    /**
-     * Classifier of the zip attached to projects of other packagings (jar, pom); consumers ask for
-     * {@code <type>zip</type><classifier>model</classifier>}. Projects with {@code <packaging>model</packaging>}
-     * publish the zip as their main artifact, without classifier.
-     */
-    @Parameter(property = "finetune.classifier", defaultValue = "model", required = true)
-    protected String classifier;
 
     /** File name of the artifact, without classifier and extension. */
     @Parameter(defaultValue = "${project.build.finalName}", readonly = true, required = true)

@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.layout.OutputFiles;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
@@ -49,7 +50,7 @@ public class TrainMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
-        runEngine("train", base.file());
+        runEngine(ForkRequest.Task.train, base.file());
         writeRecord(marker, fingerprint, parsed, base);
     }
 

@@ -12,7 +12,7 @@ import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.Json;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;
 import org.deeplearning4j.nn.api.Model;
@@ -62,7 +62,7 @@ class FinetuneJobTest {
 
     private static MetricsReport run(String base, String freeze, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(base, freeze));
-        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
+        FinetuneJob job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }
@@ -129,7 +129,7 @@ class FinetuneJobTest {
         FinetuneSpec spec = new SpecParser().parse(specFile);
         for (Path dir : List.of(a, b)) {
             FinetuneJob job = new FinetuneJob(spec, project, project.resolve("mln.zip"), dir,
-                    data -> new RunInfo("1.0.0-M2.1", "CpuBackend", 1, 1, "17", "test", data.classes()), ProgressLog.toStdout());
+                    data -> new RunInfo("1.0.0-M2.1", "CpuBackend", 1, 1, "17", "test", data.classes()), EventSink.toStdout());
             job.train();
             job.evaluate();
             ModelPackager.write(new ModelPackager.Request(spec, specFile, project, dir, project.resolve("mln.zip"),
@@ -217,7 +217,7 @@ class FinetuneJobTest {
     void earlyStoppingKeepsTheBestValidationEpoch(@TempDir Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
                 + "earlyStopping: { metric: accuracy, patience: 2, maxEpochs: 60 }\n");
-        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
+        FinetuneJob job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
         job.train();
         TrainingReport training = Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class);
         assertTrue(training.stoppedEarly(), "60 epochs on 5 classes should plateau");

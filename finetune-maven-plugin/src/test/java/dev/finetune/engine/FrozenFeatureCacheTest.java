@@ -7,7 +7,7 @@ import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.EpochRecord;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;
 import org.deeplearning4j.util.ModelSerializer;
@@ -63,17 +63,7 @@ class FrozenFeatureCacheTest {
     private static List<String> trainSpec(String yaml, boolean cache, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
         List<String> lines = new ArrayList<>();
-        ProgressLog log = new ProgressLog() {
-            @Override
-            public void info(String message) {
-                lines.add(message);
-            }
-
-            @Override
-            public void warn(String message) {
-                lines.add(message);
-            }
-        };
+        EventSink log = EventSink.lines(lines::add);
         TestBases.job(spec, project, out, log, new JobOptions(cache, 1)).train();
         return lines;
     }

@@ -8,7 +8,7 @@ import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrialResult;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;
 import org.deeplearning4j.util.ModelSerializer;
@@ -60,7 +60,7 @@ class SweepTest {
 
     private static MetricsReport run(String sweep, Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(sweep.indent(2)));
-        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
+        FinetuneJob job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }

@@ -3,7 +3,7 @@ package dev.finetune.engine;
 import dev.finetune.engine.job.FinetuneJob;
 import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.RunInfo;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -67,7 +67,7 @@ public final class TestBases {
     }
 
     /** A job over {@code spec} in {@code project}, its base the spec's {@code base.path}, with fixed run facts. */
-    public static FinetuneJob job(FinetuneSpec spec, Path project, Path out, ProgressLog log, JobOptions options) {
+    public static FinetuneJob job(FinetuneSpec spec, Path project, Path out, EventSink log, JobOptions options) {
         return new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
                 data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), log, options);
     }

@@ -9,7 +9,7 @@ import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;
 import org.nd4j.linalg.factory.Nd4j;
@@ -143,7 +143,7 @@ public final class SweepBenchmark {
 
     private static Run train(Path example, Path out, String yaml, boolean cache) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
-        ProgressLog quiet = new ProgressLog() {
+        EventSink quiet = new EventSink() {
             @Override
             public void info(String message) {
             }

@@ -1,10 +1,14 @@
 package dev.finetune.engine.fork;
 
-import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.job.FinetuneJob;
 import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.event.EventsFile;
+import dev.finetune.engine.event.JobEvent;
+import dev.finetune.engine.event.JobEvent.JobFinished;
+import dev.finetune.engine.event.JobEvent.JobFinished.Outcome;
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.RunInfo;
-import dev.finetune.engine.train.ProgressLog;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecException;
 import dev.finetune.spec.SpecParser;
@@ -14,62 +18,101 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 
 /**
- * Entry point of the forked training JVM: {@code ForkMain train|evaluate SPEC PROJECTDIR OUTPUTDIR BASEMODEL}
- * (see {@link ForkTask}).
- * Exit codes: 0 done, {@value #EXIT_USER_ERROR} a problem with the user's inputs (message on the last
- * {@code [ERROR]} lines), anything else an internal failure.
+ * Entry point of the forked training JVM: {@code ForkMain REQUEST.json} (see {@link ForkRequest}). Its events go to
+ * stdout framed by {@link ForkProtocol} and to {@code events.jsonl}; the last one is always
+ * {@link JobEvent.JobFinished}, so the build can tell a finished job from a crashed JVM. Exit codes follow the outcome
+ * (0 done, {@value #EXIT_USER_ERROR} a problem with the user's inputs, {@value #EXIT_INTERNAL_ERROR} anything else,
+ * {@value ParentWatch#EXIT_PARENT_GONE} the build's JVM disappeared), but the event is what counts.
  */
 public final class ForkMain {
 
     public static final int EXIT_USER_ERROR = 3;
     public static final int EXIT_INTERNAL_ERROR = 1;
-    /** System properties the launcher sets for the thread counts. */
-    public static final String OMP_THREADS = "finetune.ompThreads";
-    public static final String BLAS_THREADS = "finetune.blasThreads";
 
     private ForkMain() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, ProgressLog.toStdout()));
+        EventSink stdout = ForkProtocol.framedTo(System.out);
+        if (args.length != 1) {
+            stdout.emit(new JobFinished("?", Outcome.internalError, List.of("usage: ForkMain REQUEST.json")));
+            System.exit(EXIT_INTERNAL_ERROR);
+        }
+        ForkRequest request;
+        try {
+            request = ForkRequest.read(Path.of(args[0]));
+        } catch (IOException | RuntimeException e) {
+            stdout.emit(new JobFinished("?", Outcome.internalError, List.of("cannot read the fork request " + args[0] + ": " + e)));
+            System.exit(EXIT_INTERNAL_ERROR);
+            return;
+        }
+        request.parentPid().ifPresent(ParentWatch::start);
+        JobFinished finished = run(request, stdout);
+        System.out.flush();
+        System.exit(exitCode(finished));
     }
 
-    /** Runs one task and returns the exit code; never calls System.exit, so it can run in-process too. */
-    public static int run(String[] args, ProgressLog log) {
-        ForkTask task;
+    public static int exitCode(JobFinished finished) {
+        return switch (finished.outcome()) {
+            case succeeded -> 0;
+            case userError -> EXIT_USER_ERROR;
+            case internalError -> EXIT_INTERNAL_ERROR;
+        };
+    }
+
+    /**
+     * Runs one task, sending its events to {@code sink} and to the output directory's events file, and returns how it
+     * ended (also the last event). Never calls System.exit, so the build can call it in-process too.
+     */
+    public static JobFinished run(ForkRequest request, EventSink sink) {
+        String task = request.task().name();
+        EventsFile file;
         try {
-            task = ForkTask.parse(args);
-        } catch (IllegalArgumentException e) {
-            log.warn(e.getMessage());
-            return EXIT_INTERNAL_ERROR;
+            file = EventsFile.open(request.outputDir().resolve(OutputFiles.EVENTS), request.task() == ForkRequest.Task.train);
+        } catch (IOException e) {
+            JobFinished finished = new JobFinished(task, Outcome.internalError, List.of("cannot write "
+                    + request.outputDir().resolve(OutputFiles.EVENTS) + ": " + e.getMessage()));
+            sink.emit(finished);
+            return finished;
         }
+        EventSink events = EventSink.all(List.of(file, sink));
+        JobFinished finished = execute(request, events);
+        events.emit(finished);
         try {
-            FinetuneSpec spec = new SpecParser().parse(task.spec());
-            int omp = Integer.getInteger(OMP_THREADS, 1);
-            int blas = Integer.getInteger(BLAS_THREADS, 1);
+            file.close();
+        } catch (IOException e) {
+            sink.emit(new JobEvent.Warning("cannot close " + OutputFiles.EVENTS + ": " + e.getMessage()));
+        }
+        return finished;
+    }
+
+    private static JobFinished execute(ForkRequest request, EventSink events) {
+        String task = request.task().name();
+        try {
+            FinetuneSpec spec = new SpecParser().parse(request.spec());
+            int omp = request.ompThreads();
+            int blas = request.blasThreads();
             configureThreads(omp, blas);
-            FinetuneJob job = new FinetuneJob(spec, task.baseDir(), task.baseModel(), task.outputDir(),
+            FinetuneJob job = new FinetuneJob(spec, request.projectDir(), request.baseModel(), request.outputDir(),
                     data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
-                    log, new JobOptions(!"false".equalsIgnoreCase(System.getProperty(JobOptions.FROZEN_FEATURE_CACHE)), omp));
-            if (task.task().equals("train")) {
-                job.train();
-            } else {
-                job.evaluate();
+                    events, request.jobOptions());
+            switch (request.task()) {
+                case train -> job.train();
+                case evaluate -> job.evaluate();
             }
-            return 0;
+            return new JobFinished(task, Outcome.succeeded, List.of());
         } catch (SpecException | UserInputException e) {
-            // through the log, so that in-process runs (finetune.fork=false) report into Maven's log too
-            e.getMessage().lines().forEach(log::error);
-            return EXIT_USER_ERROR;
+            return new JobFinished(task, Outcome.userError, e.getMessage().lines().toList());
         } catch (IOException | RuntimeException | Error e) {
-            log.error(e.toString());
+            // the stack trace goes to stderr, which the build relays at debug level (mvn -X shows it)
             e.printStackTrace();
-            return EXIT_INTERNAL_ERROR;
+            return new JobFinished(task, Outcome.internalError, List.of(e.toString()));
         }
     }
 

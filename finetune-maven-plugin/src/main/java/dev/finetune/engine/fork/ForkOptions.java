@@ -7,21 +7,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * How to start the training JVM.
+ * How to start the training JVM (what it is asked to do is the {@link ForkRequest}).
  *
  * @param javaExecutable   the {@code java} to run (by default the one running the build)
  * @param classpath        the engine, its dependencies and the chosen ND4J backend
  * @param maxHeap          {@code -Xmx} value, e.g. {@code 2g}
  * @param maxOffHeap       JavaCPP's {@code maxbytes}: off-heap memory ND4J may allocate
  * @param maxPhysical      JavaCPP's {@code maxphysicalbytes}: limit on the process's total memory
- * @param ompThreads       OpenMP threads for ND4J's native ops
- * @param blasThreads      BLAS threads
  * @param javacppCacheDir  where JavaCPP unpacks natives; one per concurrent fork avoids races
  * @param extraJvmArgs     more JVM options, appended last
  * @param timeout          kill the fork after this long
+ * @param environment      more environment variables (the thread counts of the {@link ForkRequest} are set too)
  */
 public record ForkOptions(Path javaExecutable, List<Path> classpath, Optional<String> maxHeap, Optional<String> maxOffHeap,
-                          Optional<String> maxPhysical, int ompThreads, int blasThreads, Optional<Path> javacppCacheDir,
+                          Optional<String> maxPhysical, Optional<Path> javacppCacheDir,
                           List<String> extraJvmArgs, Optional<Duration> timeout, Map<String, String> environment) {
 
     public static Path currentJava() {

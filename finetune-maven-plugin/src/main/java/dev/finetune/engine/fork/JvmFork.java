@@ -1,38 +1,76 @@
 package dev.finetune.engine.fork;
 
-import dev.finetune.engine.train.ProgressLog;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.finetune.engine.event.JobEvent;
+import dev.finetune.engine.event.JobEvent.JobFinished;
+import dev.finetune.engine.layout.OutputFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * Starts {@link ForkMain} in a new JVM and relays its output line by line. Lives on the build's side: it loads
- * no ND4J class, so native code never enters the build's JVM.
+ * Starts {@link ForkMain} in a new JVM with a {@link ForkRequest} and relays what comes back: framed events
+ * ({@link ForkProtocol}) as events, every other line as plain output. Lives on the build's side: it loads no ND4J
+ * class, so native code never enters the build's JVM.
  */
 public final class JvmFork {
 
-    /** Receives the fork's output, already split by level. */
-    public interface Output extends ProgressLog {
-        @Override
-        void error(String line);
+    /** How many of the fork's last plain lines a crash report quotes. */
+    static final int CRASH_LINES = 20;
+
+    /** Receives what the fork sends. Called from one relay thread. */
+    public interface Output {
+        /** An event the job emitted, {@link JobFinished} included. */
+        void event(JobEvent event);
+
+        /**
+         * Any other line (DL4J, ND4J, the JVM). {@code warning} when it looks like one (an SLF4J {@code [WARN]} or
+         * {@code [ERROR]} line): those are worth a warning in the build log, the rest is for debug logging.
+         */
+        void plain(String line, boolean warning);
     }
 
-    /** How a fork ended; {@code errors} holds its {@code [ERROR]} lines. */
-    public record Result(int exitCode, List<String> errors) {
+    /**
+     * How a fork ended.
+     *
+     * @param finished  the job's last event; empty when the JVM exited without one (it crashed or was killed)
+     * @param exitCode  the JVM's exit code
+     * @param lastLines the last plain lines it printed, for a crash report
+     * @param timedOut  killed after the configured timeout
+     */
+    public record Result(Optional<JobFinished> finished, int exitCode, List<String> lastLines, boolean timedOut) {
+
         public boolean succeeded() {
-            return exitCode == 0;
+            return finished.map(JobFinished::succeeded).orElse(false) && exitCode == 0;
         }
 
         public boolean userError() {
-            return exitCode == ForkMain.EXIT_USER_ERROR;
+            return finished.map(f -> f.outcome() == JobFinished.Outcome.userError).orElse(false);
+        }
+
+        /** The job's error lines; empty after a crash (see {@link #describeCrash()}). */
+        public List<String> errors() {
+            return finished.map(JobFinished::errors).orElse(List.of());
+        }
+
+        /** What to tell the user when the JVM ended without finishing its job. */
+        public String describeCrash() {
+            String how = timedOut ? "was killed after the timeout (finetune.forkTimeout)"
+                    : "exited with code " + exitCode + " before finishing its task (crashed or killed)";
+            return "The training JVM " + how + (lastLines.isEmpty() ? "; it printed nothing"
+                    : "; its last lines:\n  " + String.join("\n  ", lastLines));
         }
     }
 
@@ -42,12 +80,12 @@ public final class JvmFork {
         this.options = options;
     }
 
-    public List<String> command(Path argFile, ForkTask task) {
+    public List<String> command(Path argFile, Path requestFile) {
         List<String> cmd = new ArrayList<>();
         cmd.add(options.javaExecutable().toString());
         cmd.add("@" + argFile);
         cmd.add(ForkMain.class.getName());
-        cmd.addAll(task.toArgs());
+        cmd.add(requestFile.toString());
         return cmd;
     }
 
@@ -58,9 +96,7 @@ public final class JvmFork {
         options.maxOffHeap().ifPresent(b -> args.add("-Dorg.bytedeco.javacpp.maxbytes=" + b));
         options.maxPhysical().ifPresent(b -> args.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + b));
         options.javacppCacheDir().ifPresent(d -> args.add("-Dorg.bytedeco.javacpp.cachedir=" + d));
-        args.add("-D" + ForkMain.OMP_THREADS + "=" + options.ompThreads());
-        args.add("-D" + ForkMain.BLAS_THREADS + "=" + options.blasThreads());
-        // DL4J logs through SLF4J: plain "[LEVEL] message" lines on stdout, relayed to the build's log
+        // DL4J logs through SLF4J: plain "[LEVEL] message" lines, relayed as plain output (never as the job's errors)
         args.add("-Dorg.slf4j.simpleLogger.logFile=System.out");
         args.add("-Dorg.slf4j.simpleLogger.levelInBrackets=true");
         args.add("-Dorg.slf4j.simpleLogger.showThreadName=false");
@@ -73,36 +109,37 @@ public final class JvmFork {
         return args;
     }
 
-    public Result run(ForkTask task, Output out) throws IOException, InterruptedException {
-        Files.createDirectories(task.outputDir());
-        Path argFile = task.outputDir().resolve("fork-" + task.task() + ".args");
+    public Result run(ForkRequest request, Output out) throws IOException, InterruptedException {
+        Path outputDir = request.outputDir();
+        Files.createDirectories(outputDir);
+        String task = request.task().name();
+        Path argFile = outputDir.resolve(OutputFiles.forkArgs(task));
         Files.write(argFile, jvmArgs().stream().map(JvmFork::quote).toList(), StandardCharsets.UTF_8);
-        ProcessBuilder pb = new ProcessBuilder(command(argFile, task)).redirectErrorStream(true);
-        pb.environment().put("OMP_NUM_THREADS", String.valueOf(options.ompThreads()));
-        pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(options.blasThreads()));
+        Path requestFile = outputDir.resolve(OutputFiles.forkRequest(task));
+        request.write(requestFile);
+        ProcessBuilder pb = new ProcessBuilder(command(argFile, requestFile)).redirectErrorStream(true);
+        pb.environment().put("OMP_NUM_THREADS", String.valueOf(request.ompThreads()));
+        pb.environment().put("OPENBLAS_NUM_THREADS", String.valueOf(request.blasThreads()));
         pb.environment().putAll(options.environment());
         Process process = pb.start();
-        // a build that is interrupted (Ctrl-C) must not leave a training JVM behind
+        // a build that is interrupted (Ctrl-C) must not leave a training JVM behind; after SIGKILL, ParentWatch does it
         Thread killer = new Thread(process::destroyForcibly, "finetune-fork-killer");
         Runtime.getRuntime().addShutdownHook(killer);
-        List<String> errors = new ArrayList<>();
-        Thread relay = new Thread(() -> relay(process, out, errors), "finetune-fork-output");
-        relay.start();
+        Relay relay = new Relay(process.getInputStream(), out);
+        Thread relayThread = new Thread(relay, "finetune-fork-output");
+        relayThread.start();
         try {
-            boolean finished = true;
+            boolean exited = true;
             if (options.timeout().isPresent()) {
-                finished = process.waitFor(options.timeout().get().toMillis(), TimeUnit.MILLISECONDS);
+                exited = process.waitFor(options.timeout().get().toMillis(), TimeUnit.MILLISECONDS);
             } else {
                 process.waitFor();
             }
-            if (!finished) {
+            if (!exited) {
                 process.destroyForcibly().waitFor();
-                relay.join();
-                errors.add("training JVM killed after the timeout of " + options.timeout().get().toSeconds() + " s");
-                return new Result(ForkMain.EXIT_INTERNAL_ERROR, errors);
             }
-            relay.join();
-            return new Result(process.exitValue(), errors);
+            relayThread.join();
+            return new Result(exited ? relay.finished() : Optional.empty(), process.exitValue(), relay.lastLines(), !exited);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             throw e;
@@ -115,26 +152,62 @@ public final class JvmFork {
         }
     }
 
-    private static void relay(Process process, Output out, List<String> errors) {
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                if (line.startsWith("[ERROR] ")) {
-                    String message = line.substring(8);
-                    synchronized (errors) {
-                        errors.add(message);
-                    }
-                    out.error(message);
-                } else if (line.startsWith("[WARN] ")) {
-                    out.warn(line.substring(7));
-                } else if (line.startsWith("[INFO] ")) {
-                    out.info(line.substring(7));
-                } else {
-                    out.info(line);
+    /** Reads the fork's merged stdout and stderr to the end. */
+    static final class Relay implements Runnable {
+        private final InputStream in;
+        private final Output out;
+        private final Deque<String> last = new ArrayDeque<>();
+        private volatile JobFinished finished;
+
+        Relay(InputStream in, Output out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        @Override
+        public void run() {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    handle(line);
+                }
+            } catch (IOException e) {
+                out.plain("lost the training JVM's output: " + e.getMessage(), true);
+            }
+        }
+
+        private void handle(String line) {
+            Optional<JobEvent> event;
+            try {
+                event = ForkProtocol.parse(line);
+            } catch (JsonProcessingException e) {
+                out.plain("unreadable event from the training JVM: " + line, true);
+                return;
+            }
+            if (event.isPresent()) {
+                if (event.get() instanceof JobFinished f) {
+                    finished = f;
+                }
+                out.event(event.get());
+                return;
+            }
+            synchronized (last) {
+                last.addLast(line);
+                if (last.size() > CRASH_LINES) {
+                    last.removeFirst();
                 }
             }
-        } catch (IOException e) {
-            out.warn("lost the training JVM's output: " + e.getMessage());
+            out.plain(line, line.startsWith("[WARN]") || line.startsWith("[ERROR]"));
+        }
+
+        Optional<JobFinished> finished() {
+            return Optional.ofNullable(finished);
+        }
+
+        List<String> lastLines() {
+            synchronized (last) {
+                return List.copyOf(last);
+            }
         }
     }
 

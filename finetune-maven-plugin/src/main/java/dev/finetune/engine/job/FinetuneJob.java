@@ -23,7 +23,7 @@ import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.sweep.SweepRunner;
 import dev.finetune.engine.sweep.SweepTables;
 import dev.finetune.engine.train.FrozenFeatureCache;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
 import org.deeplearning4j.util.ModelSerializer;
@@ -50,7 +50,7 @@ public final class FinetuneJob {
     private final Path baseModel;
     private final Path outputDir;
     private final RunInfoSupplier runInfo;
-    private final ProgressLog log;
+    private final EventSink log;
     private final JobOptions options;
 
     /** Supplies the run facts (backend, threads) once ND4J is up. */
@@ -59,7 +59,7 @@ public final class FinetuneJob {
         RunInfo get(SplitData data);
     }
 
-    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log) {
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, EventSink log) {
         this(spec, baseDir, baseModel, outputDir, runInfo, log, JobOptions.DEFAULTS);
     }
 
@@ -67,7 +67,7 @@ public final class FinetuneJob {
      * @param baseDir   the project directory, against which the spec's paths resolve
      * @param baseModel the base model zip, resolved by the caller (the spec may name it by Maven coordinates)
      */
-    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, ProgressLog log,
+    public FinetuneJob(FinetuneSpec spec, Path baseDir, Path baseModel, Path outputDir, RunInfoSupplier runInfo, EventSink log,
                        JobOptions options) {
         this.spec = spec;
         this.baseDir = baseDir;

@@ -10,7 +10,4 @@ package dev.finetune.engine.job;
 public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
 
     public static final JobOptions DEFAULTS = new JobOptions(true, 1);
-
-    /** System property of the forked JVM that switches the cache off ({@code false}). */
-    public static final String FROZEN_FEATURE_CACHE = "finetune.frozenFeatureCache";
 }

@@ -1,6 +1,7 @@
 package dev.finetune.engine.sweep;
 
 import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.event.JobEvent;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.SpecValues;
@@ -8,7 +9,7 @@ import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.report.TrialResult;
 import dev.finetune.engine.train.FrozenFeatureCache;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.engine.train.TrainingRun;
 import dev.finetune.spec.FinetuneSpec;
@@ -46,7 +47,7 @@ public final class SweepRunner {
 
     private final FinetuneSpec spec;
     private final SweepSpec sweep;
-    private final ProgressLog log;
+    private final EventSink log;
     private final int threadsPerTrial;
 
     /** The winning trial with its trained network (best epoch), and the report of the whole sweep. */
@@ -54,7 +55,7 @@ public final class SweepRunner {
     }
 
     /** @param threadsPerTrial ND4J's OpenMP threads, to choose a parallelism that does not oversubscribe the cores */
-    public SweepRunner(FinetuneSpec spec, ProgressLog log, int threadsPerTrial) {
+    public SweepRunner(FinetuneSpec spec, EventSink log, int threadsPerTrial) {
         this.spec = spec;
         this.sweep = spec.sweep().orElseThrow();
         this.log = log;
@@ -106,7 +107,8 @@ public final class SweepRunner {
                 Trial trial = s.trial;
                 Net tuned = new ModelSurgery(trial.spec()).apply(copies.get(trial.index()), numClasses, spec.base().toString());
                 s.net = tuned;
-                s.run = new TrainingRun(trial.spec(), "trial " + trial.index(), cache.target(tuned), classes, log, false);
+                s.run = new TrainingRun(trial.spec(), "trial " + trial.index(), cache.target(tuned), classes, log, Optional.of(trial.index()));
+                log.emit(new JobEvent.TrialStarted(trial.index(), trial.seed(), trial.displayValues()));
             })).toList());
         } finally {
             setup.shutdownNow();
@@ -180,11 +182,11 @@ public final class SweepRunner {
     }
 
     private void reportDone(TrialState s) {
-        String what = s.error.map(e -> "FAILED: " + e).orElseGet(() -> String.format(Locale.ROOT, "validation %s %.4f (epoch %d of %d%s)",
-                sweep.metric(), s.run.bestValidation().map(m -> m.value(sweep.metric())).orElse(Double.NaN), s.run.bestEpoch(),
-                s.run.epochsRun(), s.run.stopReason().map(r -> ", stopped: " + r).orElse("")));
-        log.info(String.format(Locale.ROOT, "trial %d %s %s, %.1f s", s.trial.index(),
-                SpecValues.render(s.trial.displayValues()), what, s.nanos / 1e9));
+        String status = !s.ok() ? "failed" : s.run.stoppedEarly() ? "stopped" : "completed";
+        log.emit(new JobEvent.TrialEnded(s.trial.index(), s.trial.displayValues(), status, sweep.metric().name(),
+                s.error.isPresent() || s.run == null ? Optional.empty() : s.run.bestValidation().map(m -> m.value(sweep.metric())),
+                s.run == null ? 0 : s.run.bestEpoch(), s.run == null ? 0 : s.run.epochsRun(),
+                s.run == null ? Optional.empty() : s.run.stopReason(), s.error, s.nanos / 1e9));
     }
 
     private String describePolicy() {

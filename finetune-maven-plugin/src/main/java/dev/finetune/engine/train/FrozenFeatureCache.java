@@ -1,5 +1,6 @@
 package dev.finetune.engine.train;
 
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -37,11 +38,11 @@ public final class FrozenFeatureCache {
     private final DataSet train;
     private final DataSet validation;
     private final boolean enabled;
-    private final ProgressLog log;
+    private final EventSink log;
     private final Map<Integer, DataSet[]> featurized = new HashMap<>();
     private final List<String> reported = new ArrayList<>();
 
-    public FrozenFeatureCache(DataSet train, DataSet validation, boolean enabled, ProgressLog log) {
+    public FrozenFeatureCache(DataSet train, DataSet validation, boolean enabled, EventSink log) {
         this.train = train;
         this.validation = validation;
         this.enabled = enabled;

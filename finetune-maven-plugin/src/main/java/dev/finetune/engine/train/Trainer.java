@@ -1,5 +1,6 @@
 package dev.finetune.engine.train;
 
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
@@ -10,6 +11,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -19,9 +21,9 @@ import java.util.Random;
 public final class Trainer {
 
     private final FinetuneSpec spec;
-    private final ProgressLog log;
+    private final EventSink log;
 
-    public Trainer(FinetuneSpec spec, ProgressLog log) {
+    public Trainer(FinetuneSpec spec, EventSink log) {
         this.spec = spec;
         this.log = log;
     }
@@ -32,7 +34,7 @@ public final class Trainer {
 
     /** Trains {@code target} to its end (epoch limit or patience) and leaves the best epoch's parameters in it. */
     public Result train(String label, TrainingTarget target, List<String> classes) {
-        TrainingRun run = new TrainingRun(spec, label, target, classes, log, true);
+        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty());
         while (!run.finished()) {
             run.epoch();
         }
@@ -69,10 +71,5 @@ public final class Trainer {
         INDArray picked = array.reshape('c', shape[0], array.length() / shape[0]).getRows(rows);
         shape[0] = rows.length;
         return picked.reshape('c', shape);
-    }
-
-    static String formatEta(double seconds) {
-        long s = Math.round(seconds);
-        return s < 60 ? s + "s" : (s / 60) + "m" + String.format(java.util.Locale.ROOT, "%02d", s % 60) + "s";
     }
 }

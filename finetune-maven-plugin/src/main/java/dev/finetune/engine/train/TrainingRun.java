@@ -1,6 +1,8 @@
 package dev.finetune.engine.train;
 
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.event.JobEvent;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.EpochRecord;
 import dev.finetune.engine.report.SplitMetrics;
@@ -28,8 +30,9 @@ public final class TrainingRun {
     private final String label;
     private final TrainingTarget target;
     private final List<String> classes;
-    private final ProgressLog log;
+    private final EventSink log;
     private final boolean logEpochs;
+    private final Optional<Integer> trial;
     private final FinetuneSpec.TrainingSpec training;
     private final Metric metric;
     private final int maxEpochs;
@@ -49,8 +52,15 @@ public final class TrainingRun {
     private Optional<String> stopReason = Optional.empty();
     private long nanos;
 
-    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, ProgressLog log, boolean logEpochs) {
+    /**
+     * @param trial     the sweep trial this run is, if any: its epochs are reported as the trial's, and its start is
+     *                  not logged (the sweep logs one line per trial instead)
+     */
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial) {
         this.label = label;
+        this.trial = trial;
+        boolean logEpochs = trial.isEmpty();
         this.target = target;
         this.classes = classes;
         this.log = log;
@@ -145,13 +155,9 @@ public final class TrainingRun {
         } else {
             sinceBest++;
         }
-        if (logEpochs) {
-            double eta = seconds() / epoch * (maxEpochs - epoch);
-            log.info(String.format(Locale.ROOT, "%s epoch %d/%d  loss %.4f  val %s %.4f%s  %.1fs  ETA %s",
-                    label, epoch, maxEpochs, lossSum / batches, metric, value,
-                    improved ? " *" : String.format(Locale.ROOT, " (best %.4f @%d)", bestValue, bestEpoch),
-                    seconds, Trainer.formatEta(eta)));
-        }
+        double eta = seconds() / epoch * (maxEpochs - epoch);
+        log.emit(new JobEvent.EpochEnded(label, trial, epoch, maxEpochs, lossSum / batches, val.loss(), val.accuracy(),
+                val.macroF1(), metric.name(), value, improved, bestValue, bestEpoch, seconds, eta));
         if (sinceBest >= patience) {
             stoppedEarly = epoch < maxEpochs;
             if (stoppedEarly) {

@@ -7,7 +7,7 @@ import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.packaging.ModelArchive;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.RunInfo;
-import dev.finetune.engine.train.ProgressLog;
+import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.Metric;
@@ -81,7 +81,7 @@ class DiffOnTrainedModelsTest {
 
     private static MetricsReport train(String yaml, Path out) throws Exception {
         FinetuneSpec spec = parse(yaml);
-        FinetuneJob job = TestBases.job(spec, project, out, ProgressLog.toStdout(), JobOptions.DEFAULTS);
+        FinetuneJob job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
     }

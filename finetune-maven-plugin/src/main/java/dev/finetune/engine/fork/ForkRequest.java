@@ -1,0 +1,75 @@
+package dev.finetune.engine.fork;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.report.AtomicFiles;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything one engine run is asked to do, as the build hands it to the training JVM: written to a JSON file whose
+ * path is the fork's only argument (as surefire's booter reads its configuration from a file). Nothing travels in
+ * system properties, so an in-process run is the same call with the same record.
+ *
+ * @param protocol           {@link #PROTOCOL} of the writer; a fork refuses a request of another protocol
+ * @param task               what to do
+ * @param spec               the spec file
+ * @param projectDir         the project directory, against which the spec's paths resolve
+ * @param outputDir          where results go
+ * @param baseModel          the base model file, resolved by the build (a spec may name it by Maven coordinates)
+ * @param ompThreads         ND4J's OpenMP threads (they decide some results bit for bit, so they are fixed)
+ * @param blasThreads        BLAS threads
+ * @param frozenFeatureCache train on cached frozen-prefix outputs when possible
+ * @param parentPid          the build's JVM: the fork stops when it disappears; empty in-process
+ */
+public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
+                          int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid) {
+
+    /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
+    public static final int PROTOCOL = 1;
+
+    public enum Task { train, evaluate }
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new Jdk8Module())
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public ForkRequest {
+        spec = spec.toAbsolutePath();
+        projectDir = projectDir.toAbsolutePath();
+        outputDir = outputDir.toAbsolutePath();
+        baseModel = baseModel.toAbsolutePath();
+    }
+
+    public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
+                                 int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid) {
+        return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
+                frozenFeatureCache, parentPid);
+    }
+
+    public JobOptions jobOptions() {
+        return new JobOptions(frozenFeatureCache, ompThreads);
+    }
+
+    public void write(Path file) throws IOException {
+        AtomicFiles.write(file, MAPPER.writeValueAsBytes(this));
+    }
+
+    public static ForkRequest read(Path file) throws IOException {
+        ForkRequest request = MAPPER.readValue(Files.readAllBytes(file), ForkRequest.class);
+        if (request.protocol() != PROTOCOL) {
+            throw new IOException(file + ": fork protocol " + request.protocol() + ", this training JVM speaks " + PROTOCOL
+                    + " (a plugin jar of another version on the fork's classpath?)");
+        }
+        return request;
+    }
+}

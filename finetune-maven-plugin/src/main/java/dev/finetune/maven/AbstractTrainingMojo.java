@@ -1,0 +1,53 @@
+package dev.finetune.maven;
+
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Goals whose results depend on how the engine trains: {@code train} and {@code evaluate}, which run it, and
+ * {@code diff}, which only needs to tell whether {@code metrics.json} was made with these settings. The settings
+ * here are part of the inputs' fingerprint, so changing one retrains.
+ */
+abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
+
+    /** ND4J backend of the training JVM: {@code cpu} (nd4j-native) or {@code cuda} (nd4j-cuda-11.6, resolved on demand). */
+    @Parameter(property = "finetune.backend", defaultValue = "cpu")
+    protected String backend;
+
+    /** Native classifier of the backend jar. */
+    @Parameter(property = "finetune.backendClassifier", defaultValue = "linux-x86_64")
+    protected String backendClassifier;
+
+    /**
+     * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
+     * the thread count: the same value reproduces the same parameters. It is recorded in metrics.json.
+     */
+    @Parameter(property = "finetune.threads", defaultValue = "2")
+    protected int threads;
+
+    /** BLAS threads for ND4J (1 avoids oversubscribing cores together with OpenMP). */
+    @Parameter(property = "finetune.blasThreads", defaultValue = "1")
+    protected int blasThreads;
+
+    /**
+     * Train only the layers above a frozen input prefix, on that prefix's outputs computed once per split (the
+     * frozen-feature cache). {@code false} runs full forward passes every epoch: to measure or debug the cache only.
+     */
+    @Parameter(property = "finetune.frozenFeatureCache", defaultValue = "true")
+    protected boolean frozenFeatureCache;
+
+    /**
+     * Report missed gates without failing the build: the quality gates of {@code evaluation.gates} (checked by
+     * {@code evaluate}) and the regression gates of {@code evaluation.regression} (checked by {@code diff}).
+     */
+    @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
+    protected boolean ignoreGates;
+
+    /** Besides the plugin version: DL4J's version, backend and thread counts decide the trained parameters. */
+    @Override
+    protected String settings() {
+        return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
+                .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
+                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
+                + " frozenFeatureCache=" + frozenFeatureCache;
+    }
+}
