@@ -10,6 +10,7 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
+import dev.finetune.engine.model.BaseFormat;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
 
@@ -59,8 +60,11 @@ public class ValidateMojo extends AbstractFinetuneMojo {
                     + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n" + String.join("\n", problems));
         }
         writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
-        getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s, %d gate(s)) in %d ms",
-                specDisplayName(), parsed.base(), parsed.evaluation().gates().size(), (System.nanoTime() - started) / 1_000_000));
+        // what the base is, read from its configuration only (no weights, no ND4J)
+        String baseSummary = BaseFormat.inspectAny(base.file()).summary();
+        getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s: %s; %d gate(s)) in %d ms",
+                specDisplayName(), parsed.base(), baseSummary, parsed.evaluation().gates().size(),
+                (System.nanoTime() - started) / 1_000_000));
     }
 
     private void logUnchanged(long started) {

@@ -1,5 +1,6 @@
 package dev.finetune.engine;
 
+import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.inspect.InputChecks;
 import dev.finetune.spec.FinetuneSpec;
@@ -45,10 +46,10 @@ class InputChecksTest {
 
     @Test
     void configurationIsReadWithoutWeights() {
-        BaseModelInfo info = BaseModelInfo.read(project.resolve("mln.zip"));
+        BaseModelInfo info = BaseFormat.inspectAny(project.resolve("mln.zip"));
         assertEquals(List.of("hidden1", "hidden2", "out"), info.names());
         assertEquals(64, info.inputSize().orElseThrow());
-        BaseModelInfo graph = BaseModelInfo.read(project.resolve("graph.zip"));
+        BaseModelInfo graph = BaseFormat.inspectAny(project.resolve("graph.zip"));
         assertTrue(graph.graph());
         assertEquals(List.of("hidden1", "hidden2", "out"), graph.names());
         assertEquals(16, graph.layers().get(1).nOut());
@@ -103,7 +104,7 @@ class InputChecksTest {
                 problems("base: { path: nope.zip }\ndataset: { path: nope.csv }\n"));
         List<String> broken = problems("base: { path: not-a-model.zip }\ndataset: { path: upper.csv }\n");
         assertEquals(1, broken.size());
-        assertTrue(broken.get(0).startsWith("finetune.yaml:1:15: " + project.resolve("not-a-model.zip") + ": not a readable DL4J model zip"), broken.get(0));
+        assertTrue(broken.get(0).startsWith("finetune.yaml:1:15: " + project.resolve("not-a-model.zip") + ": not a readable base model; the formats this plugin reads are: DL4J model zip"), broken.get(0));
     }
 
     /** Run in a fresh JVM that lists every class it loads: validation must not touch ND4J or its natives. */

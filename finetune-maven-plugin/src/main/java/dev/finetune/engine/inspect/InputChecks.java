@@ -1,6 +1,7 @@
 package dev.finetune.engine.inspect;
 
 import dev.finetune.engine.model.LayerSelection;
+import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.CsvDatasetLoader;
@@ -60,7 +61,7 @@ public final class InputChecks {
         }
         BaseModelInfo info;
         try {
-            info = BaseModelInfo.read(baseModel);
+            info = BaseFormat.inspectAny(baseModel);
         } catch (UserInputException e) {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();

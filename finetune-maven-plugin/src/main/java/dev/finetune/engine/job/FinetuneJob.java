@@ -7,8 +7,7 @@ import dev.finetune.engine.data.DataSets;
 import dev.finetune.engine.data.Normalizers;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
-import dev.finetune.engine.model.BaseModelInfo;
-import dev.finetune.engine.model.BaseModels;
+import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.AtomicFiles;
@@ -104,8 +103,9 @@ public final class FinetuneJob {
             n.transform(validation);
         });
 
-        Net base = BaseModels.load(baseModel);
-        BaseModelInfo.read(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
+        BaseFormat format = BaseFormat.of(baseModel);
+        Net base = format.load(baseModel);
+        format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
@@ -178,7 +178,7 @@ public final class FinetuneJob {
     }
 
     private SplitMetrics evaluateModel(Path modelFile, SplitData data, String split) throws IOException {
-        Net net = BaseModels.load(modelFile);
+        Net net = BaseFormat.loadAny(modelFile);
         DataNormalization normalizer = ModelSerializer.restoreNormalizerFromFile(modelFile.toFile());
         DataSet ds = DataSets.of(split.equals("test") ? data.test() : data.validation(), data.numClasses());
         if (normalizer != null) {

@@ -16,76 +16,123 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** One view over DL4J's two network kinds, so training and evaluation need not care which the base was. */
-public final class Net {
+/**
+ * One view over DL4J's two network kinds, so training and evaluation need not care which the base was. Code that
+ * must care (surgery, the frozen-feature cache) tells them apart with {@code instanceof Net.Layered} or
+ * {@code Net.Graph}.
+ */
+public sealed interface Net permits Net.Layered, Net.Graph {
 
-    private final MultiLayerNetwork multiLayer;
-    private final ComputationGraph graph;
+    /** A {@link MultiLayerNetwork}: a stack of layers. */
+    record Layered(MultiLayerNetwork network) implements Net {
+        @Override
+        public Model model() {
+            return network;
+        }
 
-    private Net(MultiLayerNetwork multiLayer, ComputationGraph graph) {
-        this.multiLayer = multiLayer;
-        this.graph = graph;
-    }
+        @Override
+        public Net copy() {
+            return new Layered(network.clone());
+        }
 
-    public static Net of(MultiLayerNetwork network) {
-        return new Net(network, null);
-    }
+        @Override
+        public void fit(DataSet batch) {
+            network.fit(batch);
+        }
 
-    public static Net of(ComputationGraph graph) {
-        return new Net(null, graph);
-    }
+        @Override
+        public INDArray output(INDArray features) {
+            return network.output(features, false);
+        }
 
-    /** A deep copy (configuration and parameters), so each sweep trial changes its own network. */
-    public Net copy() {
-        return multiLayer != null ? Net.of(multiLayer.clone()) : Net.of(graph.clone());
-    }
+        @Override
+        public Layer[] layers() {
+            return network.getLayers();
+        }
 
-    public Model model() {
-        return multiLayer != null ? multiLayer : graph;
-    }
-
-    public boolean isGraph() {
-        return graph != null;
-    }
-
-    public void fit(DataSet batch) {
-        if (multiLayer != null) {
-            multiLayer.fit(batch);
-        } else {
-            graph.fit(batch);
+        @Override
+        public String summary() {
+            return network.summary();
         }
     }
 
-    public INDArray output(INDArray features) {
-        return multiLayer != null ? multiLayer.output(features, false) : graph.outputSingle(false, features);
+    /** A {@link ComputationGraph}: layers and vertices in a directed acyclic graph, with one input and one output here. */
+    record Graph(ComputationGraph graph) implements Net {
+        @Override
+        public Model model() {
+            return graph;
+        }
+
+        @Override
+        public Net copy() {
+            return new Graph(graph.clone());
+        }
+
+        @Override
+        public void fit(DataSet batch) {
+            graph.fit(batch);
+        }
+
+        @Override
+        public INDArray output(INDArray features) {
+            return graph.outputSingle(false, features);
+        }
+
+        @Override
+        public Layer[] layers() {
+            return graph.getLayers();
+        }
+
+        @Override
+        public String summary() {
+            return graph.summary();
+        }
     }
 
-    public INDArray params() {
+    static Net of(MultiLayerNetwork network) {
+        return new Layered(network);
+    }
+
+    static Net of(ComputationGraph graph) {
+        return new Graph(graph);
+    }
+
+    Model model();
+
+    /** A deep copy (configuration and parameters), so each sweep trial changes its own network. */
+    Net copy();
+
+    void fit(DataSet batch);
+
+    /** Inference-mode output (no dropout). */
+    INDArray output(INDArray features);
+
+    Layer[] layers();
+
+    String summary();
+
+    default boolean isGraph() {
+        return this instanceof Graph;
+    }
+
+    default INDArray params() {
         return model().params();
     }
 
-    public void setParams(INDArray params) {
+    default void setParams(INDArray params) {
         model().setParams(params);
     }
 
-    public Map<String, INDArray> paramTable() {
+    default Map<String, INDArray> paramTable() {
         return model().paramTable();
     }
 
-    public Layer[] layers() {
-        return multiLayer != null ? multiLayer.getLayers() : graph.getLayers();
-    }
-
-    public static String layerName(Layer layer) {
-        return underlying(layer).conf().getLayer().getLayerName();
-    }
-
-    public static boolean isFrozen(Layer layer) {
-        return layer instanceof FrozenLayer || layer instanceof FrozenLayerWithBackprop;
+    default long numParams() {
+        return model().numParams();
     }
 
     /** Names of the layers whose parameters training leaves as they are. */
-    public List<String> frozenLayerNames() {
+    default List<String> frozenLayerNames() {
         List<String> names = new ArrayList<>();
         for (Layer layer : layers()) {
             if (isFrozen(layer)) {
@@ -95,17 +142,17 @@ public final class Net {
         return names;
     }
 
-    public long numParams() {
-        return model().numParams();
-    }
-
-    public String summary() {
-        return multiLayer != null ? multiLayer.summary() : graph.summary();
-    }
-
     /** Writes a DL4J model zip without updater state: smaller, and it does not affect predictions. */
-    public void save(Path file) throws IOException {
+    default void save(Path file) throws IOException {
         ModelSerializer.writeModel(model(), file.toFile(), false);
+    }
+
+    static String layerName(Layer layer) {
+        return underlying(layer).conf().getLayer().getLayerName();
+    }
+
+    static boolean isFrozen(Layer layer) {
+        return layer instanceof FrozenLayer || layer instanceof FrozenLayerWithBackprop;
     }
 
     private static Layer underlying(Layer layer) {

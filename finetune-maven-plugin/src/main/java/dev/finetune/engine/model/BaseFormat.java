@@ -1,0 +1,58 @@
+package dev.finetune.engine.model;
+
+import dev.finetune.engine.UserInputException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A kind of file a base model comes in. Each format recognises its files by content (not by name), inspects them
+ * without ND4J (for {@code finetune:validate}, which runs in Maven's JVM) and loads them as a network (in the training
+ * JVM). The first is DL4J's own model zip; Keras and ONNX files are the next members of this family.
+ */
+public sealed interface BaseFormat permits Dl4jZipFormat {
+
+    /** Every format this plugin reads, in the order they are tried. */
+    List<BaseFormat> ALL = List.of(new Dl4jZipFormat());
+
+    /** A short name for messages, e.g. {@code DL4J model zip}. */
+    String displayName();
+
+    /** What a file of this format looks like, for the message when a file is of no known format. */
+    String looksLike();
+
+    /** Whether {@code file} is of this format, judged by its content; reads as little as it can. */
+    boolean recognises(Path file);
+
+    /** Layers, input shape and parameter counts, read from the model's configuration: no weights, no ND4J. */
+    BaseModelInfo inspect(Path file);
+
+    /** The network with its pretrained parameters. Needs ND4J: call it in the training JVM only. */
+    Net load(Path file);
+
+    /** The format of {@code file}; a user error naming the formats that exist when none recognises it. */
+    static BaseFormat of(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new UserInputException(file + ": base model not found");
+        }
+        for (BaseFormat format : ALL) {
+            if (format.recognises(file)) {
+                return format;
+            }
+        }
+        throw new UserInputException(file + ": not a readable base model; the formats this plugin reads are: "
+                + ALL.stream().map(f -> f.displayName() + " (" + f.looksLike() + ")").collect(Collectors.joining(", ")));
+    }
+
+    /** {@link #inspect} of whatever format {@code file} is. */
+    static BaseModelInfo inspectAny(Path file) {
+        return of(file).inspect(file);
+    }
+
+    /** {@link #load} of whatever format {@code file} is. */
+    static Net loadAny(Path file) {
+        return of(file).load(file);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.inspect.InputChecks;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.model.BaseFormat;
+import dev.finetune.engine.model.BaseModelInfo;
+import dev.finetune.engine.model.Net;
+import dev.finetune.engine.packaging.GitInfo;
+import dev.finetune.engine.packaging.Lineage;
+import dev.finetune.engine.packaging.ModelPackager;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.report.Json;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SpecParser;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The DL4J zip format: recognised by content, inspected without weights (checked against the loaded network), loaded. */
+class BaseFormatTest {
+
+    @TempDir
+    static Path project;
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        TestBases.writeProject(project, true);
+    }
+
+    /** What inspection reads from the configuration must be what DL4J builds from it. */
+    private static void assertInspectionMatchesTheNetwork(Path file) {
+        BaseModelInfo info = BaseFormat.inspectAny(file);
+        Net net = BaseFormat.loadAny(file);
+        assertEquals(Optional.of(net.numParams()), info.params(), file + ": " + info);
+        assertEquals(net.layers().length, info.layers().size());
+        for (int i = 0; i < info.layers().size(); i++) {
+            assertEquals(Optional.of(net.layers()[i].numParams()), info.layers().get(i).params(), info.layers().get(i).toString());
+        }
+        assertEquals(net.isGraph(), info.graph());
+    }
+
+    @Test
+    void denseBasesOfBothKindsAreInspectedAsDl4jBuildsThem() {
+        for (String base : List.of("mln.zip", "graph.zip")) {
+            assertInspectionMatchesTheNetwork(project.resolve(base));
+            BaseModelInfo info = BaseFormat.inspectAny(project.resolve(base));
+            assertEquals(Optional.of(List.of(64L)), info.inputShape());
+            assertFalse(info.packaged());
+        }
+        assertEquals("DL4J model zip (MultiLayerNetwork), 3 layers, input [64], 2,693 parameters",
+                BaseFormat.inspectAny(project.resolve("mln.zip")).summary());
+    }
+
+    @Test
+    void convolutionalBasesGiveTheirImageShapeAndParameterCounts(@TempDir Path dir) throws Exception {
+        MultiLayerNetwork cnn = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).name("conv").nOut(4).activation(Activation.RELU).build())
+                .layer(new BatchNormalization.Builder().name("bn").build())
+                .layer(new SubsamplingLayer.Builder(2, 2).name("pool").stride(2, 2).build())
+                .layer(new DenseLayer.Builder().name("fc").nOut(10).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1))
+                .build());
+        cnn.init();
+        Path file = dir.resolve("cnn.zip");
+        Net.of(cnn).save(file);
+        assertInspectionMatchesTheNetwork(file);
+        BaseModelInfo info = BaseFormat.inspectAny(file);
+        assertEquals(Optional.of(List.of(1L, 8L, 8L)), info.inputShape());
+        assertEquals(Optional.of(64), info.inputSize());
+        assertEquals(List.of("conv", "bn", "pool", "fc", "out"), info.names());
+    }
+
+    /**
+     * The plugin's own artifact is a DL4J zip with more entries: inspected with its frozen layers and recognised as
+     * packaged, and fine-tuned again as the next base.
+     */
+    @Test
+    void aModelThisPluginPackagedIsTheNextBase(@TempDir Path first, @TempDir Path second) throws Exception {
+        String yaml = """
+                base: { path: %s }
+                dataset:
+                  path: data/upper.csv
+                  split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+                freeze: { upTo: hidden1 }
+                training: { learningRate: 0.01, batchSize: 16, epochs: 3, seed: 5 }
+                """;
+        Path specFile = project.resolve("first.yaml");
+        Files.writeString(specFile, yaml.formatted("mln.zip"));
+        FinetuneSpec spec = new SpecParser().parse(specFile);
+        FinetuneJob job = TestBases.job(spec, project, first, EventSink.NONE, JobOptions.DEFAULTS);
+        job.train();
+        job.evaluate();
+        Path artifact = project.resolve("tuned.zip");
+        ModelPackager.write(new ModelPackager.Request(spec, specFile, project, first, project.resolve("mln.zip"), Optional.empty(),
+                new Lineage.Model("com.example", "digits", "1.0"), "0.1.0", "Digits", "Upper digits.",
+                LocalDateTime.of(2026, 1, 1, 0, 0), Optional.of(new GitInfo("0123456789abcdef", false))), artifact);
+
+        BaseModelInfo info = BaseFormat.inspectAny(artifact);
+        assertTrue(info.packaged(), info.toString());
+        assertTrue(info.format().startsWith("model packaged by finetune-maven-plugin"), info.format());
+        assertEquals(List.of("hidden1", "hidden2", "head_output"), info.names());
+        assertEquals(List.of(true, false, false), info.layers().stream().map(BaseModelInfo.LayerInfo::frozen).toList());
+        assertInspectionMatchesTheNetwork(artifact);
+
+        FinetuneSpec next = new SpecParser().parse("next.yaml", yaml.formatted("tuned.zip").replace("upTo: hidden1", "upTo: hidden2"));
+        assertEquals(List.of(), new InputChecks(next, p -> project.resolve(p), artifact).problems());
+        TestBases.job(next, project, second, EventSink.NONE, JobOptions.DEFAULTS).train();
+        TrainingReport report = Json.read(second.resolve(OutputFiles.TRAINING), TrainingReport.class);
+        assertEquals(List.of("hidden1", "hidden2"), report.frozenLayers());
+    }
+
+    @Test
+    void aFileOfNoKnownFormatIsAUserErrorNamingTheFormatsThatExist(@TempDir Path dir) throws Exception {
+        Path text = Files.writeString(dir.resolve("model.zip"), "not a zip");
+        UserInputException e = assertThrows(UserInputException.class, () -> BaseFormat.of(text));
+        assertEquals(text + ": not a readable base model; the formats this plugin reads are: DL4J model zip (a zip holding "
+                + "configuration.json and coefficients.bin, as ModelSerializer writes it)", e.getMessage());
+        assertEquals(dir.resolve("absent.zip") + ": base model not found",
+                assertThrows(UserInputException.class, () -> BaseFormat.of(dir.resolve("absent.zip"))).getMessage());
+    }
+}
