@@ -121,7 +121,8 @@ final class Dl4jZipFormat implements BaseFormat {
         return Net.of(network);
     }
 
-    private static Layer inner(Layer layer) {
+    /** The layer configuration a frozen wrapper holds, else the configuration itself. */
+    static Layer inner(Layer layer) {
         if (layer instanceof FrozenLayer f) {
             return f.getLayer();
         }

@@ -83,12 +83,7 @@ public final class ModelSurgery {
     }
 
     private static org.deeplearning4j.nn.conf.layers.Layer unfrozen(org.deeplearning4j.nn.conf.layers.Layer layer, IUpdater updater) {
-        org.deeplearning4j.nn.conf.layers.Layer inner = layer;
-        if (layer instanceof FrozenLayer f) {
-            inner = f.getLayer();
-        } else if (layer instanceof FrozenLayerWithBackprop f) {
-            inner = f.getUnderlying();
-        }
+        org.deeplearning4j.nn.conf.layers.Layer inner = Dl4jZipFormat.inner(layer);
         if (inner instanceof BaseLayer b) {
             b.setIUpdater(updater.clone());
         }
