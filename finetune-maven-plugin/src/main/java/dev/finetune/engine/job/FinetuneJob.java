@@ -140,8 +140,8 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, splits.train(), splits.validation(),
-                    data.classes());
+            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, splits.train(),
+                    splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());
             timings.add(scratchResult.timings());
@@ -181,7 +181,8 @@ public final class FinetuneJob {
         Net net = BaseModels.load(modelFile);
         DataNormalization normalizer = ModelSerializer.restoreNormalizerFromFile(modelFile.toFile());
         var rows = split.equals("test") ? data.test() : data.validation();
-        return Evaluator.evaluate(net, source.batches(rows, data.numClasses(), Optional.ofNullable(normalizer)), data.classes(), split);
+        return Evaluator.evaluate(net, source.batches(rows, data.numClasses(), Optional.ofNullable(normalizer)),
+                data.classes(), split);
     }
 
     private static void save(Net net, Optional<DataNormalization> normalizer, Path target) throws IOException {

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * The training loop ({@link TrainingRun}, run to its end): seeded shuffles, minibatches ({@link Batches}), a
- * validation check after every epoch and early stopping. The network ends with the parameters of its best validation epoch.
+ * validation check after every epoch and early stopping. The network ends with the parameters of its best
+ * validation epoch.
  */
 public final class Trainer {
 
