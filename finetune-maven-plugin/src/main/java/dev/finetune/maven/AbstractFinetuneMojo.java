@@ -13,6 +13,7 @@ import org.apache.maven.project.MavenProject;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 
+import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.fingerprint.InputRecord;
 import dev.finetune.engine.report.AtomicFiles;
@@ -139,9 +140,9 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     private static final String BASE_PART = "base";
     private static final String DATA_PART = "data:";
 
-    private static List<String> datasetFiles(FinetuneSpec parsed) {
-        return parsed.dataset().files().map(f -> List.of(f.train(), f.validation(), f.test()))
-                .orElseGet(() -> List.of(parsed.dataset().path().orElseThrow()));
+    /** The data files as the spec writes them; creating the source initialises no ND4J in Maven's JVM. */
+    private List<String> datasetFiles(FinetuneSpec parsed) {
+        return DatasetSource.of(parsed.dataset(), path -> baseDir().resolve(path)).inputPaths();
     }
 
     /** Whether {@code marker} records this fingerprint, i.e. the step already ran on these exact inputs. */

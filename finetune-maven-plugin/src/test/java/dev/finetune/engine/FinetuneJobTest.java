@@ -181,7 +181,7 @@ class FinetuneJobTest {
             Path csv = file.equals("upper.csv") ? project.resolve("data/upper.csv") : dir.resolve(file);
             FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
                     .replace("data/upper.csv", csv.toString()).replace("base: {", "allowPathsOutsideProject: true\nbase: {"));
-            var split = new dev.finetune.engine.data.CsvDatasetLoader(project::resolve).load(spec.dataset());
+            var split = dev.finetune.engine.data.DatasetSource.of(spec.dataset(), project::resolve).load();
             hashes.put(file, DatasetSummary.of(split).splits().values().stream().map(DatasetSummary.Split::sha256)
                     .reduce("", String::concat));
         }

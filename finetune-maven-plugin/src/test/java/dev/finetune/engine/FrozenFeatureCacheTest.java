@@ -2,7 +2,12 @@ package dev.finetune.engine;
 
 import dev.finetune.engine.layout.OutputFiles;
 
+import dev.finetune.engine.data.Batches;
 import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.model.BaseModels;
+import dev.finetune.engine.model.ModelSurgery;
+import dev.finetune.engine.model.Net;
+import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.TrainingReport;
@@ -119,6 +124,21 @@ class FrozenFeatureCacheTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(
                 ModelSerializer.restoreMultiLayerNetwork(cached.resolve(OutputFiles.SCRATCH_MODEL).toFile()).params().data().asBytes(),
                 ModelSerializer.restoreMultiLayerNetwork(full.resolve(OutputFiles.SCRATCH_MODEL).toFile()).params().data().asBytes());
+    }
+
+    @Test
+    void aSourceThatIsNotDeterministicTurnsTheCacheOffAndSaysWhy() throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip"));
+        Net net = new ModelSurgery(spec).apply(BaseModels.load(project.resolve("mln.zip")), 5, "mln.zip");
+        Batches none = Batches.inMemory(new org.nd4j.linalg.dataset.DataSet(
+                org.nd4j.linalg.factory.Nd4j.zeros(1, 64), org.nd4j.linalg.factory.Nd4j.zeros(1, 5)));
+        List<String> lines = new ArrayList<>();
+        assertEquals(java.util.Optional.empty(), new FrozenFeatureCache(none, none, true, true, EventSink.lines(lines::add)).unsupported(net));
+        FrozenFeatureCache augmented = new FrozenFeatureCache(none, none, false, true, EventSink.lines(lines::add));
+        assertEquals(java.util.Optional.of("the dataset source is not deterministic (augmentation)"), augmented.unsupported(net));
+        assertFalse(augmented.target(net).cached());
+        assertEquals(List.of("frozen-feature cache off: the dataset source is not deterministic (augmentation); "
+                + "training runs full forward passes"), lines);
     }
 
     @Test

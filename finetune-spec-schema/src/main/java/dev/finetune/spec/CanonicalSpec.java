@@ -71,6 +71,8 @@ public final class CanonicalSpec {
             dataset.put("split", split);
         }
         dataset.put("normalize", d.normalize().name());
+        // last rather than first: resolved specs written before the key existed differ from today's by one line
+        dataset.put("type", d.type().name());
         root.put("dataset", dataset);
 
         Map<String, Object> freeze = new LinkedHashMap<>();

@@ -69,6 +69,8 @@ public record FinetuneSpec(
     }
 
     /**
+     * @param type        what kind of data the files hold, which decides how the engine reads them; the other keys
+     *                    describe CSV data, the only kind so far
      * @param path        one CSV file split by {@link #split}; empty when separate files are given
      * @param files       separate train/validation/test files; empty when {@link #path} is used
      * @param labelColumn the column holding the class
@@ -78,6 +80,7 @@ public record FinetuneSpec(
      * @param normalize   how features are scaled (fitted on the training split only)
      */
     public record DatasetSpec(
+            Type type,
             Optional<String> path,
             Optional<SplitFiles> files,
             ColumnRef labelColumn,
@@ -85,6 +88,12 @@ public record FinetuneSpec(
             char delimiter,
             SplitSpec split,
             Normalization normalize) {
+
+        /** The kind of data, named by {@code dataset.type}. */
+        public enum Type {
+            /** numeric CSV columns plus one label column */
+            csv
+        }
     }
 
     public record SplitFiles(String train, String validation, String test) {

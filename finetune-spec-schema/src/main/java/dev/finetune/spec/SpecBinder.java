@@ -119,6 +119,7 @@ final class SpecBinder {
     }
 
     private DatasetSpec dataset(JsonNode d) {
+        DatasetSpec.Type type = enumOr(DatasetSpec.Type.class, d.path("type"), DatasetSpec.Type.csv);
         Optional<String> path = text(d, "path");
         Optional<SplitFiles> files = d.has("files")
                 ? Optional.of(new SplitFiles(d.path("files").path("train").asText(), d.path("files").path("validation").asText(),
@@ -154,7 +155,7 @@ final class SpecBinder {
         String delimiterText = d.path("delimiter").asText(",");
         char delimiter = delimiterText.isEmpty() ? ',' : delimiterText.charAt(0);
         Normalization normalize = enumOr(Normalization.class, d.path("normalize"), Normalization.standardize);
-        return new DatasetSpec(path, files, labelColumn, header, delimiter, split, normalize);
+        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize);
     }
 
     private FreezeSpec freeze(JsonNode f) {

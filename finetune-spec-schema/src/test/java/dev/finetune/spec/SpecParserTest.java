@@ -38,6 +38,7 @@ class SpecParserTest {
         assertEquals("data/train.csv", spec.dataset().path().orElseThrow());
         assertEquals(-1, spec.dataset().labelColumn().index().orElseThrow());
         assertEquals(Normalization.standardize, spec.dataset().normalize());
+        assertEquals(FinetuneSpec.DatasetSpec.Type.csv, spec.dataset().type());
         assertEquals(0.7, spec.dataset().split().train());
         assertTrue(spec.freeze().isEmpty());
         assertEquals(1, spec.head().removeLayers());
@@ -209,6 +210,14 @@ class SpecParserTest {
                     loss: 0.05
                 """), CanonicalSpec.toYaml(spec));
         assertThrows(UnsupportedOperationException.class, () -> spec.evaluation().regression().put(Metric.loss, 1.0));
+    }
+
+    @Test
+    void datasetTypeDefaultsToCsvAndTheResolvedSpecSaysSo() throws SpecException {
+        String implicit = CanonicalSpec.toYaml(parser.parse("a.yaml", MINIMAL));
+        String explicit = CanonicalSpec.toYaml(parser.parse("b.yaml", MINIMAL + "  type: csv\n"));
+        assertEquals(implicit, explicit);
+        assertTrue(implicit.contains("  normalize: standardize\n  type: csv\nfreeze:"), implicit);
     }
 
     @Test

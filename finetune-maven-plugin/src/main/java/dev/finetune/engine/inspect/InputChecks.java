@@ -4,8 +4,7 @@ import dev.finetune.engine.model.LayerSelection;
 import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
-import dev.finetune.engine.data.CsvDatasetLoader;
-import dev.finetune.engine.data.SplitData;
+import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SweepTarget;
 
@@ -13,14 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * Checks a spec against the real inputs before any training: the base model's configuration (not its weights), the
- * frozen layers and the head against it, and the dataset file against the declared columns. Needs no ND4J, so
+ * frozen layers and the head against it, the dataset by its source's own checks ({@link DatasetSource#inspect}), and
+ * the dataset's feature count against the base's input size. Needs no ND4J, so
  * {@code finetune:validate} fails a bad spec in a second.
  */
 public final class InputChecks {
@@ -44,10 +43,12 @@ public final class InputChecks {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
         base.ifPresent(info -> checkSweptFreeze(info, problems));
-        Optional<SplitData> data = checkData(problems);
-        if (base.isPresent() && data.isPresent()) {
-            base.get().inputSize().filter(n -> n != data.get().featureCount()).ifPresent(n ->
-                    problems.add(spec.locate("dataset") + ": the dataset has " + data.get().featureCount()
+        DatasetSource.Inspection data = DatasetSource.of(spec.dataset(), resolver).inspect(spec::locate);
+        problems.addAll(data.problems());
+        if (base.isPresent() && data.featureCount().isPresent()) {
+            int features = data.featureCount().getAsInt();
+            base.get().inputSize().filter(n -> n != features).ifPresent(n ->
+                    problems.add(spec.locate("dataset") + ": the dataset has " + features
                             + " feature columns but " + spec.base() + " takes " + n + " inputs"));
         }
         return problems;
@@ -104,33 +105,6 @@ public final class InputChecks {
                 String message = e.getMessage().replace("`freeze`", "`sweep.parameters.freeze.upTo`");
                 problems.add(message.startsWith(ref.location().toString()) ? message : ref.location() + ": " + message);
             }
-        }
-    }
-
-    private Optional<SplitData> checkData(List<String> problems) {
-        List<String> missing = new ArrayList<>();
-        spec.dataset().path().ifPresent(p -> requireFile("dataset.path", p, missing));
-        spec.dataset().files().ifPresent(f -> {
-            for (var e : Map.of("dataset.files.train", f.train(), "dataset.files.validation", f.validation(),
-                    "dataset.files.test", f.test()).entrySet()) {
-                requireFile(e.getKey(), e.getValue(), missing);
-            }
-        });
-        if (!missing.isEmpty()) {
-            problems.addAll(missing.stream().sorted().toList());
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new CsvDatasetLoader(resolver).load(spec.dataset()));
-        } catch (UserInputException e) {
-            problems.add(e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    private void requireFile(String key, String path, List<String> missing) {
-        if (!Files.isRegularFile(resolver.apply(path))) {
-            missing.add(spec.locate(key) + ": `" + key + "` names " + path + ", which does not exist");
         }
     }
 }

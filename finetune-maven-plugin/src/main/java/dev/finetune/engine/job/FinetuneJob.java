@@ -2,9 +2,7 @@ package dev.finetune.engine.job;
 
 import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.UserInputException;
-import dev.finetune.engine.data.CsvDatasetLoader;
-import dev.finetune.engine.data.DataSets;
-import dev.finetune.engine.data.Normalizers;
+import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
 import dev.finetune.engine.model.BaseFormat;
@@ -26,7 +24,6 @@ import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 
 import java.io.IOException;
@@ -51,6 +48,7 @@ public final class FinetuneJob {
     private final RunInfoSupplier runInfo;
     private final EventSink log;
     private final JobOptions options;
+    private final DatasetSource source;
 
     /** Supplies the run facts (backend, threads) once ND4J is up. */
     @FunctionalInterface
@@ -75,15 +73,20 @@ public final class FinetuneJob {
         this.runInfo = runInfo;
         this.log = log;
         this.options = options;
+        this.source = DatasetSource.of(spec.dataset(), specPath -> resolve(baseDir, specPath));
     }
 
     /** A path written in the spec, relative to the project directory. */
     public Path resolve(String specPath) {
+        return resolve(baseDir, specPath);
+    }
+
+    private static Path resolve(Path baseDir, String specPath) {
         return baseDir.resolve(specPath).normalize();
     }
 
     public SplitData loadData() {
-        SplitData data = new CsvDatasetLoader(this::resolve).load(spec.dataset());
+        SplitData data = source.load();
         log.info(String.format("data: %d classes %s, %d features; %d train / %d validation / %d test rows",
                 data.numClasses(), data.classes(), data.featureCount(), data.train().size(), data.validation().size(),
                 data.test().size()));
@@ -95,13 +98,8 @@ public final class FinetuneJob {
         Files.createDirectories(outputDir);
         Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(data));
         Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(data));
-        DataSet train = DataSets.of(data.train(), data.numClasses());
-        DataSet validation = DataSets.of(data.validation(), data.numClasses());
-        Optional<DataNormalization> normalizer = Normalizers.fit(spec.dataset().normalize(), train);
-        normalizer.ifPresent(n -> {
-            n.transform(train);
-            n.transform(validation);
-        });
+        DatasetSource.TrainingSplits splits = source.trainingSplits(data);
+        Optional<DataNormalization> normalizer = splits.normalizer();
 
         BaseFormat format = BaseFormat.of(baseModel);
         Net base = format.load(baseModel);
@@ -109,7 +107,8 @@ public final class FinetuneJob {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
-        FrozenFeatureCache cache = new FrozenFeatureCache(train, validation, options.frozenFeatureCache(), log);
+        FrozenFeatureCache cache = new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
+                options.frozenFeatureCache(), log);
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));
         List<TrainingTimings> timings = new ArrayList<>();
@@ -141,7 +140,8 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, train, validation, data.classes());
+            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, splits.train(),
+                    splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());
             timings.add(scratchResult.timings());
@@ -180,11 +180,9 @@ public final class FinetuneJob {
     private SplitMetrics evaluateModel(Path modelFile, SplitData data, String split) throws IOException {
         Net net = BaseFormat.loadAny(modelFile);
         DataNormalization normalizer = ModelSerializer.restoreNormalizerFromFile(modelFile.toFile());
-        DataSet ds = DataSets.of(split.equals("test") ? data.test() : data.validation(), data.numClasses());
-        if (normalizer != null) {
-            normalizer.transform(ds);
-        }
-        return Evaluator.evaluate(net, ds, data.classes(), split);
+        var rows = split.equals("test") ? data.test() : data.validation();
+        return Evaluator.evaluate(net, source.batches(rows, data.numClasses(), Optional.ofNullable(normalizer)),
+                data.classes(), split);
     }
 
     private static void save(Net net, Optional<DataNormalization> normalizer, Path target) throws IOException {

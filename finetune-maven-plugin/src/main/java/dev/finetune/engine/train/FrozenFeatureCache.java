@@ -1,5 +1,6 @@
 package dev.finetune.engine.train;
 
+import dev.finetune.engine.data.Batches;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.api.Layer;
@@ -15,6 +16,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,25 +28,32 @@ import java.util.Optional;
  * top network starts from the whole network's parameters and is fitted with the same updater, batches and random
  * draws, so it ends where full forward passes would (FrozenFeatureCacheTest measures the difference).
  *
- * <p>Falls back to full forward passes, saying why, for ComputationGraph bases, networks without a frozen input
- * layer, and when switched off. (Data augmentation would also rule it out; the engine has none yet.)
- * Instances are per dataset; safe to share between trial threads.
+ * <p>Falls back to full forward passes, saying why, when switched off, when the dataset source is not deterministic
+ * (augmentation gives other inputs every epoch, so outputs computed once would be stale), for ComputationGraph bases,
+ * and for networks without a frozen input layer. Instances are per dataset; safe to share between trial threads.
  */
 public final class FrozenFeatureCache {
 
     /** Frozen outputs are computed in chunks so a large split does not need one huge activation array. */
     private static final int CHUNK = 256;
 
-    private final DataSet train;
-    private final DataSet validation;
+    private final Batches train;
+    private final Batches validation;
+    private final boolean deterministic;
     private final boolean enabled;
     private final EventSink log;
-    private final Map<Integer, DataSet[]> featurized = new HashMap<>();
+    private final Map<Integer, Batches[]> featurized = new HashMap<>();
     private final List<String> reported = new ArrayList<>();
 
-    public FrozenFeatureCache(DataSet train, DataSet validation, boolean enabled, EventSink log) {
+    /**
+     * @param deterministic whether every pass over the data yields the same examples
+     *                      ({@link dev.finetune.engine.data.DatasetSource#deterministic()}); the cache needs that
+     * @param enabled       off only to measure or debug the cache
+     */
+    public FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log) {
         this.train = train;
         this.validation = validation;
+        this.deterministic = deterministic;
         this.enabled = enabled;
         this.log = log;
     }
@@ -58,10 +67,10 @@ public final class FrozenFeatureCache {
         }
         MultiLayerNetwork whole = (MultiLayerNetwork) net.model();
         int prefix = frozenPrefix(net);
-        DataSet[] splits = featurized.get(prefix);
+        Batches[] splits = featurized.get(prefix);
         if (splits == null) {
             long started = System.nanoTime();
-            splits = onOwnThread(() -> new DataSet[] {featurize(whole, prefix, train), featurize(whole, prefix, validation)});
+            splits = onOwnThread(() -> new Batches[] {featurize(whole, prefix, train), featurize(whole, prefix, validation)});
             featurized.put(prefix, splits);
             log.info(String.format(java.util.Locale.ROOT, "frozen-feature cache: outputs of the %d frozen input layer(s) computed once "
                             + "for %d train + %d validation rows in %.2f s; training fits only the layers above",
@@ -78,6 +87,9 @@ public final class FrozenFeatureCache {
     public Optional<String> unsupported(Net net) {
         if (!enabled) {
             return Optional.of("switched off");
+        }
+        if (!deterministic) {
+            return Optional.of("the dataset source is not deterministic (augmentation)");
         }
         if (net.isGraph()) {
             return Optional.of("the base is a ComputationGraph (the cache handles MultiLayerNetwork bases)");
@@ -131,16 +143,21 @@ public final class FrozenFeatureCache {
         return t;
     }
 
-    private static DataSet featurize(MultiLayerNetwork whole, int prefix, DataSet data) {
-        int n = data.numExamples();
+    /** The frozen prefix's outputs for every example, held in memory with the labels: what the top trains on. */
+    private static Batches featurize(MultiLayerNetwork whole, int prefix, Batches data) {
         List<INDArray> chunks = new ArrayList<>();
-        for (int start = 0; start < n; start += CHUNK) {
-            INDArray rows = data.getFeatures().get(NDArrayIndex.interval(start, Math.min(n, start + CHUNK)));
+        List<INDArray> labels = new ArrayList<>();
+        for (Iterator<DataSet> batches = data.inOrder(CHUNK); batches.hasNext(); ) {
+            DataSet batch = batches.next();
             // element 0 is the input, element i + 1 the output of layer i; inference mode, as frozen layers run
-            chunks.add(whole.feedForwardToLayer(prefix - 1, rows, false).get(prefix).detach());
+            chunks.add(whole.feedForwardToLayer(prefix - 1, batch.getFeatures(), false).get(prefix).detach());
+            labels.add(batch.getLabels());
         }
-        INDArray features = chunks.size() == 1 ? chunks.get(0) : Nd4j.concat(0, chunks.toArray(INDArray[]::new));
-        return new DataSet(features, data.getLabels());
+        return Batches.inMemory(new DataSet(concat(chunks), concat(labels)));
+    }
+
+    private static INDArray concat(List<INDArray> chunks) {
+        return chunks.size() == 1 ? chunks.get(0) : Nd4j.concat(0, chunks.toArray(INDArray[]::new));
     }
 
     /** Layers {@code prefix..} as a network of their own, with their preprocessors, starting from the same parameters. */

@@ -15,6 +15,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -134,8 +135,8 @@ public final class TrainingRun {
         Net net = target.fitted();
         double lossSum = 0;
         int batches = 0;
-        for (DataSet batch : Trainer.batches(target.train(), training.batchSize(), shuffle)) {
-            net.fit(batch);
+        for (Iterator<DataSet> epochBatches = target.train().shuffled(training.batchSize(), shuffle); epochBatches.hasNext(); ) {
+            net.fit(epochBatches.next());
             lossSum += net.model().score();
             batches++;
         }

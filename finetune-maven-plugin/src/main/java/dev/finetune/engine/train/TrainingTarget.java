@@ -1,9 +1,9 @@
 package dev.finetune.engine.train;
 
+import dev.finetune.engine.data.Batches;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -16,9 +16,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * @param validation   validation data as {@code fitted} takes it
  * @param paramsOffset where {@code fitted}'s parameters start in {@code whole}'s; -1 when {@code fitted} is {@code whole}
  */
-public record TrainingTarget(Net whole, Net fitted, DataSet train, DataSet validation, long paramsOffset) {
+public record TrainingTarget(Net whole, Net fitted, Batches train, Batches validation, long paramsOffset) {
 
-    public static TrainingTarget full(Net net, DataSet train, DataSet validation) {
+    public static TrainingTarget full(Net net, Batches train, Batches validation) {
         return new TrainingTarget(net, net, train, validation, -1);
     }
 

@@ -1,0 +1,91 @@
+package dev.finetune.engine.data;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.function.BiFunction;
+
+/**
+ * Batches cut from one data set in memory. Features may be a matrix or, as cached convolution outputs, of higher
+ * rank [n, c, h, w]; rows are always the first dimension. Batches are cut as they are read, so an epoch never holds
+ * more than one minibatch beside the data set itself.
+ */
+final class InMemoryBatches implements Batches {
+
+    private final DataSet data;
+
+    InMemoryBatches(DataSet data) {
+        this.data = data;
+    }
+
+    @Override
+    public int numExamples() {
+        return data.numExamples();
+    }
+
+    @Override
+    public Iterator<DataSet> shuffled(int batchSize, Random shuffle) {
+        int n = numExamples();
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, shuffle);
+        return cut(n, batchSize, (start, end) -> {
+            int[] rows = order.subList(start, end).stream().mapToInt(Integer::intValue).toArray();
+            return new DataSet(rows(data.getFeatures(), rows), data.getLabels().getRows(rows));
+        });
+    }
+
+    /** Views of consecutive rows: no copy, and the same arrays the evaluator and featurizer always sliced. */
+    @Override
+    public Iterator<DataSet> inOrder(int batchSize) {
+        return cut(numExamples(), batchSize, (start, end) -> new DataSet(
+                data.getFeatures().get(NDArrayIndex.interval(start, end)),
+                data.getLabels().get(NDArrayIndex.interval(start, end), NDArrayIndex.all())));
+    }
+
+    /** Batches {@code [0, size)}, {@code [size, 2 size)}, ... of {@code n} rows, each made when it is read. */
+    private static Iterator<DataSet> cut(int n, int size, BiFunction<Integer, Integer, DataSet> batch) {
+        if (size < 1) {
+            throw new IllegalArgumentException("batch size " + size);
+        }
+        return new Iterator<>() {
+            private int start;
+
+            @Override
+            public boolean hasNext() {
+                return start < n;
+            }
+
+            @Override
+            public DataSet next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int end = (int) Math.min(n, (long) start + size);
+                DataSet out = batch.apply(start, end);
+                start = end;
+                return out;
+            }
+        };
+    }
+
+    /** The given rows of a matrix, or of a higher-rank array such as cached convolution outputs [n, c, h, w]. */
+    private static INDArray rows(INDArray array, int[] rows) {
+        if (array.rank() == 2) {
+            return array.getRows(rows);
+        }
+        long[] shape = array.shape().clone();
+        INDArray picked = array.reshape('c', shape[0], array.length() / shape[0]).getRows(rows);
+        shape[0] = rows.length;
+        return picked.reshape('c', shape);
+    }
+}
