@@ -4,7 +4,7 @@ import dev.finetune.engine.layout.OutputFiles;
 
 import dev.finetune.engine.data.Batches;
 import dev.finetune.engine.job.JobOptions;
-import dev.finetune.engine.model.BaseModels;
+import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
 import dev.finetune.engine.train.FrozenFeatureCache;
@@ -129,7 +129,7 @@ class FrozenFeatureCacheTest {
     @Test
     void aSourceThatIsNotDeterministicTurnsTheCacheOffAndSaysWhy() throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip"));
-        Net net = new ModelSurgery(spec).apply(BaseModels.load(project.resolve("mln.zip")), 5, "mln.zip");
+        Net net = new ModelSurgery(spec).apply(BaseFormat.loadAny(project.resolve("mln.zip")), 5, "mln.zip");
         Batches none = Batches.inMemory(new org.nd4j.linalg.dataset.DataSet(
                 org.nd4j.linalg.factory.Nd4j.zeros(1, 64), org.nd4j.linalg.factory.Nd4j.zeros(1, 5)));
         List<String> lines = new ArrayList<>();

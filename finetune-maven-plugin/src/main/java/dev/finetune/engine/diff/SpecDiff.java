@@ -33,8 +33,15 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
         return settings.isEmpty() && dataAndBase.isEmpty();
     }
 
+    /**
+     * Settings a later plugin version added, with the value that models packaged before then implied: a baseline
+     * without the key is read as having that value, so the upgrade alone is no change.
+     */
+    static final Map<String, String> IMPLIED_BEFORE_ADDED = Map.of("dataset.type", "csv");
+
     public static SpecDiff between(Snapshot before, Snapshot after) {
-        List<SettingChange> settings = changes(SettingPaths.flatten(before.spec()), SettingPaths.flatten(after.spec()), true);
+        List<SettingChange> settings = changes(withImplied(SettingPaths.flatten(before.spec())),
+                withImplied(SettingPaths.flatten(after.spec())), true);
         frozenLayers(before.training(), after.training()).ifPresent(row -> {
             int at = 0;
             for (int i = 0; i < settings.size(); i++) {
@@ -55,6 +62,12 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
                     + " (models packaged without finetune/lineage.json record fewer facts)");
         }
         return new SpecDiff(settings, changes(factsBefore, factsAfter, false), notes);
+    }
+
+    private static Map<String, String> withImplied(Map<String, String> flat) {
+        Map<String, String> out = new java.util.LinkedHashMap<>(flat);
+        IMPLIED_BEFORE_ADDED.forEach(out::putIfAbsent);
+        return out;
     }
 
     /** Keys in the order of {@code after}, then keys only {@code before} had. */

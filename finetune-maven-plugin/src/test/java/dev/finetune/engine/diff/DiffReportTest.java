@@ -70,6 +70,22 @@ class DiffReportTest {
         assertTrue(DiffMarkdown.render(r).contains("No effective change to the spec"));
     }
 
+    /** A model packaged before `dataset.type` existed was a CSV model: upgrading the plugin alone is no change. */
+    @Test
+    void aBaselineFromBeforeDatasetTypesReadsAsCsv() throws Exception {
+        String canonical = CanonicalSpec.toYaml(new SpecParser().parse("finetune.yaml", V1));
+        String older = canonical.replaceAll("(?m)^  type: csv\n", "");
+        assertTrue(!older.equals(canonical) && !older.contains("type:"), older);
+        Snapshot before = new Snapshot("1.0.0", "1.0.0", SnapshotReader.specTree(older), Optional.empty(), Optional.empty(),
+                SnapshotReader.facts(Optional.empty(), Optional.empty(), Optional.empty()));
+        DiffReport r = DiffReport.compare(before, snapshot("1.1.0", V1, Optional.empty(), Optional.empty()), Map.of());
+        assertTrue(r.spec().noEffectiveChange(), r.spec().toString());
+        DiffReport images = DiffReport.compare(before, new Snapshot("1.1.0", "1.1.0",
+                SnapshotReader.specTree(canonical.replace("type: csv", "type: images")), Optional.empty(), Optional.empty(),
+                SnapshotReader.facts(Optional.empty(), Optional.empty(), Optional.empty())), Map.of());
+        assertEquals("dataset.type", images.spec().settings().get(0).key());
+    }
+
     @Test
     void changedSettingsReadAsOldAndNewValues() throws Exception {
         String v2 = V1.replace("learningRate: 0.001", "learningRate: 0.0003").replace("upTo: 2", "upTo: 1")
