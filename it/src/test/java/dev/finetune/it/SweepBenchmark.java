@@ -10,6 +10,7 @@ import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.event.JobEvent;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SpecParser;
 import org.nd4j.linalg.factory.Nd4j;
@@ -143,14 +144,10 @@ public final class SweepBenchmark {
 
     private static Run train(Path example, Path out, String yaml, boolean cache) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
-        EventSink quiet = new EventSink() {
-            @Override
-            public void info(String message) {
-            }
-
-            @Override
-            public void warn(String message) {
-                System.out.println("[WARN] " + message);
+        // warnings only: the measurement should not print every epoch
+        EventSink quiet = event -> {
+            if (event instanceof JobEvent.Warning w) {
+                System.out.println("[WARN] " + w.message());
             }
         };
         FinetuneJob job = new FinetuneJob(spec, example.toAbsolutePath(), example.resolve(BASE_FILE).toAbsolutePath().normalize(),
