@@ -19,8 +19,8 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -32,6 +32,10 @@ import java.util.function.Function;
  * executor.
  */
 public final class SweepRunner {
+
+    /** For calls whose outcomes are reported once the call returns: in trial order, after the policy's decisions. */
+    private static final Consumer<TrialOutcome> AFTER_THE_CALL = o -> {
+    };
 
     private final FinetuneSpec spec;
     private final SweepSpec sweep;
@@ -54,30 +58,17 @@ public final class SweepRunner {
                 trials.size(), sweep.strategy(), sweep.metric(), sweep.goal(), sweep.earlyTermination().policy()));
         List<TrialTask> tasks = trials.stream().map(t -> TrialTask.of(t, 0)).toList();
         Ends ends = new Ends(trials);
-        // by trial index (the plan numbers trials 0..n-1)
-        List<TrialOutcome> outcomes = new ArrayList<>(executor.run(tasks, o -> {
-        }));
+        // by trial index (the plan numbers trials 0..n-1); a trial that failed to build is reported here
+        List<TrialOutcome> outcomes = new ArrayList<>(executor.run(tasks, AFTER_THE_CALL));
         ends.report(outcomes);
         int parallelism = executor.parallelism();
         if (sweep.earlyTermination().policy() == Policy.none) {
             update(outcomes, executor.run(activeTasks(tasks, outcomes, t -> trials.get(t.index()).spec().maxEpochs()), ends::report));
         } else {
-            for (int epoch = 1; outcomes.stream().anyMatch(o -> !o.finished()); epoch++) {
-                int until = epoch;
-                update(outcomes, executor.run(activeTasks(tasks, outcomes, t -> until), o -> {
-                }));
-                // in trial order, so ties go to the lower index
-                for (EarlyTermination.Stop stop : EarlyTermination.apply(sweep, epoch, outcomes.stream().filter(TrialOutcome::ok).toList())) {
-                    outcomes.set(stop.trial(), outcomes.get(stop.trial()).stopped(stop.reason()));
-                }
-                ends.report(outcomes);
-            }
+            inRounds(executor, tasks, outcomes, ends);
         }
 
-        Comparator<TrialOutcome> ranking = Comparator.comparing((TrialOutcome o) -> !o.ok())
-                .thenComparing(o -> o.ok() ? (sweep.higherIsBetter() ? -o.value().orElseThrow() : o.value().orElseThrow()) : 0.0)
-                .thenComparingInt(TrialOutcome::index);
-        List<TrialOutcome> ranked = outcomes.stream().sorted(ranking).toList();
+        List<TrialOutcome> ranked = outcomes.stream().sorted(ranking()).toList();
         TrialOutcome winner = ranked.get(0);
         if (!winner.ok()) {
             throw new UserInputException("every sweep trial failed; trial 0: " + winner.errorText().orElse("no epoch ran"));
@@ -91,6 +82,26 @@ public final class SweepRunner {
         List<TrainingTimings> timings = outcomes.stream().filter(TrialOutcome::built)
                 .map(o -> new TrainingTimings("trial " + o.index(), o.seconds(), List.of())).toList();
         return new Outcome(winning, trained.net(), trained.result(), report, timings);
+    }
+
+    /** One epoch per round for every running trial; the policy decides between rounds, on every trial's outcome. */
+    private void inRounds(TrialExecutor executor, List<TrialTask> tasks, List<TrialOutcome> outcomes, Ends ends) {
+        for (int epoch = 1; outcomes.stream().anyMatch(o -> !o.finished()); epoch++) {
+            int until = epoch;
+            update(outcomes, executor.run(activeTasks(tasks, outcomes, t -> until), AFTER_THE_CALL));
+            // in trial order, so ties go to the lower index
+            for (EarlyTermination.Stop stop : EarlyTermination.apply(sweep, epoch, outcomes.stream().filter(TrialOutcome::ok).toList())) {
+                outcomes.set(stop.trial(), outcomes.get(stop.trial()).stopped(stop.reason()));
+            }
+            ends.report(outcomes);
+        }
+    }
+
+    /** Best first by the sweep metric; failed trials last; ties to the lower index. */
+    private Comparator<TrialOutcome> ranking() {
+        return Comparator.comparing((TrialOutcome o) -> !o.ok())
+                .thenComparing(o -> o.ok() ? (sweep.higherIsBetter() ? -o.value().orElseThrow() : o.value().orElseThrow()) : 0.0)
+                .thenComparingInt(TrialOutcome::index);
     }
 
     /** The tasks of the trials still running, each to go until the epoch {@code until} gives. */
