@@ -117,6 +117,24 @@ class SweepTest {
     }
 
     @Test
+    void roundsOfEarlyTerminationDoNotDependOnParallelismEither(@TempDir Path one, @TempDir Path two) throws Exception {
+        String halving = """
+                parallelism: %d
+                maxTrials: 8
+                parameters:
+                  head.hidden: { values: [[], [8], [16], [24]] }
+                  training.learningRate: { values: [0.0005, 0.02] }
+                earlyTermination: { policy: successiveHalving, gracePeriod: 1, reductionFactor: 2 }
+                """;
+        run(halving.formatted(1), one);
+        run(halving.formatted(2), two);
+        assertEquals(2, report(two).parallelism());
+        assertEquals(timeless(report(one)), timeless(report(two)));
+        assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(one.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
+                ModelSerializer.restoreMultiLayerNetwork(two.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
+    }
+
+    @Test
     void aFailingTrialIsReportedAndTheOthersGoOn(@TempDir Path out) throws Exception {
         // freezing `out`, which the head removes, fails that trial when its network is built
         run("""

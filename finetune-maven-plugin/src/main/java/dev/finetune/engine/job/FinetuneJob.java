@@ -17,12 +17,16 @@ import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
+import dev.finetune.engine.sweep.LocalTrialExecutor;
+import dev.finetune.engine.sweep.LocalTrialWorker;
 import dev.finetune.engine.sweep.SweepRunner;
 import dev.finetune.engine.sweep.SweepTables;
+import dev.finetune.engine.sweep.TrialExecutor;
 import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SweepSpec;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 
@@ -117,8 +121,12 @@ public final class FinetuneJob {
         Net tuned;
         Trainer.Result result;
         if (spec.sweep().isPresent()) {
-            SweepRunner.Outcome outcome = new SweepRunner(spec, log, options.threadsPerTrial())
-                    .run(base, cache, data.numClasses(), data.classes());
+            SweepSpec sweep = spec.sweep().get();
+            SweepRunner.Outcome outcome;
+            try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
+                    sweep.metric(), log), sweep.parallelism(), options.threadsPerTrial(), log)) {
+                outcome = new SweepRunner(spec, log).run(trials);
+            }
             Json.write(outputDir.resolve(OutputFiles.SWEEP), outcome.report());
             AtomicFiles.write(outputDir.resolve(OutputFiles.SWEEP_TABLE), SweepTables.markdown(outcome.report()).getBytes(StandardCharsets.UTF_8));
             SweepTables.logLines(outcome.report()).forEach(log::info);

@@ -1,7 +1,5 @@
 package dev.finetune.engine.sweep;
 
-import dev.finetune.engine.report.SplitMetrics;
-import dev.finetune.engine.train.TrainingRun;
 import dev.finetune.spec.SweepSpec;
 
 import java.util.ArrayList;
@@ -11,8 +9,9 @@ import java.util.Locale;
 
 /**
  * Stops sweep trials that fall behind, between rounds of one epoch each. Both policies look at every trial's best
- * validation value up to the current epoch (the value it would keep if stopped now) and decide only at round
- * boundaries, so the decisions do not depend on thread timing.
+ * validation value up to the current epoch (the value it would keep if stopped now, {@link TrialOutcome#valueUpTo})
+ * and decide only at round boundaries, on outcomes alone, so the decisions do not depend on thread timing nor on
+ * where the trials run.
  *
  * <ul>
  *   <li>{@code medianStop} (the median stopping rule of Google Vizier): from epoch {@code gracePeriod} on, a running
@@ -26,39 +25,48 @@ final class EarlyTermination {
     private EarlyTermination() {
     }
 
-    /** @param runs every trial that has a result, in trial order (ties go to the earlier trial) */
-    static void apply(SweepSpec sweep, int epoch, List<TrainingRun> runs) {
+    /** A running trial the policy stops, and why (the reason goes to the reports). */
+    record Stop(int trial, String reason) {
+    }
+
+    /**
+     * @param outcomes every trial that has a result, in trial order (ties go to the earlier trial)
+     * @return the trials to stop after {@code epoch}, in the order decided
+     */
+    static List<Stop> apply(SweepSpec sweep, int epoch, List<TrialOutcome> outcomes) {
         var policy = sweep.earlyTermination();
-        List<TrainingRun> running = runs.stream().filter(r -> !r.finished()).toList();
+        List<TrialOutcome> running = outcomes.stream().filter(o -> !o.finished()).toList();
+        List<Stop> stops = new ArrayList<>();
         if (running.isEmpty() || epoch < policy.gracePeriod()) {
-            return;
+            return stops;
         }
         switch (policy.policy()) {
             case none -> {
             }
             case medianStop -> {
                 List<Double> all = new ArrayList<>();
-                runs.forEach(r -> all.add(value(sweep, r, epoch)));
+                outcomes.forEach(o -> all.add(value(sweep, o, epoch)));
                 double median = median(all);
-                for (TrainingRun r : running) {
-                    double v = value(sweep, r, epoch);
+                for (TrialOutcome o : running) {
+                    double v = value(sweep, o, epoch);
                     if (sweep.higherIsBetter() ? v < median : v > median) {
-                        r.terminate(String.format(Locale.ROOT, "median stop at epoch %d (%.4f vs median %.4f)", epoch, v, median));
+                        stops.add(new Stop(o.index(), String.format(Locale.ROOT, "median stop at epoch %d (%.4f vs median %.4f)", epoch, v, median)));
                     }
                 }
             }
             case successiveHalving -> {
                 if (!isRung(epoch, policy.gracePeriod(), policy.reductionFactor())) {
-                    return;
+                    return stops;
                 }
                 int keep = (running.size() + policy.reductionFactor() - 1) / policy.reductionFactor();
-                Comparator<TrainingRun> best = Comparator.comparingDouble(r -> sweep.higherIsBetter() ? -value(sweep, r, epoch) : value(sweep, r, epoch));
-                List<TrainingRun> ranked = running.stream().sorted(best).toList();
-                for (TrainingRun r : ranked.subList(keep, ranked.size())) {
-                    r.terminate(String.format(Locale.ROOT, "successive halving at epoch %d (kept %d of %d)", epoch, keep, running.size()));
+                Comparator<TrialOutcome> best = Comparator.comparingDouble(o -> sweep.higherIsBetter() ? -value(sweep, o, epoch) : value(sweep, o, epoch));
+                List<TrialOutcome> ranked = running.stream().sorted(best).toList();
+                for (TrialOutcome o : ranked.subList(keep, ranked.size())) {
+                    stops.add(new Stop(o.index(), String.format(Locale.ROOT, "successive halving at epoch %d (kept %d of %d)", epoch, keep, running.size())));
                 }
             }
         }
+        return stops;
     }
 
     static boolean isRung(int epoch, int first, int factor) {
@@ -70,9 +78,8 @@ final class EarlyTermination {
         return false;
     }
 
-    private static double value(SweepSpec sweep, TrainingRun run, int epoch) {
-        return run.bestValidationUpTo(epoch).map((SplitMetrics m) -> m.value(sweep.metric()))
-                .orElse(sweep.higherIsBetter() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+    private static double value(SweepSpec sweep, TrialOutcome outcome, int epoch) {
+        return outcome.valueUpTo(epoch).orElse(sweep.higherIsBetter() ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
     }
 
     static double median(List<Double> values) {

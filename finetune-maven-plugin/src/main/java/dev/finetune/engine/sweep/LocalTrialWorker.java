@@ -1,0 +1,128 @@
+package dev.finetune.engine.sweep;
+
+import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.event.JobEvent;
+import dev.finetune.engine.model.ModelSurgery;
+import dev.finetune.engine.model.Net;
+import dev.finetune.engine.train.FrozenFeatureCache;
+import dev.finetune.engine.train.TrainingRun;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.Metric;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The worker in this JVM: each trial's live network and {@link TrainingRun} stay in memory between tasks, and all
+ * trials share the base, the data and the frozen-feature cache read-only (the cache fills itself, synchronised, for
+ * the first trial with a given frozen prefix). Each epoch reseeds ND4J's per-thread generator from the trial's seed
+ * ({@link TrainingRun}), so outcomes do not depend on which thread runs which task.
+ */
+public final class LocalTrialWorker implements TrialWorker {
+
+    private final Net base;
+    private final FrozenFeatureCache cache;
+    private final int numClasses;
+    private final List<String> classes;
+    private final Metric metric;
+    private final EventSink log;
+    private final Map<Integer, LiveTrial> trials = new ConcurrentHashMap<>();
+
+    /**
+     * @param base   the base network; each trial works on its own copy
+     * @param cache  frozen-prefix outputs shared by trials with the same frozen prefix
+     * @param metric the sweep's metric, which outcomes report
+     */
+    public LocalTrialWorker(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric, EventSink log) {
+        this.base = base;
+        this.cache = cache;
+        this.numClasses = numClasses;
+        this.classes = List.copyOf(classes);
+        this.metric = metric;
+        this.log = log;
+    }
+
+    /** One trial's state; used by one thread at a time (a trial's tasks come one after the other). */
+    private static final class LiveTrial {
+        final int index;
+        final List<Double> keptValues = new ArrayList<>();
+        Net net;
+        TrainingRun run;
+        boolean featuresCached;
+        String error;
+        long nanos;
+
+        LiveTrial(int index) {
+            this.index = index;
+        }
+
+        boolean active() {
+            return error == null && run != null && !run.finished();
+        }
+
+        TrialOutcome outcome() {
+            TrialOutcome.Status status = error != null || (run != null && run.finished() && keptValues.isEmpty()) ? TrialOutcome.Status.failed
+                    : run == null || !run.finished() ? TrialOutcome.Status.running
+                    : run.stoppedEarly() ? TrialOutcome.Status.stopped : TrialOutcome.Status.completed;
+            return new TrialOutcome(index, status, keptValues, run == null ? 0 : run.bestEpoch(), run != null && run.stoppedEarly(),
+                    run == null ? null : run.stopReason().orElse(null), error, nanos / 1e9, run != null, featuresCached);
+        }
+    }
+
+    @Override
+    public TrialOutcome advance(TrialTask task) {
+        LiveTrial t = trials.computeIfAbsent(task.index(), LiveTrial::new);
+        if (t.error != null) {
+            return t.outcome();
+        }
+        long t0 = System.nanoTime();
+        try {
+            if (t.run == null) {
+                build(t, task);
+            }
+            while (t.active() && t.run.epochsRun() < task.untilEpoch()) {
+                t.run.epoch();
+                t.keptValues.add(t.run.bestValidationUpTo(t.run.epochsRun()).map(m -> m.value(metric)).orElse(Double.NaN));
+            }
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            // this trial fails alone; dropping its network gives the memory back to the others
+            t.error = TrialOutcome.describe(e);
+            t.net = null;
+            if (t.run != null) {
+                t.run.terminate("failed");
+            }
+        } finally {
+            t.nanos += System.nanoTime() - t0;
+        }
+        return t.outcome();
+    }
+
+    private void build(LiveTrial t, TrialTask task) {
+        FinetuneSpec spec = task.spec();
+        Net copy;
+        // one copy at a time: the base is shared by every trial thread
+        synchronized (base) {
+            copy = base.copy();
+        }
+        t.net = new ModelSurgery(spec).apply(copy, numClasses, spec.base().toString());
+        t.run = new TrainingRun(spec, "trial " + task.index(), cache.target(t.net), classes, log, Optional.of(task.index()));
+        t.featuresCached = cache.unsupported(t.net).isEmpty();
+        log.emit(new JobEvent.TrialStarted(task.index(), task.seed(), task.values()));
+    }
+
+    @Override
+    public TrainedTrial finish(TrialOutcome outcome) {
+        LiveTrial t = trials.get(outcome.index());
+        if (t == null || t.net == null || t.run == null) {
+            throw new IllegalStateException("trial " + outcome.index() + " has no trained network here");
+        }
+        // early termination was decided from outcomes; the run learns of it here, for its report (a no-op if it had ended)
+        if (outcome.status() == TrialOutcome.Status.stopped) {
+            t.run.terminate(outcome.stopReasonText().orElse("stopped"));
+        }
+        return new TrainedTrial(t.net, t.run.finish());
+    }
+}
