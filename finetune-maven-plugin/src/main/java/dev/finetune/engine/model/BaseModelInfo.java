@@ -1,7 +1,13 @@
 package dev.finetune.engine.model;
 
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a base model's configuration says about it, read without its weights and without ND4J (see
@@ -13,9 +19,36 @@ import java.util.Optional;
  * @param inputShape the shape of one example, when the configuration states it: {@code [features]} for vector
  *                   inputs, {@code [channels, height, width]} for images
  * @param packaged   whether the plugin itself packaged this file (a tuned model used as the next base)
+ * @param inputs     for graphs: each vertex's inputs (layers and other vertices); empty when unknown or not a graph
  */
 public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers, Optional<List<Long>> inputShape,
-                            boolean packaged) {
+                            boolean packaged, Map<String, List<String>> inputs) {
+
+    public BaseModelInfo {
+        layers = List.copyOf(layers);
+        inputs = Map.copyOf(inputs);
+    }
+
+    public BaseModelInfo(String format, boolean graph, List<LayerInfo> layers, Optional<List<Long>> inputShape, boolean packaged) {
+        this(format, graph, layers, inputShape, packaged, Map.of());
+    }
+
+    /**
+     * The layers {@code frozen} freezes in a graph, where freezing a layer also freezes everything that feeds it (as
+     * DL4J's {@code setFeatureExtractor} does); for a stack of layers, or when the edges are unknown, {@code frozen} itself.
+     */
+    public Set<String> frozenWithAncestors(Collection<String> frozen) {
+        Set<String> out = new LinkedHashSet<>(frozen);
+        Deque<String> todo = new ArrayDeque<>(frozen);
+        while (!todo.isEmpty()) {
+            for (String in : inputs.getOrDefault(todo.poll(), List.of())) {
+                if (out.add(in)) {
+                    todo.add(in);
+                }
+            }
+        }
+        return out;
+    }
 
     /**
      * One layer: its name, DL4J class (simple name, of the layer inside when it is frozen), output size (-1 when not

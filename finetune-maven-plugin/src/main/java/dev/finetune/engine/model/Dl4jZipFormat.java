@@ -180,7 +180,7 @@ final class Dl4jZipFormat implements BaseFormat {
                 }
             }
         }
-        return new BaseModelInfo(format(true, packaged), true, List.copyOf(layers), inputShape, packaged);
+        return new BaseModelInfo(format(true, packaged), true, List.copyOf(layers), inputShape, packaged, inputs);
     }
 
     /** The layer a frozen wrapper holds (the plugin's own packaged models have frozen layers), else the layer. */
