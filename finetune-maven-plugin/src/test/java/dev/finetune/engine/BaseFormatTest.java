@@ -129,9 +129,22 @@ class BaseFormatTest {
 
         FinetuneSpec next = new SpecParser().parse("next.yaml", yaml.formatted("tuned.zip").replace("upTo: hidden1", "upTo: hidden2"));
         assertEquals(List.of(), new InputChecks(next, p -> project.resolve(p), artifact).problems());
-        TestBases.job(next, project, second, EventSink.NONE, JobOptions.DEFAULTS).train();
+        FinetuneJob nextJob = TestBases.job(next, project, second, EventSink.NONE, JobOptions.DEFAULTS);
+        nextJob.train();
+        nextJob.evaluate();
         TrainingReport report = Json.read(second.resolve(OutputFiles.TRAINING), TrainingReport.class);
         assertEquals(List.of("hidden1", "hidden2"), report.frozenLayers());
+
+        // the new model's lineage and card name the tuned model it started from
+        Path nextSpec = Files.writeString(project.resolve("next.yaml"), yaml.formatted("tuned.zip").replace("upTo: hidden1", "upTo: hidden2"));
+        ModelPackager.write(new ModelPackager.Request(next, nextSpec, project, second, artifact, Optional.empty(),
+                new Lineage.Model("com.example", "digits-v2", "2.0"), "0.1.0", "Digits 2", "Again.",
+                LocalDateTime.of(2026, 1, 1, 0, 0), Optional.empty()), project.resolve("tuned-again.zip"));
+        Lineage lineage = Json.read(second.resolve(OutputFiles.LINEAGE), Lineage.class);
+        assertEquals(Optional.of(new Lineage.Model("com.example", "digits", "1.0")), lineage.base().tunedFrom());
+        assertTrue(Files.readString(second.resolve(OutputFiles.MODEL_CARD))
+                .contains("`tuned.zip`, itself fine-tuned by this plugin as `com.example:digits:1.0`"));
+        assertEquals(Optional.empty(), Json.read(first.resolve(OutputFiles.LINEAGE), Lineage.class).base().tunedFrom());
     }
 
     @Test

@@ -1,12 +1,17 @@
 package dev.finetune.engine.packaging;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.GateResult;
 import dev.finetune.engine.report.MetricsReport;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.ZipFile;
 
 /**
  * Contents of {@code finetune/lineage.json}: everything that shaped a model, for tools. With the same spec, data,
@@ -42,7 +47,29 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
     public record Spec(String file, String sha256, String canonicalSha256) {
     }
 
-    public record Base(Optional<String> coordinates, Optional<String> path, String sha256) {
+    /**
+     * @param tunedFrom when the base is itself a model this plugin packaged: that model's coordinates, from its own
+     *                  lineage, so a chain of fine-tunings can be followed back
+     */
+    public record Base(Optional<String> coordinates, Optional<String> path, String sha256, Optional<Model> tunedFrom) {
+
+        /** The lineage's {@code model} of a base this plugin packaged; empty for any other file. */
+        public static Optional<Model> tunedFrom(Path baseFile) {
+            try (ZipFile zip = new ZipFile(baseFile.toFile())) {
+                var entry = zip.getEntry(OutputFiles.ARCHIVE_METADATA_DIR
+                        + OutputFiles.LINEAGE);
+                if (entry == null) {
+                    return Optional.empty();
+                }
+                try (var in = zip.getInputStream(entry)) {
+                    var model = new ObjectMapper().readTree(in).path("model");
+                    return model.hasNonNull("artifactId") ? Optional.of(new Model(model.path("groupId").asText(),
+                            model.path("artifactId").asText(), model.path("version").asText())) : Optional.empty();
+                }
+            } catch (IOException e) {
+                return Optional.empty(); // not a zip (another base format): no lineage of ours inside
+            }
+        }
     }
 
     /**

@@ -135,7 +135,9 @@ public final class ModelCard {
     }
 
     private static String baseName(Lineage.Base base) {
-        return base.coordinates().map(c -> "`" + c + "`").orElseGet(() -> "`" + base.path().orElse("?") + "`");
+        return base.coordinates().map(c -> "`" + c + "`").orElseGet(() -> "`" + base.path().orElse("?") + "`")
+                + base.tunedFrom().map(m -> ", itself fine-tuned by this plugin as `" + m.groupId() + ":" + m.artifactId() + ":"
+                + m.version() + "`").orElse("");
     }
 
     private static void row(StringBuilder md, String key, String value) {
