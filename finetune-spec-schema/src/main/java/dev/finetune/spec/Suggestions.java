@@ -1,6 +1,7 @@
 package dev.finetune.spec;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -10,7 +11,11 @@ final class Suggestions {
     private Suggestions() {
     }
 
-    /** The closest candidate within a small edit distance, ignoring case, if any. */
+    /**
+     * What the user most likely meant, ignoring case: the closest candidate within a small edit distance (a typo);
+     * else the one candidate the text begins (an abbreviation: {@code acc} for {@code accuracy}); else the one
+     * candidate that contains it ({@code f1} for {@code macroF1}). Empty when none, or when several fit equally.
+     */
     static Optional<String> closest(String typo, Collection<String> candidates) {
         String needle = typo.toLowerCase(Locale.ROOT);
         String best = null;
@@ -23,7 +28,19 @@ final class Suggestions {
             }
         }
         int allowed = Math.max(1, Math.min(3, needle.length() / 3));
-        return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
+        if (best != null && bestDistance <= allowed) {
+            return Optional.of(best);
+        }
+        if (needle.length() < 2) {
+            return Optional.empty();
+        }
+        Optional<String> prefix = only(candidates.stream().filter(c -> c.toLowerCase(Locale.ROOT).startsWith(needle)).toList());
+        return prefix.isPresent() ? prefix
+                : only(candidates.stream().filter(c -> c.toLowerCase(Locale.ROOT).contains(needle)).toList());
+    }
+
+    private static Optional<String> only(List<String> matches) {
+        return matches.size() == 1 ? Optional.of(matches.get(0)) : Optional.empty();
     }
 
     /** Optimal string alignment distance: Levenshtein plus adjacent transpositions. */
