@@ -5,14 +5,24 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
-/** Files appear whole or not at all: written beside the target, then moved over it. */
+/**
+ * Files appear whole or not at all: written beside the target, then moved over it. They end with the usual mode
+ * {@code rw-r--r--}: a temporary file is created {@code rw-------}, which would make reports unreadable to a CI
+ * artifact uploader or web server running as another user.
+ */
 public final class AtomicFiles {
 
     @FunctionalInterface
     public interface Writer {
         void writeTo(Path temp) throws IOException;
     }
+
+    private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
 
     private AtomicFiles() {
     }
@@ -27,6 +37,9 @@ public final class AtomicFiles {
         Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
         try {
             writer.writeTo(temp);
+            if (Files.getFileAttributeView(temp, PosixFileAttributeView.class) != null) {
+                Files.setPosixFilePermissions(temp, READABLE);
+            }
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
