@@ -46,8 +46,7 @@ public final class ModelCard {
             row(md, "Test macro-F1", f4(r.test().macroF1()));
         }, () -> row(md, "Test metrics", "not measured: evaluation was skipped in this build"));
         long passed = lineage.gates().stream().filter(Lineage.Gate::passed).count();
-        row(md, "Quality gates", lineage.gates().isEmpty() ? "none configured"
-                : passed + " of " + lineage.gates().size() + " passed");
+        row(md, "Quality gates", gatesSummary(spec, lineage, passed));
         lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + sw.strategy() + " sweep on validation "
                 + sw.metric() + ": trial " + sw.winner() + " " + SpecValues.render(sw.winnerParameters())));
         row(md, "Built from", lineage.git().map(g -> "git `" + g.commit().substring(0, Math.min(12, g.commit().length())) + "`"
@@ -110,7 +109,7 @@ public final class ModelCard {
 
         md.append("\n## Quality gates\n\n");
         if (lineage.gates().isEmpty()) {
-            md.append("None configured.\n");
+            md.append(spec.evaluation().gates().isEmpty() ? "None configured.\n" : notChecked(spec) + "\n");
         }
         lineage.gates().forEach(g -> md.append("- ").append(g.passed() ? "passed" : "**FAILED**").append(": `")
                 .append(g.expression()).append("` (measured ").append(f4(g.value())).append(")\n"));
@@ -132,6 +131,20 @@ public final class ModelCard {
         return String.format(Locale.ROOT, "%nThe same architecture trained from scratch on the same data reaches %s accuracy "
                 + "(macro-F1 %s): fine-tuning the base is %s by %.2f points.%n", pct(scratch.accuracy()), f4(scratch.macroF1()),
                 gain >= 0 ? "better" : "worse", Math.abs(gain) * 100);
+    }
+
+    private static String gatesSummary(FinetuneSpec spec, Lineage lineage, long passed) {
+        if (!lineage.gates().isEmpty()) {
+            return passed + " of " + lineage.gates().size() + " passed";
+        }
+        return spec.evaluation().gates().isEmpty() ? "none configured" : notChecked(spec);
+    }
+
+    /** Gates configured but no test metrics to check them on: evaluation was skipped (-DskipTests and the like). */
+    private static String notChecked(FinetuneSpec spec) {
+        return spec.evaluation().gates().size() + " configured, **not checked**: evaluation was skipped, so there are no "
+                + "test metrics (" + spec.evaluation().gates().stream().map(g -> "`" + g.expression() + "`")
+                .collect(java.util.stream.Collectors.joining(", ")) + ")";
     }
 
     private static String baseName(Lineage.Base base) {
