@@ -240,13 +240,19 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         }
     }
 
+    /** {@code 1 problem}, {@code 3 problems}. */
+    protected static String count(int problems) {
+        return problems + " problem" + (problems == 1 ? "" : "s");
+    }
+
     protected FinetuneSpec parseSpec() throws MojoFailureException {
         try {
             return new SpecParser().parse(specPath(), specDisplayName());
         } catch (SpecException e) {
+            // each problem once, in the log; the failure line Maven repeats at the end stays one line
             e.problems().forEach(p -> getLog().error(p.toString()));
-            throw new MojoFailureException("Invalid fine-tuning spec " + specDisplayName() + " ("
-                    + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s") + "):\n" + e.getMessage());
+            throw new MojoFailureException("Invalid fine-tuning spec " + specDisplayName() + ": " + count(e.problems().size())
+                    + ", listed above");
         }
     }
 }

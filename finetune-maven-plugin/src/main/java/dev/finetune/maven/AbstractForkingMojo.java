@@ -97,11 +97,16 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             throw new MojoExecutionException(crash.get());
         }
         JobFinished f = finished.get();
-        f.errors().forEach(getLog()::error);
+        // each problem printed once: several in the log, above a short failure line; a single one in the failure line
+        boolean listed = f.outcome() == JobFinished.Outcome.userError && f.errors().size() > 1;
+        if (listed) {
+            f.errors().forEach(getLog()::error);
+        }
         switch (f.outcome()) {
             case succeeded -> {
             }
-            case userError -> throw new MojoFailureException("finetune:" + task + " failed: " + String.join("\n", f.errors()));
+            case userError -> throw new MojoFailureException("finetune:" + task + " failed: " + (f.errors().size() == 1
+                    ? f.errors().get(0) : count(f.errors().size()) + ", listed above"));
             case internalError -> throw new MojoExecutionException("The training JVM failed: " + String.join("\n", f.errors()));
         }
     }

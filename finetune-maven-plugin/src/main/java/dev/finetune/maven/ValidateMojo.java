@@ -56,8 +56,8 @@ public class ValidateMojo extends AbstractFinetuneMojo {
         List<String> problems = new InputChecks(parsed, p -> baseDir().resolve(p).normalize(), base.file()).problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
-            throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs ("
-                    + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n" + String.join("\n", problems));
+            throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs: " + count(problems.size())
+                    + ", listed above");
         }
         writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
         // what the base is, read from its configuration only (no weights, no ND4J)

@@ -4,12 +4,15 @@ import dev.finetune.engine.TestBases;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.SystemStreamLog;
 import org.apache.maven.project.MavenProject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValueToObject;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -23,6 +26,8 @@ class ValidateMojoTest {
     @TempDir
     Path project;
 
+    private final List<String> errors = new ArrayList<>();
+
     private ValidateMojo configure(ValidateMojo mojo, String spec) throws Exception {
         Files.writeString(project.resolve("pom.xml"), "<project/>");
         Files.writeString(project.resolve("finetune.yaml"), spec);
@@ -30,6 +35,13 @@ class ValidateMojoTest {
         mavenProject.setFile(project.resolve("pom.xml").toFile());
         setVariableValueToObject(mojo, "project", mavenProject);
         setVariableValueToObject(mojo, "spec", project.resolve("finetune.yaml").toFile());
+        // each problem is logged once, as an error; the exception's message stays one line
+        mojo.setLog(new SystemStreamLog() {
+            @Override
+            public void error(CharSequence content) {
+                errors.add(content.toString());
+            }
+        });
         return mojo;
     }
 
@@ -38,10 +50,9 @@ class ValidateMojoTest {
     void badSpecFailsTheBuildWithEveryLocatedProblem(ValidateMojo mojo) throws Exception {
         configure(mojo, "base:\n  path: b.zip\n  pth: x\ndataset:\n  path: d.csv\ntraining:\n  batchSize: 0\n");
         MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
-        assertEquals("""
-                Invalid fine-tuning spec finetune.yaml (2 problems):
-                finetune.yaml:3:3: unknown key `base.pth`; did you mean `path`?
-                finetune.yaml:7:14: `training.batchSize` must be between 1 and 1000000, found 0""", e.getMessage());
+        assertEquals("Invalid fine-tuning spec finetune.yaml: 2 problems, listed above", e.getMessage());
+        assertEquals(List.of("finetune.yaml:3:3: unknown key `base.pth`; did you mean `path`?",
+                "finetune.yaml:7:14: `training.batchSize` must be between 1 and 1000000, found 0"), errors);
     }
 
     @Test
@@ -49,10 +60,9 @@ class ValidateMojoTest {
     void missingInputFilesAreNamed(ValidateMojo mojo) throws Exception {
         configure(mojo, "base:\n  path: models/b.zip\ndataset:\n  path: d.csv\n");
         MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
-        assertEquals("""
-                The spec finetune.yaml does not fit its inputs (2 problems):
-                finetune.yaml:2:9: `base.path` names models/b.zip, which does not exist
-                finetune.yaml:4:9: `dataset.path` names d.csv, which does not exist""", e.getMessage());
+        assertEquals("The spec finetune.yaml does not fit its inputs: 2 problems, listed above", e.getMessage());
+        assertEquals(List.of("finetune.yaml:2:9: `base.path` names models/b.zip, which does not exist",
+                "finetune.yaml:4:9: `dataset.path` names d.csv, which does not exist"), errors);
     }
 
     @Test
