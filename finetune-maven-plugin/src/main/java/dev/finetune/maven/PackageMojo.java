@@ -137,9 +137,23 @@ public class PackageMojo extends AbstractFinetuneMojo {
         }
     }
 
-    /** Accepts what maven-jar-plugin accepts: ISO-8601 with offset, or seconds since the epoch. */
+    /**
+     * The zip entries' time. Accepts what maven-jar-plugin accepts: ISO-8601 with offset, or seconds since the epoch.
+     * Unset, the commit's time (as {@code SOURCE_DATE_EPOCH} tools do), so rebuilds of a commit give the same bytes;
+     * outside git the current time, with a warning, since two builds then differ.
+     */
     LocalDateTime timestamp() throws MojoFailureException {
         if (outputTimestamp == null || outputTimestamp.isBlank() || outputTimestamp.length() < 2) {
+            Optional<java.time.Instant> commitTime = git().flatMap(GitInfo::commitTime);
+            if (commitTime.isPresent()) {
+                getLog().info("project.build.outputTimestamp is not set: the model zip's entries carry the commit's time, "
+                        + commitTime.get());
+                return LocalDateTime.ofInstant(commitTime.get(), ZoneOffset.UTC);
+            }
+            getLog().warn("project.build.outputTimestamp is not set and the project is not in git: the model zip's entries"
+                    + " carry the build time, so two builds of the same inputs give different bytes. Set"
+                    + " <project.build.outputTimestamp>2026-01-01T00:00:00Z</project.build.outputTimestamp> in the POM's"
+                    + " properties for reproducible models");
             return LocalDateTime.now(ZoneOffset.UTC);
         }
         try {

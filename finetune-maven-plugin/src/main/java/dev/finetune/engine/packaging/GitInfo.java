@@ -3,6 +3,7 @@ package dev.finetune.engine.packaging;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,11 @@ import java.util.concurrent.TimeUnit;
  * {@code git} command line (present wherever CI checks code out). Absent when the project is not in git or git is
  * not installed: lineage then says so rather than guessing.
  */
-public record GitInfo(String commit, boolean dirty) {
+public record GitInfo(String commit, boolean dirty, Optional<Instant> commitTime) {
+
+    public GitInfo(String commit, boolean dirty) {
+        this(commit, dirty, Optional.empty());
+    }
 
     public static Optional<GitInfo> of(Path projectDir) {
         Optional<String> commit = git(projectDir, "rev-parse", "HEAD");
@@ -21,7 +26,17 @@ public record GitInfo(String commit, boolean dirty) {
         }
         // only the project's own directory counts: a change elsewhere in a monorepo does not touch this model
         Optional<String> status = git(projectDir, "status", "--porcelain", "--", ".");
-        return Optional.of(new GitInfo(commit.get(), status.map(s -> !s.isBlank()).orElse(true)));
+        // the committer time: what reproducible-build tools use as SOURCE_DATE_EPOCH
+        Optional<Instant> time = git(projectDir, "log", "-1", "--format=%ct", "HEAD").flatMap(GitInfo::epochSeconds);
+        return Optional.of(new GitInfo(commit.get(), status.map(s -> !s.isBlank()).orElse(true), time));
+    }
+
+    private static Optional<Instant> epochSeconds(String text) {
+        try {
+            return Optional.of(Instant.ofEpochSecond(Long.parseLong(text.trim())));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static Optional<String> git(Path dir, String... args) {
