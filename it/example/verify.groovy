@@ -4,8 +4,8 @@
 import java.util.zip.ZipFile
 
 def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
-assert runs.length == 4 : 'three builds were logged'
-def first = runs[1], second = runs[2], third = runs[3]
+assert runs.length == 5 : 'four builds were logged'
+def first = runs[1], second = runs[2], third = runs[3], skipped = runs[4]
 
 // reactor order follows the dependencies: base, fine-tune, consumer
 def order = first.findAll(/Building (Digits 5-9 \(UCI 8x8 scans\)|mnist-lenet|digits-app) /)
@@ -23,6 +23,11 @@ assert second =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassif
 // -pl digits-5to9 -am: the base module comes along, since the fine-tune module depends on it; the app does not
 assert third.contains('Building mnist-lenet ') && third.contains('Building Digits 5-9 (UCI 8x8 scans) ')
 assert !third.contains('Building digits-app ')
+
+// -Dfinetune.skip: nothing trains or packages, yet install gets the model project's artifact (the zip from before)
+assert skipped.contains('Skipping finetune:train (finetune.skip)') && !(skipped =~ /fine-tune epoch/)
+assert skipped.contains("finetune.skip is set: the project's artifact is digits-5to9-1.0.0-SNAPSHOT.zip as an earlier build packaged it")
+assert skipped =~ /Installing .*digits-5to9-1\.0\.0-SNAPSHOT\.zip/
 
 def zip = new ZipFile(new File(localRepositoryPath,
         'dev/finetune/examples/digits-5to9/1.0.0-SNAPSHOT/digits-5to9-1.0.0-SNAPSHOT.zip'))

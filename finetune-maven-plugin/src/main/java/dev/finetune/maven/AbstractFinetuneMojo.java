@@ -74,6 +74,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     public final void execute() throws MojoExecutionException, MojoFailureException {
         if (skip || skipGoal()) {
             getLog().info("Skipping finetune:" + goal() + (skip ? " (finetune.skip)" : ""));
+            skipped();
             return;
         }
         run();
@@ -82,6 +83,10 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     protected abstract String goal();
 
     protected abstract void run() throws MojoExecutionException, MojoFailureException;
+
+    /** Called instead of {@link #run()} when the goal is skipped: what a skipped goal still owes the build. */
+    protected void skipped() throws MojoExecutionException, MojoFailureException {
+    }
 
     /** A goal's own skip flags, besides {@code finetune.skip}. */
     protected boolean skipGoal() {

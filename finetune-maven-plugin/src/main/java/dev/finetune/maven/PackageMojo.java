@@ -84,10 +84,34 @@ public class PackageMojo extends AbstractFinetuneMojo {
         return git;
     }
 
+    private Path target(boolean mainArtifact) {
+        return buildDirectory.toPath().resolve(finalName + (mainArtifact ? "" : "-" + classifier) + ".zip");
+    }
+
+    /**
+     * A skipped {@code model} project still owes Maven its artifact, or {@code install} fails with "the packaging plugin
+     * did not assign a file": the zip packaged last, when there is one.
+     */
+    @Override
+    protected void skipped() throws MojoExecutionException, MojoFailureException {
+        if (!MODEL_PACKAGING.equals(project.getPackaging())) {
+            return; // nothing attached: install and deploy publish the project's own artifact as usual
+        }
+        Path target = target(true);
+        if (!Files.isRegularFile(target)) {
+            throw new MojoFailureException("finetune.skip is set, but this `model` project has no model zip from an earlier"
+                    + " build (" + target + "), and install and deploy need the project's artifact: build once without"
+                    + " -Dfinetune.skip, or skip them too (-Dmaven.install.skip -Dmaven.deploy.skip)");
+        }
+        getLog().warn("finetune.skip is set: the project's artifact is " + target.getFileName()
+                + " as an earlier build packaged it, not checked against the current spec and inputs");
+        publish(target, true);
+    }
+
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         boolean mainArtifact = MODEL_PACKAGING.equals(project.getPackaging());
-        Path target = buildDirectory.toPath().resolve(finalName + (mainArtifact ? "" : "-" + classifier) + ".zip");
+        Path target = target(mainArtifact);
         Path out = outputDirectory.toPath().toAbsolutePath();
         Path marker = out.resolve(OutputFiles.PACKAGE_MARKER);
         if (Files.isRegularFile(target) && rawInputsUnchanged(marker)) {
