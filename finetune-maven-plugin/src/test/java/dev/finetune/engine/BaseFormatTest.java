@@ -147,6 +147,65 @@ class BaseFormatTest {
         assertEquals(Optional.empty(), Json.read(first.resolve(OutputFiles.LINEAGE), Lineage.class).base().tunedFrom());
     }
 
+    /** A copy of {@code base} with entries replaced or added; {@code null} removes one. */
+    private static Path rewritten(Path base, Path target, java.util.Map<String, byte[]> changes) throws Exception {
+        try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(base.toFile());
+             java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(target))) {
+            for (var e : java.util.Collections.list(in.entries())) {
+                if (changes.containsKey(e.getName())) {
+                    continue;
+                }
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(in.getInputStream(e).readAllBytes());
+            }
+            for (var change : changes.entrySet()) {
+                if (change.getValue() != null) {
+                    out.putNextEntry(new java.util.zip.ZipEntry(change.getKey()));
+                    out.write(change.getValue());
+                }
+            }
+        }
+        return target;
+    }
+
+    /** A base from a pull request must not make the training JVM deserialize Java objects from it. */
+    @Test
+    void aBaseWithAJavaSerializedEntryIsRefusedNamingTheEntry(@TempDir Path dir) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(new java.util.ArrayList<>(List.of("payload")));
+        }
+        Path base = rewritten(project.resolve("mln.zip"), dir.resolve("evil.zip"), java.util.Map.of("preprocessor.bin", bytes.toByteArray()));
+        for (org.junit.jupiter.api.function.Executable step : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> BaseFormat.inspectAny(base), () -> BaseFormat.loadAny(base))) {
+            UserInputException e = assertThrows(UserInputException.class, step);
+            assertEquals(base + ": holds preprocessor.bin, a Java-serialized object, which this plugin refuses to deserialize"
+                    + " (it could run code from the file); the plugin does not use a base's preprocessor.bin: remove the entry"
+                    + " from the zip", e.getMessage());
+        }
+    }
+
+    @Test
+    void aZipBombConfigurationAndATruncatedModelAreClearErrors(@TempDir Path dir) throws Exception {
+        Path bomb = rewritten(project.resolve("mln.zip"), dir.resolve("bomb.zip"),
+                java.util.Map.of("configuration.json", " ".repeat((16 << 20) + 10).getBytes()));
+        assertTrue(Files.size(bomb) < 1 << 20, "the bomb is small on disk");
+        UserInputException big = assertThrows(UserInputException.class, () -> BaseFormat.inspectAny(bomb));
+        assertTrue(big.getMessage().endsWith("its configuration.json is larger than 16 MiB; a DL4J configuration is kilobytes,"
+                + " so this is not a model this plugin loads"), big.getMessage());
+
+        byte[] coefficients;
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(project.resolve("mln.zip").toFile())) {
+            coefficients = zip.getInputStream(zip.getEntry("coefficients.bin")).readAllBytes();
+        }
+        Path truncated = rewritten(project.resolve("mln.zip"), dir.resolve("truncated.zip"),
+                java.util.Map.of("coefficients.bin", java.util.Arrays.copyOf(coefficients, coefficients.length / 2)));
+        UserInputException cut = assertThrows(UserInputException.class, () -> BaseFormat.loadAny(truncated));
+        assertTrue(cut.getMessage().startsWith(truncated + ": cannot load the base model as a DL4J MultiLayerNetwork: "), cut.getMessage());
+        assertTrue(cut.getMessage().endsWith("coefficients.bin ends early (the file is truncated or corrupt; copy or download"
+                + " it again)"), cut.getMessage());
+    }
+
     @Test
     void aFileOfNoKnownFormatIsAUserErrorNamingTheFormatsThatExist(@TempDir Path dir) throws Exception {
         Path text = Files.writeString(dir.resolve("model.zip"), "not a zip");

@@ -40,6 +40,14 @@ final class Dl4jZipFormat implements BaseFormat {
 
     static final String CONFIGURATION = "configuration.json";
     static final String COEFFICIENTS = "coefficients.bin";
+    /**
+     * Entries {@code ModelSerializer} would read with Java deserialization ({@code ObjectInputStream.readObject}):
+     * an object stream from a pull request or a repository could run code in the training JVM. The plugin needs none
+     * of them from a base, so a base holding one is refused.
+     */
+    static final List<String> JAVA_SERIALIZED = List.of("preprocessor.bin");
+    /** The most of configuration.json read: real ones are kilobytes; a zip bomb must not exhaust the heap. */
+    static final int MAX_CONFIGURATION_BYTES = 16 << 20;
 
     @Override
     public String displayName() {
@@ -69,9 +77,22 @@ final class Dl4jZipFormat implements BaseFormat {
             if (entry == null) {
                 throw new UserInputException(file + ": not a DL4J model zip (no " + CONFIGURATION + " inside)");
             }
-            try (InputStream in = zip.getInputStream(entry)) {
-                conf = new ObjectMapper().readTree(in);
+            for (String serialized : JAVA_SERIALIZED) {
+                if (zip.getEntry(serialized) != null) {
+                    throw new UserInputException(file + ": holds " + serialized + ", a Java-serialized object, which this"
+                            + " plugin refuses to deserialize (it could run code from the file); the plugin does not use a"
+                            + " base's " + serialized + ": remove the entry from the zip");
+                }
             }
+            byte[] json;
+            try (InputStream in = zip.getInputStream(entry)) {
+                json = in.readNBytes(MAX_CONFIGURATION_BYTES + 1);
+            }
+            if (json.length > MAX_CONFIGURATION_BYTES) {
+                throw new UserInputException(file + ": its " + CONFIGURATION + " is larger than " + (MAX_CONFIGURATION_BYTES >> 20)
+                        + " MiB; a DL4J configuration is kilobytes, so this is not a model this plugin loads");
+            }
+            conf = new ObjectMapper().readTree(json);
             packaged = zip.getEntry(OutputFiles.ARCHIVE_METADATA_DIR + OutputFiles.LINEAGE) != null;
         } catch (IOException e) {
             throw new UserInputException(file + ": not a readable DL4J model zip: " + e.getMessage(), e);
@@ -92,10 +113,23 @@ final class Dl4jZipFormat implements BaseFormat {
             net = info.graph() ? Net.of(ModelSerializer.restoreComputationGraph(file.toFile(), false))
                     : Net.of(ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false));
         } catch (IOException | RuntimeException e) {
+            // an EOFException has no message: say what it means
+            String why = endsEarly(e) ? COEFFICIENTS + " ends early (the file is truncated or corrupt;"
+                    + " copy or download it again)" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new UserInputException(file + ": cannot load the base model as a DL4J "
-                    + (info.graph() ? "ComputationGraph" : "MultiLayerNetwork") + ": " + e.getMessage(), e);
+                    + (info.graph() ? "ComputationGraph" : "MultiLayerNetwork") + ": " + why, e);
         }
         return info.layers().stream().anyMatch(BaseModelInfo.LayerInfo::frozen) ? unfrozen(net) : net;
+    }
+
+    /** Whether reading stopped at an unexpected end of data, perhaps wrapped by DL4J in a RuntimeException. */
+    private static boolean endsEarly(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The same network and parameters without frozen wrappers; a frozen layer's parameters are its inner layer's. */
