@@ -77,10 +77,26 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
             skipped();
             return;
         }
+        removeLeftovers();
         run();
     }
 
     protected abstract String goal();
+
+    /** Half-written files of a run that was killed (SIGKILL leaves them): removed before this one starts. */
+    private void removeLeftovers() throws MojoExecutionException {
+        try {
+            int removed = AtomicFiles.removeLeftovers(outputDirectory.toPath());
+            if (project.getBuild() != null && project.getBuild().getDirectory() != null) {
+                removed += AtomicFiles.removeLeftovers(Path.of(project.getBuild().getDirectory()));
+            }
+            if (removed > 0) {
+                getLog().info("Removed " + removed + " half-written file(s) left by an interrupted earlier run");
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot clean up half-written files: " + e.getMessage(), e);
+        }
+    }
 
     protected abstract void run() throws MojoExecutionException, MojoFailureException;
 

@@ -38,4 +38,19 @@ class AtomicFilesTest {
             assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".part")));
         }
     }
+
+    @Test
+    void leftoversOfAKilledRunAreRemovedAndNothingElse(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(".digits-1.0.zip8812734.part"), "half");
+        Files.writeString(dir.resolve(".metrics.json991.part"), "half");
+        Files.writeString(dir.resolve("model.zip"), "whole");
+        Files.writeString(dir.resolve("notes.part"), "a user's file");
+        Files.createDirectories(dir.resolve(".cache.part"));
+        assertEquals(2, AtomicFiles.removeLeftovers(dir));
+        try (var files = Files.list(dir)) {
+            assertEquals(java.util.Set.of("model.zip", "notes.part", ".cache.part"),
+                    files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        assertEquals(0, AtomicFiles.removeLeftovers(dir.resolve("absent")));
+    }
 }

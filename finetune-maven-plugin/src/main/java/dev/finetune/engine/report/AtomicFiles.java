@@ -24,7 +24,30 @@ public final class AtomicFiles {
 
     private static final Set<PosixFilePermission> READABLE = PosixFilePermissions.fromString("rw-r--r--");
 
+    private static final String PART = ".part";
+
     private AtomicFiles() {
+    }
+
+    /**
+     * Deletes the temporary files a killed run left in {@code dir} (a JVM killed with SIGKILL runs no cleanup);
+     * returns how many. Only this class's own names, {@code .NAME…part}, and only directly in {@code dir}.
+     */
+    public static int removeLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".") && name.endsWith(PART) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(file);
+                    removed++;
+                }
+            }
+        }
+        return removed;
     }
 
     public static void write(Path target, byte[] bytes) throws IOException {
@@ -34,7 +57,7 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+        Path temp = Files.createTempFile(dir, "." + target.getFileName(), PART);
         try {
             writer.writeTo(temp);
             if (Files.getFileAttributeView(temp, PosixFileAttributeView.class) != null) {
