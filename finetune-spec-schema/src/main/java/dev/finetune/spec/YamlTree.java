@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.events.CollectionEndEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -63,6 +66,13 @@ final class YamlTree {
                     .setCodePointLimit(maxCodePoints)
                     .setUseMarks(true)
                     .build();
+            // the composer recurses once per level: ~1,500 nested `[` overflow its stack before the tree's own depth
+            // check could run, so the depth is checked on the parser's events (no recursion) first
+            Optional<Location> tooDeep = firstTooDeep(new ParserImpl(settings, new StreamReader(settings, text)), problems.file());
+            if (tooDeep.isPresent()) {
+                problems.add(tooDeep.get(), "nesting deeper than " + MAX_DEPTH + " levels is not allowed in a spec");
+                return Optional.empty();
+            }
             root = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, text))).getSingleNode().orElse(null);
         } catch (MarkedYamlEngineException e) {
             Location at = e.getProblemMark().or(e::getContextMark)
@@ -89,6 +99,23 @@ final class YamlTree {
         // a duplicate key keeps its first value, so the tree is still whole and the later checks can report the rest
         return json == null || tree.lossy ? Optional.empty()
                 : Optional.of(new LocatedTree(json, Map.copyOf(tree.values), Map.copyOf(tree.keys)));
+    }
+
+    /** Where the first collection deeper than {@link #MAX_DEPTH} starts, if any. */
+    private static Optional<Location> firstTooDeep(ParserImpl events, String file) {
+        int depth = 0;
+        while (events.hasNext()) {
+            Event event = events.next();
+            if (event instanceof CollectionStartEvent) {
+                if (++depth > MAX_DEPTH) {
+                    return Optional.of(event.getStartMark().map(m -> new Location(file, m.getLine() + 1, m.getColumn() + 1))
+                            .orElse(new Location(file, 1, 1)));
+                }
+            } else if (event instanceof CollectionEndEvent) {
+                depth--;
+            }
+        }
+        return Optional.empty();
     }
 
     private JsonNode convert(Node node, String path) {
