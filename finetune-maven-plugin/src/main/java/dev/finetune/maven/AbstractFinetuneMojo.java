@@ -16,6 +16,7 @@ import org.eclipse.aether.RepositorySystemSession;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.fingerprint.InputRecord;
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.CanonicalSpec;
 
@@ -181,14 +182,21 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
      * check of a no-op build, made before the spec is parsed.
      */
     protected boolean rawInputsUnchanged(Path marker) throws MojoExecutionException {
-        Optional<InputRecord> record = readRecord(marker);
-        if (force || record.isEmpty()) {
+        return !force && unchanged(readRecord(marker), true);
+    }
+
+    /**
+     * Whether the project's inputs recorded in {@code marker} (spec bytes, base, data files; with
+     * {@code withSettings} also the tool settings, which are per goal) have the recorded hashes now.
+     */
+    private boolean unchanged(Optional<InputRecord> record, boolean withSettings) throws MojoExecutionException {
+        if (record.isEmpty()) {
             return false;
         }
         try {
             for (InputRecord.Input input : record.get().inputs()) {
                 String now = switch (input.kind()) {
-                    case settings -> Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8));
+                    case settings -> withSettings ? Fingerprint.sha256(settings().getBytes(StandardCharsets.UTF_8)) : input.sha256();
                     // the record must be of this spec file (finetune.spec may name another), unchanged
                     case spec -> input.reference().equals(specReference()) ? shaOrAbsent(specPath()) : ABSENT;
                     case file -> shaOrAbsent(baseDir().resolve(input.reference()));
@@ -207,6 +215,44 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     private String specReference() {
         return baseDir().relativize(specPath()).toString();
+    }
+
+    /**
+     * Fails unless {@code model.zip} is the one the last completed {@code finetune:train} wrote: the train marker exists
+     * (a training that failed or was interrupted deletes it) and records this very file's SHA-256. Evaluate and
+     * package consume the model, so they must not take a stale one from an earlier spec, nor a file put there by hand.
+     *
+     * @return the train marker's fingerprint
+     */
+    protected String requireTrainedModel() throws MojoFailureException, MojoExecutionException {
+        Path out = outputDirectory.toPath().toAbsolutePath();
+        Path model = out.resolve(OutputFiles.MODEL);
+        Optional<InputRecord> trained = readRecord(out.resolve(OutputFiles.TRAIN_MARKER));
+        if (trained.isEmpty()) {
+            throw new MojoFailureException(model + " is not the result of a completed finetune:train (the last training failed,"
+                    + " was interrupted, or never ran): run the build from `compile` (e.g. `mvn package`) so that it trains");
+        }
+        String reference = baseDir().relativize(model).toString();
+        Optional<String> recorded = trained.get().inputs().stream().filter(i -> i.reference().equals(reference))
+                .map(InputRecord.Input::sha256).findFirst();
+        if (recorded.isEmpty() || !recorded.get().equals(shaOrAbsent(model))) {
+            throw new MojoFailureException(model + " is not the file finetune:train wrote (its SHA-256 differs from the one the"
+                    + " training recorded" + (recorded.isEmpty() ? ", or that training's plugin did not record one" : "")
+                    + "): retrain with `mvn package -Dfinetune.force`");
+        }
+        return trained.get().fingerprint();
+    }
+
+    /**
+     * For goals that cannot recompute the training fingerprint (it includes the training settings, which only the
+     * training goals have): fails unless the spec file, base and data are still those the model was trained on.
+     */
+    protected void requireTrainedOnCurrentInputs() throws MojoFailureException, MojoExecutionException {
+        Optional<InputRecord> trained = readRecord(outputDirectory.toPath().toAbsolutePath().resolve(OutputFiles.TRAIN_MARKER));
+        if (!unchanged(trained, false)) {
+            throw new MojoFailureException("The spec, base or data changed since " + OutputFiles.MODEL + " was trained: run the"
+                    + " build from `compile` (e.g. `mvn package`) so that finetune:train retrains or confirms the model");
+        }
     }
 
     /** Recorded for a file that does not exist, e.g. metrics.json when evaluation was skipped. */

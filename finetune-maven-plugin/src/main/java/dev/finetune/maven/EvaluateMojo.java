@@ -63,8 +63,8 @@ public class EvaluateMojo extends AbstractForkingMojo {
         Path metricsFile = out.resolve(OutputFiles.METRICS);
         Path gatesFile = out.resolve(OutputFiles.GATES);
         Path marker = out.resolve(OutputFiles.EVALUATE_MARKER);
-        // the trained model is a function of the train fingerprint, so metrics for it are still valid
-        Optional<String> trained = recordedFingerprint(out.resolve(OutputFiles.TRAIN_MARKER));
+        // the model must be the one the last completed training wrote; its metrics are a function of that training
+        Optional<String> trained = Optional.of(requireTrainedModel());
         if (Files.isRegularFile(metricsFile) && Files.isRegularFile(gatesFile) && rawInputsUnchanged(marker)
                 && trained.equals(recordedFingerprint(marker))) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
@@ -74,6 +74,10 @@ public class EvaluateMojo extends AbstractForkingMojo {
         FinetuneSpec parsed = parseSpec();
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         Fingerprint fingerprint = fingerprint(parsed, base.file());
+        if (!trained.get().equals(fingerprint.value())) {
+            throw new MojoFailureException(OutputFiles.MODEL + " was trained on other inputs (the spec, base, data or training"
+                    + " settings changed since): run the build from `compile` (e.g. `mvn verify`) so that finetune:train retrains");
+        }
         if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile) && trained.equals(Optional.of(fingerprint.value()))) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
         } else {

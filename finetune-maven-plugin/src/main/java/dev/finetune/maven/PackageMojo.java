@@ -112,6 +112,9 @@ public class PackageMojo extends AbstractFinetuneMojo {
     protected void run() throws MojoExecutionException, MojoFailureException {
         boolean mainArtifact = MODEL_PACKAGING.equals(project.getPackaging());
         Path target = target(mainArtifact);
+        // never package a stale model as this spec's artifact, nor a model.zip put in place by hand
+        requireTrainedModel();
+        requireTrainedOnCurrentInputs();
         Path out = outputDirectory.toPath().toAbsolutePath();
         Path marker = out.resolve(OutputFiles.PACKAGE_MARKER);
         if (Files.isRegularFile(target) && rawInputsUnchanged(marker)) {

@@ -13,6 +13,7 @@ import org.apache.maven.plugins.annotations.Mojo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Fine-tunes the base model on the training split, selecting the best epoch on the validation split (early
@@ -40,7 +41,7 @@ public class TrainMojo extends AbstractForkingMojo {
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         Fingerprint fingerprint = fingerprint(parsed, base.file());
         if (modelPresent && upToDate(marker, fingerprint)) {
-            writeRecord(marker, fingerprint, parsed, base); // the same inputs, written differently
+            writeRecord(marker, fingerprint, parsed, base, List.of(model())); // the same inputs, written differently
             logSkipped(fingerprint.value());
             return;
         }
@@ -51,7 +52,13 @@ public class TrainMojo extends AbstractForkingMojo {
             throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
         runEngine(ForkRequest.Task.train, base.file());
-        writeRecord(marker, fingerprint, parsed, base);
+        // the model's hash too: a model.zip replaced afterwards makes the next build retrain, and evaluate and
+        // package refuse it (TrainedModel)
+        writeRecord(marker, fingerprint, parsed, base, List.of(model()));
+    }
+
+    private Path model() {
+        return outputDirectory.toPath().toAbsolutePath().resolve(OutputFiles.MODEL);
     }
 
     private void logSkipped(String fingerprint) {
