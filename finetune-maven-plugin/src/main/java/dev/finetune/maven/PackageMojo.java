@@ -171,7 +171,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
      */
     LocalDateTime timestamp() throws MojoFailureException {
         if (outputTimestamp == null || outputTimestamp.isBlank() || outputTimestamp.length() < 2) {
-            Optional<java.time.Instant> commitTime = git().flatMap(GitInfo::commitTime);
+            Optional<java.time.Instant> commitTime = git().flatMap(GitInfo::commitInstant);
             if (commitTime.isPresent()) {
                 getLog().info("project.build.outputTimestamp is not set: the model zip's entries carry the commit's time, "
                         + commitTime.get());

@@ -62,6 +62,10 @@ class PackageTimestampTest {
         git(dir, "commit", "-q", "-m", "spec");
         assertEquals(LocalDateTime.of(2026, 3, 4, 5, 6, 7), mojo(dir, null).timestamp());
         assertTrue(warnings.isEmpty(), warnings.toString());
+        // the git facts go into lineage.json as they are
+        Path json = dir.resolve("git.json");
+        dev.finetune.engine.report.Json.write(json, dev.finetune.engine.packaging.GitInfo.of(dir).orElseThrow());
+        assertTrue(Files.readString(json).contains("\"commitTime\" : \"2026-03-04T05:06:07Z\""), Files.readString(json));
         assertTrue(info.get(0).startsWith("project.build.outputTimestamp is not set: the model zip's entries carry the commit's time"));
     }
 

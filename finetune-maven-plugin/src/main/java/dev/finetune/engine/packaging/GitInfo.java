@@ -12,8 +12,10 @@ import java.util.concurrent.TimeUnit;
  * The commit a model was built from and whether the project directory had uncommitted changes, read with the
  * {@code git} command line (present wherever CI checks code out). Absent when the project is not in git or git is
  * not installed: lineage then says so rather than guessing.
+ *
+ * @param commitTime the commit's committer time, ISO-8601 ({@code 2026-03-04T05:06:07Z}), when git gave it
  */
-public record GitInfo(String commit, boolean dirty, Optional<Instant> commitTime) {
+public record GitInfo(String commit, boolean dirty, Optional<String> commitTime) {
 
     public GitInfo(String commit, boolean dirty) {
         this(commit, dirty, Optional.empty());
@@ -27,8 +29,14 @@ public record GitInfo(String commit, boolean dirty, Optional<Instant> commitTime
         // only the project's own directory counts: a change elsewhere in a monorepo does not touch this model
         Optional<String> status = git(projectDir, "status", "--porcelain", "--", ".");
         // the committer time: what reproducible-build tools use as SOURCE_DATE_EPOCH
-        Optional<Instant> time = git(projectDir, "log", "-1", "--format=%ct", "HEAD").flatMap(GitInfo::epochSeconds);
+        Optional<String> time = git(projectDir, "log", "-1", "--format=%ct", "HEAD").flatMap(GitInfo::epochSeconds)
+                .map(Instant::toString);
         return Optional.of(new GitInfo(commit.get(), status.map(s -> !s.isBlank()).orElse(true), time));
+    }
+
+    /** The committer time as an instant, when known ({@link #commitTime} holds it as ISO-8601 text, for lineage.json). */
+    public Optional<Instant> commitInstant() {
+        return commitTime.map(Instant::parse);
     }
 
     private static Optional<Instant> epochSeconds(String text) {
