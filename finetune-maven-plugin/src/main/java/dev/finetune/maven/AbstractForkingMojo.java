@@ -10,7 +10,11 @@ import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.fork.JvmFork;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.toolchain.Toolchain;
+import org.apache.maven.toolchain.ToolchainManager;
 
 import java.io.File;
 import java.io.IOException;
@@ -54,6 +58,27 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.argLine")
     protected String argLine;
 
+    /**
+     * Environment variables of the training JVM, as surefire's {@code environmentVariables}: e.g.
+     * {@code CUDA_VISIBLE_DEVICES} to pick a GPU, {@code OMP_WAIT_POLICY}, proxies. Set after the thread variables the
+     * plugin sets ({@code OMP_NUM_THREADS}, {@code OPENBLAS_NUM_THREADS}), so they can override them.
+     */
+    @Parameter
+    protected Map<String, String> environmentVariables;
+
+    /**
+     * Take the training JVM's {@code java} from the build's JDK toolchain ({@code maven-toolchains-plugin}) when there is
+     * one and {@code finetune.jvm} is not set.
+     */
+    @Parameter(property = "finetune.useToolchain", defaultValue = "true")
+    protected boolean useToolchain;
+
+    @Component
+    protected ToolchainManager toolchains;
+
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
     /** Kill the training JVM after this many seconds (0: no limit). */
     @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
     protected int forkTimeout;
@@ -72,9 +97,10 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         List<Path> classpath = new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
                 .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
         ForkOptions options = new ForkOptions(
-                jvm == null ? ForkOptions.currentJava() : jvm.toPath(), classpath, Optional.ofNullable(maxHeap),
+                java(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(),
-                forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(), Map.of());
+                forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(),
+                environmentVariables == null ? Map.of() : Map.copyOf(environmentVariables));
         JvmFork.Result result;
         try {
             result = new JvmFork(options).run(request, forkOutput());
@@ -109,6 +135,21 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
                     ? f.errors().get(0) : count(f.errors().size()) + ", listed above"));
             case internalError -> throw new MojoExecutionException("The training JVM failed: " + String.join("\n", f.errors()));
         }
+    }
+
+    /** {@code finetune.jvm}, else the JDK toolchain's {@code java}, else the JVM running Maven. */
+    private Path java() {
+        if (jvm != null) {
+            return jvm.toPath();
+        }
+        if (useToolchain && toolchains != null && session != null) {
+            Toolchain jdk = toolchains.getToolchainFromBuildContext("jdk", session);
+            if (jdk != null && jdk.findTool("java") != null) {
+                getLog().info("Training JVM from the JDK toolchain: " + jdk.findTool("java"));
+                return Path.of(jdk.findTool("java"));
+            }
+        }
+        return ForkOptions.currentJava();
     }
 
     private List<String> jvmArgs() {

@@ -38,8 +38,12 @@ class JvmForkTest {
     }
 
     private static JvmFork fork(List<String> jvmArgs) {
+        return fork(jvmArgs, Map.of());
+    }
+
+    private static JvmFork fork(List<String> jvmArgs, Map<String, String> environment) {
         return new JvmFork(new ForkOptions(ForkOptions.currentJava(), testClasspath(), Optional.of("512m"), Optional.empty(),
-                Optional.empty(), Optional.empty(), jvmArgs, Optional.empty(), Map.of()));
+                Optional.empty(), Optional.empty(), jvmArgs, Optional.empty(), environment));
     }
 
     static ForkRequest request(Path project, String spec, ForkRequest.Task task) {
@@ -111,6 +115,15 @@ class JvmForkTest {
         assertEquals(List.of(project.resolve("nowhere.csv") + ": dataset file not found"), result.errors());
         assertTrue(!Files.exists(project.resolve("out").resolve(OutputFiles.MODEL)));
         assertTrue(out.plainWarnings.isEmpty(), out.plainWarnings.toString());
+    }
+
+    /** finetune's environmentVariables reach the training JVM: the JVM itself reports JAVA_TOOL_OPTIONS it picked up. */
+    @Test
+    void environmentVariablesReachTheTrainingJvm(@TempDir Path project) throws Exception {
+        Files.writeString(project.resolve("finetune.yaml"), "base: { path: base.zip }\ndataset: { path: nowhere.csv }\n");
+        Captured out = new Captured();
+        fork(List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Dfinetune.probe=1")).run(request(project, "finetune.yaml", ForkRequest.Task.train), out);
+        assertTrue(out.plainDebug.contains("Picked up JAVA_TOOL_OPTIONS: -Dfinetune.probe=1"), out.plainDebug.toString());
     }
 
     @Test
