@@ -28,6 +28,8 @@ import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SweepSpec;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 
 import java.io.IOException;
@@ -194,6 +196,10 @@ public final class FinetuneJob {
     }
 
     private static void save(Net net, Optional<DataNormalization> normalizer, Path target) throws IOException {
+        // a diverged training stops before this (TrainingDiverged); this guard keeps any other route from writing one
+        if (BooleanIndexing.or(net.params(), Conditions.isNan()) || BooleanIndexing.or(net.params(), Conditions.isInfinite())) {
+            throw new IllegalStateException("refusing to write " + target + ": the network has NaN or infinite parameters");
+        }
         AtomicFiles.write(target, temp -> {
             net.save(temp);
             if (normalizer.isPresent()) {

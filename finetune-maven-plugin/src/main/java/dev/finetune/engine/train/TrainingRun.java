@@ -52,6 +52,9 @@ public final class TrainingRun {
     private boolean stoppedEarly;
     private Optional<String> stopReason = Optional.empty();
     private long nanos;
+    /** The last minibatch loss that was a number, for the message when training diverges. */
+    private java.util.OptionalDouble lastFiniteLoss = java.util.OptionalDouble.empty();
+    private String lastFiniteAt = "";
 
     /**
      * @param trial     the sweep trial this run is, if any: its epochs are reported as the trial's, and its start is
@@ -137,8 +140,14 @@ public final class TrainingRun {
         int batches = 0;
         for (Iterator<DataSet> epochBatches = target.train().shuffled(training.batchSize(), shuffle); epochBatches.hasNext(); ) {
             net.fit(epochBatches.next());
-            lossSum += net.model().score();
+            double loss = net.model().score();
             batches++;
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDiverged(label, epoch, batches, loss, lastFiniteLoss, lastFiniteAt, training.learningRate());
+            }
+            lastFiniteLoss = java.util.OptionalDouble.of(loss);
+            lastFiniteAt = "epoch " + epoch + ", batch " + batches;
+            lossSum += loss;
         }
         SplitMetrics val = Evaluator.evaluate(net, target.validation(), classes, "validation");
         double seconds = (System.nanoTime() - epochStart) / 1e9;
