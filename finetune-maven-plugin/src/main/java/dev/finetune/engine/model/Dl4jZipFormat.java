@@ -42,6 +42,11 @@ final class Dl4jZipFormat implements BaseFormat {
     static final String COEFFICIENTS = "coefficients.bin";
 
     @Override
+    public String name() {
+        return "dl4j";
+    }
+
+    @Override
     public String displayName() {
         return "DL4J model zip";
     }
