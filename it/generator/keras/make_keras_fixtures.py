@@ -14,10 +14,12 @@ It writes into finetune-maven-plugin/src/test/resources/keras/:
                        BatchNormalization, ReLU(max_value=6, written as the integer 6), Flatten, Dense(16, relu),
                        Dense(5, softmax); seeded random weights; WITH a Keras 2.11 training_config (new-style Adam
                        optimizer config, "is_legacy_optimizer": false), as model.save() of a compiled model
+  cnn-sequential.h5    Sequential CNN as Keras 2.2.4 saved it (no InputLayer entry): 8x8x1 input, Conv2D(2, 3x3, relu),
+                       MaxPooling2D(2), Flatten, Dense(8, relu), Dense(5, softmax); seeded random weights
   channels-first.h5    Sequential Conv2D(data_format="channels_first") + Flatten + Dense: for the refusal test
   weights-only.h5      what model.save_weights("x.h5") writes: weights, no model_config
   keras3-model.keras   a Keras 3 .keras zip (config.json, metadata.json, model.weights.h5): for the refusal test
-  reference.json       fixed inputs and the outputs of each layer of the first two models, by numpy forward passes
+  reference.json       fixed inputs and the outputs of each layer of the first three models, by numpy forward passes
 
 The HDF5 layout is the one Keras 2.x's legacy save_model_to_hdf5 / save_weights_to_hdf5_group writes, with the
 same h5py calls: root attributes keras_version and backend (str) and model_config / training_config (JSON encoded
@@ -93,6 +95,12 @@ def relu(name, max_value):
                                              "max_value": max_value, "negative_slope": 0.0, "threshold": 0.0}}
 
 
+def max_pooling2d(name):
+    return {"class_name": "MaxPooling2D", "config": {"name": name, "trainable": True, "dtype": "float32",
+                                                     "pool_size": [2, 2], "padding": "valid", "strides": [2, 2],
+                                                     "data_format": "channels_last"}}
+
+
 def flatten(name, data_format="channels_last"):
     return {"class_name": "Flatten", "config": {"name": name, "trainable": True, "dtype": "float32",
                                                 "data_format": data_format}}
@@ -133,6 +141,11 @@ def np_conv2d_nhwc(x, kernel, bias):
             patch = x[:, i:i + kh, j:j + kw, :]
             out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
     return out + bias
+
+
+def np_max_pool_2x2(x):
+    n, h, w, c = x.shape
+    return x[:, :h // 2 * 2, :w // 2 * 2, :].reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
 
 
 def np_batch_norm(x, gamma, beta, mean, variance, eps):
@@ -316,6 +329,40 @@ def write_cnn(rng):
     return weights
 
 
+def cnn_sequential_params(rng):
+    return {"conv2d": [("kernel", glorot(rng, 9, 18, (3, 3, 1, 2))), ("bias", rng.uniform(-0.2, 0.2, 2))],
+            "dense": [("kernel", glorot(rng, 18, 8, (18, 8))), ("bias", rng.uniform(-0.1, 0.1, 8))],
+            "dense_1": [("kernel", glorot(rng, 8, 5, (8, 5))), ("bias", rng.uniform(-0.1, 0.1, 5))]}
+
+
+def cnn_sequential_activations(x_flat, weights):
+    w = {layer: {n: v.astype(np.float32).astype(np.float64) for n, v in ws} for layer, ws in weights.items()}
+    out = {"conv2d": activate(np_conv2d_nhwc(x_flat.reshape(-1, 8, 8, 1), w["conv2d"]["kernel"], w["conv2d"]["bias"]),
+                              "relu")}
+    out["max_pooling2d"] = np_max_pool_2x2(out["conv2d"])
+    out["dense"] = np_dense(out["max_pooling2d"].reshape(len(x_flat), -1), w["dense"]["kernel"], w["dense"]["bias"], "relu")
+    out["dense_1"] = np_dense(out["dense"], w["dense_1"]["kernel"], w["dense_1"]["bias"], "softmax")
+    return out
+
+
+def write_cnn_sequential(rng):
+    """A Sequential CNN as Keras 2.2 saved it: no InputLayer entry, the first layer carries batch_input_shape."""
+    weights = cnn_sequential_params(rng)
+    conv = conv2d("conv2d", 2, (3, 3), "channels_last", [None, 8, 8, 1])
+    conv["config"]["activation"] = "relu"
+    del conv["config"]["groups"]  # added in Keras 2.3
+    config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": [
+        conv, max_pooling2d("max_pooling2d"), flatten("flatten"), dense("dense", 8, "relu"), dense("dense_1", 5, "softmax")]}}
+    names = ["conv2d", "max_pooling2d", "flatten", "dense", "dense_1"]
+    global KERAS_VERSION
+    saved, KERAS_VERSION = KERAS_VERSION, "2.2.4"
+    try:
+        save_h5(os.path.join(OUT, "cnn-sequential.h5"), config, names, weights)
+    finally:
+        KERAS_VERSION = saved
+    return weights
+
+
 def write_channels_first(rng):
     config = {"class_name": "Sequential", "config": {"name": "sequential_cf", "layers": [
         input_layer("conv_input", [None, 1, 8, 8]),
@@ -365,6 +412,7 @@ def main():
     rng = np.random.default_rng(20261201)
     mlp, mlp_accuracy = write_mlp(x[lower], y[lower], rng)
     cnn = write_cnn(rng)
+    cnn_sequential = write_cnn_sequential(rng)
     write_channels_first(rng)
     write_weights_only(mlp)
     write_keras3(mlp)
@@ -381,6 +429,7 @@ def main():
         "cnn-functional.h5": dict(reference_of(digits, cnn_layers, "predictions"),
                                   reluClipped=int((cnn_layers["bn"] > 6).sum()),
                                   reluZeroed=int((cnn_layers["bn"] < 0).sum())),
+        "cnn-sequential.h5": reference_of(digits, cnn_sequential_activations(digits, cnn_sequential), "dense_1"),
     }
     with open(os.path.join(OUT, "reference.json"), "w") as f:
         json.dump(reference, f, separators=(",", ":"))

@@ -60,6 +60,7 @@ class KerasH5FormatTest {
 
     private static final String MLP = "mlp-sequential.h5";
     private static final String CNN = "cnn-functional.h5";
+    private static final String CNN_SEQUENTIAL = "cnn-sequential.h5";
 
     @TempDir
     static Path project;
@@ -68,7 +69,7 @@ class KerasH5FormatTest {
     static void inputs() throws Exception {
         Files.createDirectories(project.resolve("data"));
         TestBases.writeUpperDigits(project.resolve("data/upper.csv"));
-        for (String name : List.of(MLP, CNN, "mlp-userblock.h5", "channels-first.h5", "weights-only.h5", "keras3-model.keras")) {
+        for (String name : List.of(MLP, CNN, CNN_SEQUENTIAL, "mlp-userblock.h5", "channels-first.h5", "weights-only.h5", "keras3-model.keras")) {
             try (InputStream in = KerasH5FormatTest.class.getResourceAsStream("/keras/" + name)) {
                 Files.copy(in, project.resolve(name));
             }
@@ -144,7 +145,7 @@ class KerasH5FormatTest {
     /** What inspection reads from the configuration, checked against what DL4J's importer builds from the file. */
     @Test
     void inspectionMatchesTheImportedNetwork() {
-        for (String file : List.of(MLP, CNN)) {
+        for (String file : List.of(MLP, CNN, CNN_SEQUENTIAL)) {
             BaseModelInfo info = BaseFormat.inspectAny(project.resolve(file));
             Net net = BaseFormat.loadAny(project.resolve(file));
             assertEquals(net.isGraph(), info.graph(), file);
@@ -172,6 +173,10 @@ class KerasH5FormatTest {
         assertEquals(Optional.of(List.of(8L, 8L, 1L)), cnn.inputShape(), "channels last, without the batch dimension");
         assertEquals(Optional.of(64), cnn.inputSize());
         assertEquals("Keras 2.11.0 HDF5 model (Functional), 5 layers, input [8, 8, 1], 2,461 parameters", cnn.summary());
+        // saved by Keras 2.2: no InputLayer entry, the input shape on the first layer
+        assertEquals("Keras 2.2.4 HDF5 model (Sequential), 4 layers, input [8, 8, 1], 217 parameters",
+                BaseFormat.inspectAny(project.resolve(CNN_SEQUENTIAL)).summary());
+        assertEquals(List.of("conv2d", "max_pooling2d", "dense", "dense_1"), BaseFormat.inspectAny(project.resolve(CNN_SEQUENTIAL)).names());
     }
 
     /**
@@ -188,9 +193,12 @@ class KerasH5FormatTest {
                         new Object[] {"dense_2", "dense_1", new long[] {16}}),
                 CNN, List.of(new Object[] {"conv", "inputs", new long[] {8, 8, 1}}, new Object[] {"bn", "conv", new long[] {6, 6, 4}},
                         new Object[] {"relu6", "bn", new long[] {6, 6, 4}}, new Object[] {"features", "relu6", new long[] {144}},
-                        new Object[] {"predictions", "features", new long[] {16}}));
+                        new Object[] {"predictions", "features", new long[] {16}}),
+                CNN_SEQUENTIAL, List.of(new Object[] {"conv2d", "inputs", new long[] {8, 8, 1}},
+                        new Object[] {"max_pooling2d", "conv2d", new long[] {6, 6, 2}},
+                        new Object[] {"dense", "max_pooling2d", new long[] {18}}, new Object[] {"dense_1", "dense", new long[] {8}}));
         List<String> report = new ArrayList<>();
-        for (String file : List.of(MLP, CNN)) {
+        for (String file : List.of(MLP, CNN, CNN_SEQUENTIAL)) {
             JsonNode expected = reference.path(file);
             INDArray input = matrix(expected.path("inputs"));
             Net net = BaseFormat.loadAny(project.resolve(file));
@@ -309,8 +317,43 @@ class KerasH5FormatTest {
         assertEquals(5, after.get("head_output_W").size(1));
         assertEquals(16, after.get("head_output_W").size(0));
         assertFalse(after.containsKey("predictions_W"), "the Keras output layer is replaced");
+        // the tuned model is a plain DL4J zip: it loads without the Keras importer on the classpath
+        try (var zip = new java.util.zip.ZipFile(out.resolve(OutputFiles.MODEL).toFile())) {
+            String configuration = new String(zip.getInputStream(zip.getEntry("configuration.json")).readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            assertFalse(configuration.contains("modelimport"), configuration);
+            assertFalse(configuration.contains("org.deeplearning4j.preprocessors"), configuration);
+        }
         System.out.printf(Locale.ROOT, "Keras CNN base fine-tuned on digits 5-9: test accuracy %.4f%n", metrics.test().accuracy());
         assertTrue(metrics.test().accuracy() > 0.5, "accuracy " + metrics.test().accuracy());
+    }
+
+    /** A Sequential CNN: a MultiLayerNetwork taking flat rows as 8x8x1 images, its frozen convolution served by the cache. */
+    @Test
+    void aSequentialCnnBaseTrainsOnTheFrozenFeatureCache(@TempDir Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", """
+                base: { path: cnn-sequential.h5 }
+                dataset:
+                  path: data/upper.csv
+                  split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+                freeze: { upTo: conv2d }
+                training: { learningRate: 0.01, batchSize: 16, epochs: 2, seed: 5 }
+                """);
+        assertEquals(List.of(), new InputChecks(spec, project::resolve, project.resolve(CNN_SEQUENTIAL)).problems());
+        List<String> log = new ArrayList<>();
+        var job = TestBases.job(spec, project, out, EventSink.lines(log::add), JobOptions.DEFAULTS);
+        job.train();
+        MetricsReport metrics = job.evaluate();
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("frozen-feature cache: outputs of the 1 frozen input layer(s) computed once")),
+                String.join("\n", log));
+        Map<String, INDArray> before = BaseFormat.loadAny(project.resolve(CNN_SEQUENTIAL)).paramTable();
+        MultiLayerNetwork tuned = ModelSerializer.restoreMultiLayerNetwork(out.resolve(OutputFiles.MODEL).toFile());
+        assertArrayEquals(before.get("0_W").data().asBytes(), tuned.paramTable().get("0_W").data().asBytes());
+        assertEquals(List.of("conv2d", "max_pooling2d", "dense", "head_output"),
+                java.util.Arrays.stream(tuned.getLayers()).map(Net::layerName).toList());
+        System.out.printf(Locale.ROOT, "Keras Sequential CNN base (random weights) fine-tuned on digits 5-9 for 2 epochs: "
+                + "test accuracy %.4f%n", metrics.test().accuracy());
+        assertTrue(metrics.test().accuracy() > 0.3, "accuracy " + metrics.test().accuracy());
     }
 
     @Test
@@ -326,6 +369,23 @@ class KerasH5FormatTest {
                 + "plugin fine-tunes channels-last Keras models (Keras' default): rebuild the model with "
                 + "data_format=\"channels_last\" (use channels_last), copy the weights and save it again", channelsFirst.getMessage());
         assertThrows(UserInputException.class, () -> BaseFormat.loadAny(project.resolve("channels-first.h5")));
+
+        // an .h5 written by Keras 3 (its legacy h5 format): the same file with keras_version 3.11.0 in place of 2.11.0
+        byte[] bytes = Files.readAllBytes(project.resolve(MLP));
+        byte[] from = "2.11.0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int patched = 0;
+        for (int i = 0; i + from.length <= bytes.length; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + from.length, from, 0, from.length)) {
+                bytes[i] = '3';
+                patched++;
+            }
+        }
+        assertTrue(patched > 0);
+        Path keras3h5 = Files.write(project.resolve("keras3-saved.h5"), bytes);
+        UserInputException saved = assertThrows(UserInputException.class, () -> BaseFormat.inspectAny(keras3h5));
+        assertEquals(keras3h5 + ": saved by Keras 3.11.0, whose layer configurations DL4J's Keras import does not read; "
+                + "re-save it with Keras 2 as .h5: load it with tf.keras (TensorFlow 2.15 or older, or the tf_keras package) "
+                + "and call model.save(\"model.h5\")", saved.getMessage());
 
         // validation reports them at the spec's key
         for (String file : List.of("keras3-model.keras", "channels-first.h5")) {
