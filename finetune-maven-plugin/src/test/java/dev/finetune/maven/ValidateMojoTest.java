@@ -66,6 +66,23 @@ class ValidateMojoTest {
 
     @Test
     @InjectMojo(goal = "validate")
+    void aKerasBaseIsValidatedLikeAnyOther(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\nfreeze: { upTo: dense_1 }\n");
+        try (var in = ValidateMojoTest.class.getResourceAsStream("/keras/mlp-sequential.h5")) {
+            Files.copy(in, project.resolve("mlp.h5"));
+        }
+        TestBases.writeUpperDigits(project.resolve("d.csv"));
+        assertDoesNotThrow(mojo::execute);
+        configure(mojo, "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\nfreeze: { upTo: dense_2 }\n");
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertEquals("""
+                The spec finetune.yaml does not fit its inputs (1 problem):
+                finetune.yaml:5:9: `freeze` names layer 2 (`dense_2`), but the head removes the top 1 layer(s) of mlp.h5; \
+                freeze only layers 0..1: 0=dense, 1=dense_1""", e.getMessage());
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
     void skipFlagSkipsEvenABrokenSpec(ValidateMojo mojo) throws Exception {
         configure(mojo, "not: a spec\n");
         setVariableValueToObject(mojo, "skip", true);
