@@ -359,7 +359,8 @@ class KerasH5FormatTest {
     @Test
     void whatDl4jCannotImportIsRefusedWithWhatToDo() throws Exception {
         UserInputException keras3 = assertThrows(UserInputException.class, () -> BaseFormat.inspectAny(project.resolve("keras3-model.keras")));
-        assertEquals(project.resolve("keras3-model.keras") + ": a Keras 3 .keras archive; DL4J's Keras import reads Keras 2 HDF5 "
+        assertEquals(project.resolve("keras3-model.keras") + ": a .keras archive (Keras 3's format, saved by Keras 3.3.3); "
+                + "DL4J's Keras import reads Keras 2 HDF5 "
                 + "models only: re-save it with Keras 2 as .h5: load it with tf.keras (TensorFlow 2.15 or older, or the "
                 + "tf_keras package) and call model.save(\"model.h5\")", keras3.getMessage());
         assertThrows(UserInputException.class, () -> BaseFormat.loadAny(project.resolve("keras3-model.keras")));

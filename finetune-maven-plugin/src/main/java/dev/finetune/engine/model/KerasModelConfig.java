@@ -76,8 +76,8 @@ final class KerasModelConfig {
     /** Reads the root attributes; a user error for files this plugin cannot use, saying what to do instead. */
     static KerasModelConfig read(Path file) {
         if (KerasH5Format.isKeras3Archive(file)) {
-            throw new UserInputException(file + ": a Keras 3 .keras archive; DL4J's Keras import reads Keras 2 HDF5 "
-                    + "models only: " + RESAVE_WITH_KERAS_2);
+            throw new UserInputException(file + ": a .keras archive (Keras 3's format" + archiveVersion(file).map(v -> ", saved by Keras " + v)
+                    .orElse("") + "); DL4J's Keras import reads Keras 2 HDF5 models only: " + RESAVE_WITH_KERAS_2);
         }
         String modelJson;
         String version;
@@ -117,6 +117,22 @@ final class KerasModelConfig {
         KerasModelConfig config = new KerasModelConfig(file, model, version, backend == null ? "tensorflow" : backend, training);
         config.refuseWhatCannotBeImported();
         return config;
+    }
+
+    /** The keras_version in a .keras archive's metadata.json, when it can be read. */
+    private static Optional<String> archiveVersion(Path file) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            java.util.zip.ZipEntry metadata = zip.getEntry("metadata.json");
+            if (metadata == null) {
+                return Optional.empty();
+            }
+            try (java.io.InputStream in = zip.getInputStream(metadata)) {
+                String version = JSON.readTree(in).path("keras_version").asText("");
+                return version.isEmpty() ? Optional.empty() : Optional.of(version);
+            }
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     /** A string attribute of the file's root, or null when absent; jHDF gives fixed- and variable-length ones alike. */
