@@ -15,6 +15,7 @@ import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValue
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** finetune:validate through Maven's plugin descriptor and parameter injection (maven-plugin-testing-harness). */
 @MojoTest
@@ -74,11 +75,10 @@ class ValidateMojoTest {
         TestBases.writeUpperDigits(project.resolve("d.csv"));
         assertDoesNotThrow(mojo::execute);
         configure(mojo, "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\nfreeze: { upTo: dense_2 }\n");
+        // the problem itself, with the Keras layer names, is InputChecks' (KerasH5FormatTest, InputChecksTest)
         MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
-        assertEquals("""
-                The spec finetune.yaml does not fit its inputs (1 problem):
-                finetune.yaml:5:9: `freeze` names layer 2 (`dense_2`), but the head removes the top 1 layer(s) of mlp.h5; \
-                freeze only layers 0..1: 0=dense, 1=dense_1""", e.getMessage());
+        assertTrue(e.getMessage().startsWith("The spec finetune.yaml does not fit its inputs") && e.getMessage().contains("1 problem"),
+                e.getMessage());
     }
 
     @Test
