@@ -45,8 +45,8 @@ class ArchitectureTest {
     @Test
     void theMojosUseNd4jAndDl4jOnlyThroughTheEngine() {
         noClasses().that().resideInAPackage("dev.finetune.maven..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.nd4j..", "org.deeplearning4j..")
-                .because("ND4J's natives must never load into Maven's JVM; the engine's fork runs them")
+                .should().dependOnClassesThat().resideInAnyPackage("org.nd4j..", "org.deeplearning4j..", "org.bytedeco..")
+                .because("ND4J's and HDF5's natives must never load into Maven's JVM; the engine's fork runs them")
                 .check(classes);
     }
 

@@ -211,7 +211,8 @@ class BaseFormatTest {
         Path text = Files.writeString(dir.resolve("model.zip"), "not a zip");
         UserInputException e = assertThrows(UserInputException.class, () -> BaseFormat.of(text));
         assertEquals(text + ": not a readable base model; the formats this plugin reads are: DL4J model zip (a zip holding "
-                + "configuration.json and coefficients.bin, as ModelSerializer writes it)", e.getMessage());
+                + "configuration.json and coefficients.bin, as ModelSerializer writes it), Keras 2 HDF5 model (an HDF5 file "
+                + "(.h5) with a Keras model_config, as Keras 2's model.save(\"model.h5\") writes it)", e.getMessage());
         assertEquals(dir.resolve("absent.zip") + ": base model not found",
                 assertThrows(UserInputException.class, () -> BaseFormat.of(dir.resolve("absent.zip"))).getMessage());
     }

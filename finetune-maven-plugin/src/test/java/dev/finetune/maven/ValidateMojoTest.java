@@ -18,6 +18,7 @@ import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValue
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** finetune:validate through Maven's plugin descriptor and parameter injection (maven-plugin-testing-harness). */
 @MojoTest
@@ -72,6 +73,22 @@ class ValidateMojoTest {
         TestBases.multiLayerBase(project.resolve("b.zip"));
         TestBases.writeUpperDigits(project.resolve("d.csv"));
         assertDoesNotThrow(mojo::execute);
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
+    void aKerasBaseIsValidatedLikeAnyOther(ValidateMojo mojo) throws Exception {
+        configure(mojo, "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\nfreeze: { upTo: dense_1 }\n");
+        try (var in = ValidateMojoTest.class.getResourceAsStream("/keras/mlp-sequential.h5")) {
+            Files.copy(in, project.resolve("mlp.h5"));
+        }
+        TestBases.writeUpperDigits(project.resolve("d.csv"));
+        assertDoesNotThrow(mojo::execute);
+        configure(mojo, "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\nfreeze: { upTo: dense_2 }\n");
+        // the problem itself, with the Keras layer names, is InputChecks' (KerasH5FormatTest, InputChecksTest)
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertTrue(e.getMessage().startsWith("The spec finetune.yaml does not fit its inputs") && e.getMessage().contains("1 problem"),
+                e.getMessage());
     }
 
     @Test

@@ -54,6 +54,7 @@ public final class CanonicalSpec {
         spec.base().path().ifPresent(p -> base.put("path", p));
         spec.base().artifact().ifPresent(a -> base.put("artifact", a));
         spec.base().sha256().ifPresent(h -> base.put("sha256", h));
+        spec.base().format().ifPresent(f -> base.put("format", f.name()));
         root.put("base", base);
 
         var d = spec.dataset();

@@ -46,11 +46,26 @@ public record FinetuneSpec(
     /**
      * The base model: exactly one of {@code path} and {@code artifact}.
      *
-     * @param path     a DL4J model zip (MultiLayerNetwork or ComputationGraph), relative to the project directory
-     * @param artifact Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model zip
+     * @param path     a DL4J model zip (MultiLayerNetwork or ComputationGraph) or a Keras 2 {@code .h5}, relative to
+     *                 the project directory
+     * @param artifact Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model file
      * @param sha256   the expected SHA-256 of the model file, checked before it is used
+     * @param format   how to read the model file; empty: recognised by its content
      */
-    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256) {
+    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format) {
+
+        /** A base model file's format, named by {@code base.format}. */
+        public enum Format {
+            /** DL4J's model zip, as ModelSerializer (and this plugin) writes it */
+            dl4j,
+            /** a Keras 2 HDF5 model, as {@code model.save("model.h5")} writes it */
+            keras
+        }
+
+        /** A base with its format recognised by content. */
+        public BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256) {
+            this(path, artifact, sha256, Optional.empty());
+        }
 
         public static BaseSpec ofPath(String path) {
             return new BaseSpec(Optional.of(path), Optional.empty(), Optional.empty());

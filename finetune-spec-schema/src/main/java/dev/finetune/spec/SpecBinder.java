@@ -92,12 +92,15 @@ final class SpecBinder {
         if (path.isPresent() && artifact.isPresent()) {
             problems.add(tree.keyAt("base.artifact"), "`base` has both `path` and `artifact`; name the model zip in the "
                     + "project with `path`, or a released model with `artifact: groupId:artifactId:version`");
-        } else if (!b.has("path") && !b.has("artifact") && b.isObject() && !hasUnknownKey(b, "sha256")) {
+        } else if (!b.has("path") && !b.has("artifact") && b.isObject() && !hasUnknownKey(b, "sha256", "format")) {
             // with an unknown key (a typo of `path`?) the schema's "did you mean" says it better
             problems.add(tree.valueAt("base"), "`base` needs `path` (a model zip in the project) or `artifact` "
                     + "(Maven coordinates groupId:artifactId:version[:classifier] of a model zip)");
         }
-        return new BaseSpec(path, artifact, text(b, "sha256"));
+        // an unknown name is the schema's to report
+        Optional<BaseSpec.Format> format = java.util.Arrays.stream(BaseSpec.Format.values())
+                .filter(f -> b.path("format").isTextual() && f.name().equals(b.path("format").textValue())).findFirst();
+        return new BaseSpec(path, artifact, text(b, "sha256"), format);
     }
 
     private static boolean hasUnknownKey(JsonNode mapping, String... known) {

@@ -213,6 +213,19 @@ class SpecParserTest {
     }
 
     @Test
+    void baseFormatIsRecognisedByContentUnlessNamed() throws SpecException {
+        FinetuneSpec recognised = parser.parse("a.yaml", MINIMAL);
+        assertEquals(Optional.empty(), recognised.base().format());
+        assertFalse(CanonicalSpec.toYaml(recognised).contains("format"), CanonicalSpec.toYaml(recognised));
+        FinetuneSpec named = parser.parse("b.yaml", """
+                base: { path: models/mlp.h5, format: keras }
+                dataset: { path: data/train.csv }
+                """);
+        assertEquals(Optional.of(FinetuneSpec.BaseSpec.Format.keras), named.base().format());
+        assertTrue(CanonicalSpec.toYaml(named).contains("base:\n  path: models/mlp.h5\n  format: keras\n"), CanonicalSpec.toYaml(named));
+    }
+
+    @Test
     void datasetTypeDefaultsToCsvAndTheResolvedSpecSaysSo() throws SpecException {
         String implicit = CanonicalSpec.toYaml(parser.parse("a.yaml", MINIMAL));
         String explicit = CanonicalSpec.toYaml(parser.parse("b.yaml", MINIMAL + "  type: csv\n"));

@@ -62,7 +62,7 @@ public final class InputChecks {
         }
         BaseModelInfo info;
         try {
-            info = BaseFormat.inspectAny(baseModel);
+            info = BaseFormat.of(baseModel, spec.base().format().map(Enum::name)).inspect(baseModel);
         } catch (UserInputException e) {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();

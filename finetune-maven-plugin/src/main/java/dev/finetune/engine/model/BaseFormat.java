@@ -5,17 +5,22 @@ import dev.finetune.engine.UserInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * A kind of file a base model comes in. Each format recognises its files by content (not by name), inspects them
  * without ND4J (for {@code finetune:validate}, which runs in Maven's JVM) and loads them as a network (in the training
- * JVM). The first is DL4J's own model zip; Keras and ONNX files are the next members of this family.
+ * JVM). The first is DL4J's own model zip, the second Keras 2's {@code .h5}; ONNX files would be the next member of
+ * this family.
  */
-public sealed interface BaseFormat permits Dl4jZipFormat {
+public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
 
     /** Every format this plugin reads, in the order they are tried. */
-    List<BaseFormat> ALL = List.of(new Dl4jZipFormat());
+    List<BaseFormat> ALL = List.of(new Dl4jZipFormat(), new KerasH5Format());
+
+    /** The format's name in the spec's {@code base.format}: {@code dl4j}, {@code keras}. */
+    String name();
 
     /** A short name for messages, e.g. {@code DL4J model zip}. */
     String displayName();
@@ -44,6 +49,31 @@ public sealed interface BaseFormat permits Dl4jZipFormat {
         }
         throw new UserInputException(file + ": not a readable base model; the formats this plugin reads are: "
                 + ALL.stream().map(f -> f.displayName() + " (" + f.looksLike() + ")").collect(Collectors.joining(", ")));
+    }
+
+    /**
+     * The format {@code file} is read as: the one named (the spec's {@code base.format}) when given, else the one
+     * that recognises it by content. A named format that does not recognise the file is a user error saying what the
+     * file looks like instead.
+     */
+    static BaseFormat of(Path file, Optional<String> name) {
+        if (name.isEmpty()) {
+            return of(file);
+        }
+        BaseFormat named = ALL.stream().filter(f -> f.name().equals(name.get())).findFirst()
+                .orElseThrow(() -> new UserInputException("`base.format` is `" + name.get() + "`; the formats are: "
+                        + ALL.stream().map(BaseFormat::name).collect(Collectors.joining(", "))));
+        if (!Files.isRegularFile(file)) {
+            throw new UserInputException(file + ": base model not found");
+        }
+        if (named.recognises(file)) {
+            return named;
+        }
+        String actually = ALL.stream().filter(f -> f != named && f.recognises(file)).findFirst()
+                .map(f -> "it is a " + f.displayName() + " (`base.format: " + f.name() + "`, or leave `base.format` out)")
+                .orElse("it is none of the formats this plugin reads");
+        throw new UserInputException(file + ": `base.format` is `" + named.name() + "` but the file is not a "
+                + named.displayName() + " (" + named.looksLike() + "); " + actually);
     }
 
     /** {@link #inspect} of whatever format {@code file} is. */

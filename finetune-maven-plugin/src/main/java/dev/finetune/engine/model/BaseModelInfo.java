@@ -17,7 +17,8 @@ import java.util.Set;
  * @param graph      whether the network is a graph (ComputationGraph) rather than a stack of layers
  * @param layers     in the order DL4J numbers them (for graphs: a topological order of the layer vertices)
  * @param inputShape the shape of one example, when the configuration states it: {@code [features]} for vector
- *                   inputs, {@code [channels, height, width]} for images
+ *                   inputs; for images {@code [channels, height, width]} (DL4J bases) or {@code [height, width,
+ *                   channels]} (Keras bases, channels last): in both, the order a flat dataset row lists the values in
  * @param packaged   whether the plugin itself packaged this file (a tuned model used as the next base)
  * @param inputs     for graphs: each vertex's inputs (layers and other vertices); empty when unknown or not a graph
  */
@@ -51,7 +52,8 @@ public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers
     }
 
     /**
-     * One layer: its name, DL4J class (simple name, of the layer inside when it is frozen), output size (-1 when not
+     * One layer: its name, type (for DL4J bases the class's simple name, of the layer inside when it is frozen; for
+     * Keras bases the Keras class name, e.g. {@code Conv2D}), output size (-1 when not
      * a plain vector), parameter count (empty for layer kinds whose count this inspection does not know), and
      * whether it is frozen already.
      */

@@ -50,6 +50,11 @@ final class Dl4jZipFormat implements BaseFormat {
     static final int MAX_CONFIGURATION_BYTES = 16 << 20;
 
     @Override
+    public String name() {
+        return "dl4j";
+    }
+
+    @Override
     public String displayName() {
         return "DL4J model zip";
     }
