@@ -292,7 +292,12 @@ final class KerasModelConfig {
                         params(type, config, input, output), false));
             }
         }
-        return new BaseModelInfo(format, graph, List.copyOf(infos), inputShape, false);
+        // a graph's edges, so finetune:layers can show the layers feeding a frozen one as frozen (DL4J freezes them)
+        Map<String, List<String>> edges = new java.util.LinkedHashMap<>();
+        if (graph) {
+            layers.forEach(l -> edges.put(name(l), inbound(l)));
+        }
+        return new BaseModelInfo(format, graph, List.copyOf(infos), inputShape, false, edges);
     }
 
     private static List<Long> batchInputShape(JsonNode config) {
