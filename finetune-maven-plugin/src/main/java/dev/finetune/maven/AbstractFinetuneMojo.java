@@ -17,6 +17,7 @@ import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.fingerprint.InputRecord;
 import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.CanonicalSpec;
 
@@ -61,6 +62,13 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
      */
     @Parameter(property = "finetune.classifier", defaultValue = "model", required = true)
     protected String classifier;
+
+    /**
+     * Allow the spec's paths to be absolute, to contain {@code ..} or to lead out of the project through a symbolic
+     * link. Only here (POM or command line): the spec cannot allow it itself, since a pull request edits the spec.
+     */
+    @Parameter(property = "finetune.allowPathsOutsideProject", defaultValue = "false")
+    protected boolean allowPathsOutsideProject;
 
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     protected PluginDescriptor plugin;
@@ -110,6 +118,11 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         return false;
     }
 
+    /** The spec's paths as files of the project, links out of it refused unless {@link #allowPathsOutsideProject}. */
+    protected ProjectPaths projectPaths() {
+        return new ProjectPaths(baseDir(), allowPathsOutsideProject);
+    }
+
     protected Path baseDir() {
         return project.getBasedir().toPath().toAbsolutePath();
     }
@@ -126,7 +139,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     /** The base model file, resolved through Maven when the spec names it by coordinates. */
     protected BaseModelResolver.ResolvedBase resolveBase(FinetuneSpec parsed) throws MojoFailureException, MojoExecutionException {
-        return new BaseModelResolver(repositorySystem, repositorySession, project).resolve(parsed);
+        return new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths()).resolve(parsed);
     }
 
     /**
@@ -200,7 +213,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
                     // the record must be of this spec file (finetune.spec may name another), unchanged
                     case spec -> input.reference().equals(specReference()) ? shaOrAbsent(specPath()) : ABSENT;
                     case file -> shaOrAbsent(baseDir().resolve(input.reference()));
-                    case artifact -> new BaseModelResolver(repositorySystem, repositorySession, project).find(input.reference())
+                    case artifact -> new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths()).find(input.reference())
                             .map(f -> shaOrAbsent(f)).orElse(ABSENT);
                 };
                 if (!now.equals(input.sha256())) {
@@ -314,7 +327,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     protected FinetuneSpec parseSpec() throws MojoFailureException {
         try {
-            return new SpecParser().parse(specPath(), specDisplayName());
+            return new SpecParser(allowPathsOutsideProject).parse(specPath(), specDisplayName());
         } catch (SpecException e) {
             // each problem once, in the log; the failure line Maven repeats at the end stays one line
             e.problems().forEach(p -> getLog().error(p.toString()));

@@ -87,7 +87,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
         ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
-                frozenFeatureCache, buildPid);
+                frozenFeatureCache, buildPid, allowPathsOutsideProject);
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             JobFinished finished = ForkMain.run(request, mavenLog());

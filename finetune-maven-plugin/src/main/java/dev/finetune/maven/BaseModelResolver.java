@@ -1,6 +1,8 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.fingerprint.Fingerprint;
+import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -27,11 +29,13 @@ final class BaseModelResolver {
     private final RepositorySystem repositorySystem;
     private final RepositorySystemSession session;
     private final MavenProject project;
+    private final ProjectPaths paths;
 
-    BaseModelResolver(RepositorySystem repositorySystem, RepositorySystemSession session, MavenProject project) {
+    BaseModelResolver(RepositorySystem repositorySystem, RepositorySystemSession session, MavenProject project, ProjectPaths paths) {
         this.repositorySystem = repositorySystem;
         this.session = session;
         this.project = project;
+        this.paths = paths;
     }
 
     /** The base model as used by a build. {@code coordinates} is empty for a base given by path. */
@@ -42,8 +46,11 @@ final class BaseModelResolver {
         FinetuneSpec.BaseSpec base = spec.base();
         ResolvedBase resolved;
         if (base.path().isPresent()) {
-            resolved = new ResolvedBase(project.getBasedir().toPath().toAbsolutePath().resolve(base.path().get()).normalize(),
-                    Optional.empty());
+            try {
+                resolved = new ResolvedBase(paths.resolve(base.path().get()), Optional.empty());
+            } catch (UserInputException e) {
+                throw new MojoFailureException(spec.locate("base.path") + ": " + e.getMessage());
+            }
         } else {
             Artifact artifact = modelArtifact(base.artifact().orElseThrow());
             resolved = new ResolvedBase(resolveArtifact(artifact, spec), Optional.of(base.artifact().get()));

@@ -39,7 +39,7 @@ public class LayersMojo extends AbstractFinetuneMojo {
         }
         OptionalInt classes;
         try {
-            classes = OptionalInt.of(DatasetSource.of(parsed.dataset(), p -> baseDir().resolve(p).normalize()).load().numClasses());
+            classes = OptionalInt.of(DatasetSource.of(parsed.dataset(), projectPaths()::resolve).load().numClasses());
         } catch (UserInputException e) {
             getLog().warn("The dataset could not be read, so the new output layer's size is unknown: " + e.getMessage());
             classes = OptionalInt.empty();

@@ -53,7 +53,7 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             logUnchanged(started);
             return;
         }
-        List<String> problems = new InputChecks(parsed, p -> baseDir().resolve(p).normalize(), base.file()).problems();
+        List<String> problems = new InputChecks(parsed, projectPaths()::resolve, base.file()).problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs: " + count(problems.size())

@@ -179,8 +179,8 @@ class FinetuneJobTest {
         Map<String, String> hashes = new java.util.TreeMap<>();
         for (String file : List.of("upper.csv", "reformatted.csv", "changed.csv")) {
             Path csv = file.equals("upper.csv") ? project.resolve("data/upper.csv") : dir.resolve(file);
-            FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
-                    .replace("data/upper.csv", csv.toString()).replace("base: {", "allowPathsOutsideProject: true\nbase: {"));
+            FinetuneSpec spec = new SpecParser(true).parse("finetune.yaml", SPEC.formatted("mln.zip", "none")
+                    .replace("data/upper.csv", csv.toString()));
             var split = dev.finetune.engine.data.DatasetSource.of(spec.dataset(), project::resolve).load();
             hashes.put(file, DatasetSummary.of(split).splits().values().stream().map(DatasetSummary.Split::sha256)
                     .reduce("", String::concat));

@@ -17,7 +17,8 @@ import java.util.Optional;
  * @param earlyStopping stop when the validation metric stops improving; empty when not configured
  * @param evaluation    quality gates on the test split
  * @param sweep         a hyperparameter sweep: train several trials, keep the best on validation; empty for one run
- * @param allowPathsOutsideProject whether paths may point outside the project directory
+ * @param allowPathsOutsideProject whether paths may point outside the project directory: the parser's setting (from the POM
+ *                                 or command line), never the spec's
  * @param locations     where each value stood in the file, by path such as {@code dataset.path}
  */
 public record FinetuneSpec(

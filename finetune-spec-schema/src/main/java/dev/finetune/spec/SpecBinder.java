@@ -37,14 +37,21 @@ final class SpecBinder {
     private final LocatedTree tree;
     private final Problems problems;
 
-    SpecBinder(LocatedTree tree, Problems problems) {
+    private final boolean allowOutside;
+
+    SpecBinder(LocatedTree tree, Problems problems, boolean allowPathsOutsideProject) {
         this.tree = tree;
         this.problems = problems;
+        this.allowOutside = allowPathsOutsideProject;
     }
 
     FinetuneSpec bind() {
         JsonNode root = tree.root();
-        boolean allowOutside = root.path("allowPathsOutsideProject").asBoolean(false);
+        if (root.has("allowPathsOutsideProject")) {
+            problems.add(tree.keyAt("allowPathsOutsideProject"), "`allowPathsOutsideProject` cannot be set in the spec, which a"
+                    + " pull request can edit: set it in the POM (<finetune.allowPathsOutsideProject>true</...>) or on the"
+                    + " command line (-Dfinetune.allowPathsOutsideProject)");
+        }
         for (String path : java.util.List.of("base.path", "dataset.path", "dataset.files.train", "dataset.files.validation",
                 "dataset.files.test")) {
             checkInsideProject(path, allowOutside);
@@ -65,8 +72,8 @@ final class SpecBinder {
     }
 
     /**
-     * Paths in a spec stay inside the project unless the spec says otherwise: a spec from a pull request must not
-     * make the build read (or a later goal write) arbitrary files.
+     * Paths in a spec stay inside the project unless the POM or command line allows otherwise: a spec from a pull
+     * request must not make the build read (or a later goal write) arbitrary files.
      */
     private void checkInsideProject(String path, boolean allowOutside) {
         JsonNode value = at(path);
@@ -82,7 +89,8 @@ final class SpecBinder {
         }
         if (p.isAbsolute() || p.normalize().startsWith("..")) {
             problems.add(tree.valueAt(path), "`" + path + "` points outside the project (`" + value.textValue()
-                    + "`); keep inputs in the project or set `allowPathsOutsideProject: true`");
+                    + "`); keep inputs in the project, or allow it in the POM or on the command line with"
+                    + " -Dfinetune.allowPathsOutsideProject");
         }
     }
 

@@ -21,6 +21,21 @@ public final class SpecParser {
     /** Specs are small; anything larger is a mistake or an attack. */
     public static final int MAX_SPEC_BYTES = 256 * 1024;
 
+    private final boolean allowPathsOutsideProject;
+
+    /** A parser that refuses paths leaving the project. */
+    public SpecParser() {
+        this(false);
+    }
+
+    /**
+     * @param allowPathsOutsideProject allow absolute paths and {@code ..}: set from the POM or the command line only,
+     *                                 never from the spec, which a pull request can edit
+     */
+    public SpecParser(boolean allowPathsOutsideProject) {
+        this.allowPathsOutsideProject = allowPathsOutsideProject;
+    }
+
     public FinetuneSpec parse(Path file) throws SpecException {
         return parse(file, file.getFileName() == null ? file.toString() : file.getFileName().toString());
     }
@@ -53,7 +68,7 @@ public final class SpecParser {
             } else {
                 SpecSchema.get().validate(tree.get(), problems);
                 // the binder's own checks run on invalid trees too, so every problem shows at once
-                FinetuneSpec spec = new SpecBinder(tree.get(), problems).bind();
+                FinetuneSpec spec = new SpecBinder(tree.get(), problems, allowPathsOutsideProject).bind();
                 if (problems.isEmpty()) {
                     return spec;
                 }

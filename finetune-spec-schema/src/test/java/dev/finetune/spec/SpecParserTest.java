@@ -278,12 +278,18 @@ class SpecParserTest {
                   files: { train: /etc/passwd, validation: data/v.csv, test: data/../t.csv }
                 """;
         assertEquals(List.of(
-                "finetune.yaml:1:15: `base.path` points outside the project (`../../etc/model.zip`); keep inputs in the project or set `allowPathsOutsideProject: true`",
-                "finetune.yaml:3:19: `dataset.files.train` points outside the project (`/etc/passwd`); keep inputs in the project or set `allowPathsOutsideProject: true`"),
+                "finetune.yaml:1:15: `base.path` points outside the project (`../../etc/model.zip`); keep inputs in the project, or allow it in the POM or on the command line with -Dfinetune.allowPathsOutsideProject",
+                "finetune.yaml:3:19: `dataset.files.train` points outside the project (`/etc/passwd`); keep inputs in the project, or allow it in the POM or on the command line with -Dfinetune.allowPathsOutsideProject"),
                 problems(outside));
-        FinetuneSpec allowed = parser.parse("finetune.yaml", outside + "allowPathsOutsideProject: true\n");
+        // only the POM or the command line may allow it (the parser's setting), never the spec a pull request edits
+        FinetuneSpec allowed = new SpecParser(true).parse("finetune.yaml", outside);
         assertTrue(allowed.allowPathsOutsideProject());
         assertEquals(new Location("finetune.yaml", 1, 15), allowed.locate("base.path"));
+        assertEquals(List.of("finetune.yaml:4:1: `allowPathsOutsideProject` cannot be set in the spec, which a pull request can"
+                        + " edit: set it in the POM (<finetune.allowPathsOutsideProject>true</...>) or on the command line"
+                        + " (-Dfinetune.allowPathsOutsideProject)"),
+                assertThrows(SpecException.class, () -> new SpecParser(true).parse("finetune.yaml", outside
+                        + "allowPathsOutsideProject: true\n")).problems().stream().map(Object::toString).toList());
     }
 
     @Test

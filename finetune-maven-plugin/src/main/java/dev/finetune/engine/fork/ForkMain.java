@@ -93,7 +93,7 @@ public final class ForkMain {
     private static JobFinished execute(ForkRequest request, EventSink events) {
         String task = request.task().name();
         try {
-            FinetuneSpec spec = new SpecParser().parse(request.spec());
+            FinetuneSpec spec = new SpecParser(request.allowPathsOutsideProject()).parse(request.spec());
             int omp = request.ompThreads();
             int blas = request.blasThreads();
             configureThreads(omp, blas);

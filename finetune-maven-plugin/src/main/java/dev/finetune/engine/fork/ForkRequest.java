@@ -28,12 +28,14 @@ import java.util.Optional;
  * @param blasThreads        BLAS threads
  * @param frozenFeatureCache train on cached frozen-prefix outputs when possible
  * @param parentPid          the build's JVM: the fork stops when it disappears; empty in-process
+ * @param allowPathsOutsideProject the build's {@code finetune.allowPathsOutsideProject} (never the spec's own say)
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
-                          int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid) {
+                          int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
+                          boolean allowPathsOutsideProject) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 1;
+    public static final int PROTOCOL = 2;
 
     public enum Task { train, evaluate }
 
@@ -52,8 +54,14 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
 
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid) {
+        return of(task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads, frozenFeatureCache, parentPid, false);
+    }
+
+    public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
+                                 int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
+                                 boolean allowPathsOutsideProject) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject);
     }
 
     public JobOptions jobOptions() {

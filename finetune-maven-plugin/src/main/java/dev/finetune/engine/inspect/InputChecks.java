@@ -43,7 +43,13 @@ public final class InputChecks {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
         base.ifPresent(info -> checkSweptFreeze(info, problems));
-        DatasetSource.Inspection data = DatasetSource.of(spec.dataset(), resolver).inspect(spec::locate);
+        DatasetSource.Inspection data;
+        try {
+            data = DatasetSource.of(spec.dataset(), resolver).inspect(spec::locate);
+        } catch (UserInputException e) {
+            // the resolver refuses a path that leaves the project through a symbolic link
+            data = new DatasetSource.Inspection(List.of(spec.locate("dataset") + ": " + e.getMessage()), java.util.OptionalInt.empty());
+        }
         problems.addAll(data.problems());
         if (base.isPresent() && data.featureCount().isPresent()) {
             int features = data.featureCount().getAsInt();

@@ -1,6 +1,7 @@
 package dev.finetune.engine.job;
 
 import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.data.SplitData;
@@ -79,16 +80,16 @@ public final class FinetuneJob {
         this.runInfo = runInfo;
         this.log = log;
         this.options = options;
-        this.source = DatasetSource.of(spec.dataset(), specPath -> resolve(baseDir, specPath));
+        ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
+        this.source = DatasetSource.of(spec.dataset(), paths::resolve);
+        this.paths = paths;
     }
 
-    /** A path written in the spec, relative to the project directory. */
+    private final ProjectPaths paths;
+
+    /** A path written in the spec, relative to the project directory; symbolic links out of it are refused. */
     public Path resolve(String specPath) {
-        return resolve(baseDir, specPath);
-    }
-
-    private static Path resolve(Path baseDir, String specPath) {
-        return baseDir.resolve(specPath).normalize();
+        return paths.resolve(specPath);
     }
 
     public SplitData loadData() {
