@@ -18,13 +18,14 @@ import java.util.Map;
  * <ul>
  *   <li>{@link #text}: inline text after fixed text on a line (a paragraph, a heading, a list item, a table cell).
  *       {@code \ ` * _ ~ [ ] | $} are backslash-escaped (no emphasis, code, strikethrough, link, image, cell end or
- *       math), {@code & < >} become entities (no HTML, no autolink, no entity from data), and what GitHub links in
+ *       math), {@code &} and {@code <} become entities (no HTML, no autolink, no entity from data; a {@code >} with
+ *       no {@code <} before it closes nothing, so {@code 0.84 -> 0.89} stays as it is), and what GitHub links in
  *       plain text is broken with a zero-width space: after {@code @} before a letter or digit (mentions, e-mail
  *       autolinks), after {@code #} before a digit (issue references), before the {@code :} of {@code ://} and after
  *       {@code www} before {@code .} (bare URL autolinks). Other characters are left alone so that ordinary labels,
  *       versions and numbers ({@code 1.1.0-SNAPSHOT}, {@code (domestic)}, {@code 0.5!}) are byte for byte as they
- *       were: once {@code [} and {@code ]} are escaped and the text is on one line, {@code ( ) ! + - # . =} start
- *       nothing.</li>
+ *       were: once {@code [}, {@code ]} and {@code <} are escaped and the text is on one line,
+ *       {@code ( ) ! + - # . = >} start nothing.</li>
  *   <li>{@link #line}: like {@code text}, at the start of a line (after a block marker such as {@code > }), so a
  *       leading {@code #}, {@code >}, {@code +}, {@code -}, {@code =} or ordered-list marker ({@code 1.}, {@code 1)})
  *       is escaped too, and blanks at either end (an indented code block, a hard line break) are dropped. {@link #paragraph} is the same for a
@@ -36,7 +37,7 @@ import java.util.Map;
  *       a backtick or with spaces on both ends, so the content shows exactly. In a table cell {@code |} is
  *       {@code \|}, which GitHub's table parser turns back into {@code |} before it reads the code span.</li>
  *   <li>{@link #summary}: the text of a {@code <details><summary>} element, which is raw HTML where Markdown is not
- *       read: {@code & < > "} become entities and mentions, issue references and URLs are broken as in
+ *       read: {@code & < "} become entities and mentions, issue references and URLs are broken as in
  *       {@code text}.</li>
  * </ul>
  */
@@ -61,7 +62,6 @@ public final class Markdown {
                 case '\\', '`', '*', '_', '~', '[', ']', '|', '$' -> out.append('\\').append(c);
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
                 default -> out.append(c);
             }
             unlink(v, i, out);
@@ -87,7 +87,7 @@ public final class Markdown {
             return "";
         }
         char first = out.charAt(0);
-        if (first == '#' || first == '+' || first == '-' || first == '=') {
+        if (first == '#' || first == '>' || first == '+' || first == '-' || first == '=') {
             out.insert(0, '\\');
         } else if (first >= '0' && first <= '9') {
             int digits = 1;
@@ -100,7 +100,7 @@ public final class Markdown {
                 out.insert(digits, '\\');
             }
         }
-        // '>' and '<' are entities by now, '*', '_', '`', '~', '[' and '|' backslash-escaped: none starts a block
+        // '<' is an entity by now, '*', '_', '`', '~', '[' and '|' backslash-escaped: none starts a block
         return out.toString();
     }
 
@@ -131,7 +131,6 @@ public final class Markdown {
             switch (c) {
                 case '&' -> out.append("&amp;");
                 case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
                 case '"' -> out.append("&quot;");
                 default -> out.append(c);
             }

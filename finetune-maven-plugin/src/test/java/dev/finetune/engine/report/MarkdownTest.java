@@ -137,7 +137,7 @@ class MarkdownTest {
     @Test
     void ordinaryTextIsWrittenAsItIs() {
         for (String s : List.of("5", "1.1.0-SNAPSHOT", "training.learningRate", "dev.finetune.it:diff:zip:model:1.0.0",
-                "cat (domestic)!", "a+b-c=d #x", "0.001", "-0.5", "conv1, pool1 (2)", "data/digits.csv", "Digits", "CpuBackend",
+                "cat (domestic)!", "a+b-c=d #x", "a -> b", "0.001", "-0.5", "conv1, pool1 (2)", "data/digits.csv", "Digits", "CpuBackend",
                 "17.0.2", "classification", "über Größe", "猫")) {
             assertEquals(s, Markdown.text(s));
             assertEquals(s, Markdown.cell(s));
@@ -158,7 +158,7 @@ class MarkdownTest {
         assertEquals("a⏎b⏎c⏎d⏎e", Markdown.text("a\r\nb\rc\u2028d\u0085e"));
         assertEquals("a b␀c␛d␡e\uFFFDf\uFFFDg", Markdown.text("a\tb\u0000c\u001bd\u007fe\u0090f\u202Eg"));
         assertEquals("`a⏎⏎## b`", Markdown.code("a\n\n## b"));
-        assertEquals("x⏎&lt;b&gt;", Markdown.summary("x\n<b>"));
+        assertEquals("x⏎&lt;b>", Markdown.summary("x\n<b>"));
         assertEquals("One paragraph: the first line, the second.", Markdown.paragraph("  One paragraph:\n    the first line,\r\n\n the second.\n"));
         for (String md : List.of(Markdown.text("a\nb\r\n"), Markdown.cell("\n"), Markdown.code("\r"), Markdown.cellCode("\u2029"),
                 Markdown.line("\n\n"), Markdown.summary("\n"), Markdown.value(Map.of("k\n", "v\n")), Markdown.lineWithCode("a`\n`\n"))) {
@@ -169,12 +169,13 @@ class MarkdownTest {
     @Test
     void inTextMetacharactersAreEscapedAndHtmlIsEntities() {
         assertEquals("a\\|b", Markdown.cell("a|b"));
-        assertEquals("&lt;script&gt;alert(1)&lt;/script&gt;", Markdown.text("<script>alert(1)</script>"));
+        assertEquals("&lt;script>alert(1)&lt;/script>", Markdown.text("<script>alert(1)</script>"));
         assertEquals("\\[x\\](y)", Markdown.text("[x](y)"));
         assertEquals("!\\[x\\](y)", Markdown.text("![x](y)"));
         assertEquals("\\*\\*b\\*\\* \\_i\\_ \\~\\~s\\~\\~ \\`c\\` \\$m\\$ a\\\\", Markdown.text("**b** _i_ ~~s~~ `c` $m$ a\\"));
         assertEquals("R&amp;D &amp;lt;", Markdown.text("R&D &lt;"));
-        assertEquals("&lt;https" + ZWSP + "://x.y&gt;", Markdown.text("<https://x.y>"));
+        assertEquals("&lt;https" + ZWSP + "://x.y>", Markdown.text("<https://x.y>"));
+        assertEquals("0.8400 -> 0.8889 (+0.0489)", Markdown.text("0.8400 -> 0.8889 (+0.0489)"));
     }
 
     @Test
@@ -201,13 +202,13 @@ class MarkdownTest {
         assertEquals("\\- x", Markdown.line("- x"));
         assertEquals("\\+ x", Markdown.line("+ x"));
         assertEquals("\\* x", Markdown.line("* x"));
-        assertEquals("&gt; x", Markdown.line("> x"));
+        assertEquals("\\> x", Markdown.line("> x"));
         assertEquals("\\===", Markdown.line("==="));
         assertEquals("\\---", Markdown.line("---"));
         assertEquals("indented", Markdown.line("    indented"));
         assertEquals("\\`\\`\\`java", Markdown.line("```java"));
         assertEquals("\\[ref\\]: https" + ZWSP + "://x", Markdown.line("[ref]: https://x"));
-        assertEquals("&lt;div&gt;", Markdown.line("<div>"));
+        assertEquals("&lt;div>", Markdown.line("<div>"));
         // mid-line the same characters start nothing, and stay as they are
         assertEquals("# x", Markdown.text("# x"));
         assertEquals("1. x", Markdown.text("1. x"));
@@ -232,7 +233,7 @@ class MarkdownTest {
 
     @Test
     void summaryIsHtmlText() {
-        assertEquals("&lt;img src=x onerror=alert(1)&gt; &quot;q&quot; &amp;amp; [x](y) **b**",
+        assertEquals("&lt;img src=x onerror=alert(1)> &quot;q&quot; &amp;amp; [x](y) **b**",
                 Markdown.summary("<img src=x onerror=alert(1)> \"q\" &amp; [x](y) **b**"));
     }
 
