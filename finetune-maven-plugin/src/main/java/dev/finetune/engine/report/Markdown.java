@@ -36,6 +36,8 @@ import java.util.Map;
  *       than the longest backtick run of the content, and a space pads each side when the content starts or ends with
  *       a backtick or with spaces on both ends, so the content shows exactly. In a table cell {@code |} is
  *       {@code \|}, which GitHub's table parser turns back into {@code |} before it reads the code span.</li>
+ *   <li>{@link #lineWithCode} / {@link #cellWithCode}: a sentence of the plugin's own (a note, an error message)
+ *       that quotes values in backticks: the quoted parts as code spans, the rest as text.</li>
  *   <li>{@link #summary}: the text of a {@code <details><summary>} element, which is raw HTML where Markdown is not
  *       read: {@code & < "} become entities and mentions, issue references and URLs are broken as in
  *       {@code text}.</li>
@@ -162,29 +164,36 @@ public final class Markdown {
     }
 
     /**
-     * Plain text of the plugin's own that quotes values in backticks, like {@code Test metrics not compared: ...
+     * A sentence of the plugin's own that quotes values in backticks, like {@code Test metrics not compared: ...
      * (run `mvn verify`)}, at the start of a line: each backtick-quoted part becomes a code span, the rest is
      * {@link #line} text. A value with a backtick of its own can only shift which parts are code; each part is still
      * escaped for where it ends up.
      */
     public static String lineWithCode(String s) {
+        return withCode(s, true, false);
+    }
+
+    /** A sentence like {@link #lineWithCode}'s (an error message, a stop reason) in a table cell. */
+    public static String cellWithCode(String s) {
+        return withCode(s, false, true);
+    }
+
+    private static String withCode(String s, boolean lineStart, boolean inCell) {
         String v = oneLine(s).strip();
         StringBuilder out = new StringBuilder();
         int at = 0;
-        boolean first = true;
-        while (at <= v.length()) {
+        while (true) {
             int open = v.indexOf('`', at);
             int close = open < 0 ? -1 : v.indexOf('`', open + 1);
-            String plain = close < 0 ? v.substring(at) : v.substring(at, open);
-            out.append(first ? lineStart(text(plain)) : text(plain));
-            first = false;
+            String plain = text(close < 0 ? v.substring(at) : v.substring(at, open));
+            out.append(lineStart && at == 0 ? lineStart(plain) : plain);
             if (close < 0) {
-                break;
+                return out.toString();
             }
-            out.append(codeSpan(v.substring(open + 1, close)));
+            String code = codeSpan(v.substring(open + 1, close));
+            out.append(inCell ? code.replace("|", "\\|") : code);
             at = close + 1;
         }
-        return out.toString();
     }
 
     /** After the character at {@code i} was written: a zero-width space where GitHub would start a mention, reference or link. */

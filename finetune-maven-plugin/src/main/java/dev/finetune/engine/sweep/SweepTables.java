@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * The sweep report as a Markdown table ({@code sweep.md}) and as short lines for the build log. Parameter names and
- * values, error messages and stop reasons are escaped for the table ({@link Markdown}).
+ * values, error messages and stop reasons are escaped for the table ({@link Markdown}); the messages keep their
+ * backtick-quoted values as code.
  */
 public final class SweepTables {
 
@@ -41,10 +42,10 @@ public final class SweepTables {
             cells.add(t.value().isPresent() ? ++rank + (t.winner() ? " **★**" : "") : "–");
             cells.add(String.valueOf(t.trial()));
             params.forEach(p -> cells.add(Markdown.value(t.parameters().get(p))));
-            cells.add(t.value().map(v -> String.format(Locale.ROOT, "%.4f", v)).orElse("failed: " + Markdown.cell(t.error().orElse("?"))));
+            cells.add(t.value().map(v -> String.format(Locale.ROOT, "%.4f", v)).orElse("failed: " + Markdown.cellWithCode(t.error().orElse("?"))));
             cells.add(String.valueOf(t.epochsRun()));
             cells.add(t.bestEpoch() == 0 ? "–" : String.valueOf(t.bestEpoch()));
-            cells.add(t.stoppedEarly() ? "yes: " + Markdown.cell(t.stopReason().orElse("")) : "no");
+            cells.add(t.stoppedEarly() ? "yes: " + Markdown.cellWithCode(t.stopReason().orElse("")) : "no");
             cells.add(String.format(Locale.ROOT, "%.2f", t.seconds()));
             md.append("| ").append(String.join(" | ", cells)).append(" |\n");
         }

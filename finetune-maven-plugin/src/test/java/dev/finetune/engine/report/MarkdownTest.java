@@ -74,6 +74,7 @@ class MarkdownTest {
         c.put("list item", s -> "- item " + Markdown.text(s) + "\n- next " + Markdown.code(s) + "\n");
         c.put("table", s -> "| k | " + Markdown.cell(s) + " | c |\n|---|---|---|\n| key | " + Markdown.cell(s) + " | "
                 + Markdown.cellCode(s) + " |\n| | " + Markdown.value(Map.of("freeze.upTo", s)) + " | x |\n");
+        c.put("table sentence", s -> "| a | b |\n|---|---|\n| failed: " + Markdown.cellWithCode("no layer " + s) + " | x |\n");
         c.put("blockquote", s -> "> " + Markdown.line(s) + "\n> " + Markdown.line(s) + "\n");
         c.put("line start", s -> "Intro\n" + Markdown.line(s) + "\n\n" + Markdown.line(s) + "\n");
         c.put("description", s -> "# Title\n\n" + Markdown.paragraph(s) + "\n\n## Next\n");
@@ -88,9 +89,15 @@ class MarkdownTest {
         contexts().forEach((name, context) -> {
             String md = context.apply(s);
             String harmless = context.apply("harmless");
+            assertEquals(List.of(), MarkdownShape.linkable(md), () -> name + ": GitHub would link in\n" + md);
+            if (name.contains("sentence") && s.contains("`")) {
+                // a backtick of the value's own may shift which parts of the sentence are code: nothing else
+                assertEquals(MarkdownShape.counts(harmless), MarkdownShape.counts(md), md);
+                assertEquals(MarkdownShape.tableRows(harmless), MarkdownShape.tableRows(md), md);
+                return;
+            }
             assertEquals(String.join("\n", MarkdownShape.shape(harmless)), String.join("\n", MarkdownShape.shape(md)),
                     () -> name + ": elements from data in\n" + md);
-            assertEquals(List.of(), MarkdownShape.linkable(md), () -> name + ": GitHub would link in\n" + md);
             String seen = MarkdownShape.visibleText(md);
             String expected = Markdown.oneLine(name.equals("description") ? s.replaceAll("[\\s\\u0085\\u2028\\u2029]+", " ") : s)
                     .strip();
@@ -118,6 +125,14 @@ class MarkdownTest {
         for (Node child = node.getFirstChild(); child != null; child = child.getNext()) {
             collectCode(child, out);
         }
+    }
+
+    @Test
+    void sentencesInCellsKeepTheirCodeAndTheirCell() {
+        assertEquals("`freeze` names layer 2 (`out`), but x\\|y", Markdown.cellWithCode("`freeze` names layer 2 (`out`), but x|y"));
+        assertEquals("`a\\|b` and `c` \\`", Markdown.cellWithCode("`a|b` and `c` `"));
+        assertEquals("`freeze` names layer 2 (`out`)", Markdown.lineWithCode("`freeze` names layer 2 (`out`)"));
+        assertEquals("\\# x `#1`", Markdown.lineWithCode("# x `#1`"));
     }
 
     @ParameterizedTest

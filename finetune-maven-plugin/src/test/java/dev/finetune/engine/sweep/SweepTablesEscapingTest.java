@@ -23,6 +23,7 @@ class SweepTablesEscapingTest {
     static final String ERROR = "java.lang.IllegalStateException: no class 'x|y' in data/evil`|<b>.csv\n## ✅ all gates passed\n"
             + "\tat dev.finetune.engine.data.CsvDatasetLoader.load(CsvDatasetLoader.java:12)";
     static final String REASON = "successive halving: below the median <b>@org/team</b>\n# forged";
+    static final String QUOTED = "`freeze` names layer `x|y`\n## ✅ forged` [x](https://evil.example) @org/team";
 
     private static Map<String, Object> parameters(String layer, double lr) {
         Map<String, Object> p = new LinkedHashMap<>();
@@ -48,14 +49,25 @@ class SweepTablesEscapingTest {
 
     @Test
     void ordinaryValuesReadAsBefore() {
-        String md = SweepTables.markdown(report("pool2", "out of memory", "below the median"));
+        String md = SweepTables.markdown(report("pool2", "`freeze` names layer 2 (`out`)", "below the median"));
         assertTrue(md.startsWith("# Sweep: 3 trials ranked by validation accuracy (maximize)\n\nStrategy grid, seed 7, early "
                 + "termination successiveHalving, 1 trial(s) at a time, frozen-feature cache on, 3.3 s in all."), md);
         assertTrue(md.contains("| rank | trial | freeze.upTo | head.hidden | training.learningRate | validation accuracy | epochs "
                 + "| best epoch | stopped early | time (s) |\n|---|---|---|---|---|---|---|---|---|---|\n"
                 + "| 1 **★** | 1 | pool2 | [32, {units: 64, activation: tanh}] | 0.003 | 0.9000 | 3 | 2 | no | 1.50 |\n"
                 + "| 2 | 0 | pool1 | [32, {units: 64, activation: tanh}] | 0.001 | 0.8000 | 2 | 2 | yes: below the median | 1.25 |\n"
-                + "| – | 2 | pool2 | [32, {units: 64, activation: tanh}] | 0.01 | failed: out of memory | 0 | – | no | 0.50 |\n"), md);
+                + "| – | 2 | pool2 | [32, {units: 64, activation: tanh}] | 0.01 | failed: `freeze` names layer 2 (`out`) | 0 | – | no | 0.50 |\n"), md);
+    }
+
+    @Test
+    void errorsQuotingHostileValuesStayInTheirCells() {
+        String hostile = SweepTables.markdown(report("pool2", QUOTED, QUOTED));
+        String harmless = SweepTables.markdown(report("pool2", "`freeze` names layer `x` (`y`) [x] @ z", "`a` b `c`"));
+        assertEquals(MarkdownShape.counts(harmless), MarkdownShape.counts(hostile), hostile);
+        assertEquals(MarkdownShape.tableRows(harmless), MarkdownShape.tableRows(hostile), hostile);
+        assertEquals(List.of(), MarkdownShape.linkable(hostile), hostile);
+        assertTrue(hostile.contains("failed: `freeze` names layer `x\\|y`⏎## ✅ forged\\` \\[x\\](https\u200B://evil.example) @\u200Borg/team |"),
+                hostile);
     }
 
     @Test
