@@ -53,7 +53,8 @@ public final class ModelCard {
         lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + Markdown.cell(sw.strategy())
                 + " sweep on validation " + Markdown.cell(sw.metric()) + ": trial " + sw.winner() + " "
                 + Markdown.value(sw.winnerParameters())));
-        row(md, "Built from", lineage.git().map(g -> "git " + Markdown.cellCode(g.commit().substring(0, Math.min(12, g.commit().length())))
+        row(md, "Built from", lineage.git()
+                .map(g -> "git " + Markdown.cellCode(g.commit().substring(0, Math.min(12, g.commit().length())))
                 + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
 
         md.append("\n## Intended use\n\n");
@@ -62,7 +63,8 @@ public final class ModelCard {
                 .append(Markdown.code(spec.dataset().path().orElseGet(() -> spec.dataset().files().orElseThrow().train())))
                 .append(", into the classes above. It was evaluated only on held-out rows of that dataset; inputs from another ")
                 .append("source, scale or class set are outside what was measured. Feed raw features: the normaliser fitted on the ")
-                .append("training split (").append(Markdown.code(spec.dataset().normalize().toString())).append(") is stored in the model zip and must be applied first.\n");
+                .append("training split (").append(Markdown.code(spec.dataset().normalize().toString()))
+                .append(") is stored in the model zip and must be applied first.\n");
 
         md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
         lineage.dataset().ifPresent(d -> List.of("train", "validation", "test").stream().filter(d.splits()::containsKey)
@@ -75,7 +77,8 @@ public final class ModelCard {
         md.append("\n## Model\n\n");
         md.append("- Starts from ").append(baseName(lineage.base(), false)).append(".\n");
         md.append("- Frozen layers (parameters kept from the base): ")
-                .append(training.frozenLayers().isEmpty() ? "none (every layer trained)" : String.join(", ", training.frozenLayers().stream().map(Markdown::code).toList()))
+                .append(training.frozenLayers().isEmpty() ? "none (every layer trained)"
+                        : String.join(", ", training.frozenLayers().stream().map(Markdown::code).toList()))
                 .append(".\n");
         md.append("- Head: the top ").append(spec.head().removeLayers()).append(" layer(s) of the base replaced by ")
                 .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
@@ -91,7 +94,8 @@ public final class ModelCard {
         row(md, "epochs", training.epochsRun() + " run of at most " + spec.maxEpochs()
                 + (training.stoppedEarly() ? ", stopped early" : ""));
         spec.earlyStopping().ifPresent(e -> row(md, "early stopping", "on validation " + e.metric() + ", patience " + e.patience()));
-        row(md, "selected epoch", training.bestEpoch() + " (validation " + Markdown.cell(training.selectionMetric()) + " " + f4(training.bestValue()) + ")");
+        row(md, "selected epoch", training.bestEpoch() + " (validation " + Markdown.cell(training.selectionMetric()) + " "
+                + f4(training.bestValue()) + ")");
         row(md, "L2 / dropout", t.l2() + " / " + t.dropout());
         row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
         Lineage.Tools tools = lineage.tools();

@@ -28,8 +28,9 @@ import java.util.Map;
  *       {@code ( ) ! + - # . = >} start nothing.</li>
  *   <li>{@link #line}: like {@code text}, at the start of a line (after a block marker such as {@code > }), so a
  *       leading {@code #}, {@code >}, {@code +}, {@code -}, {@code =} or ordered-list marker ({@code 1.}, {@code 1)})
- *       is escaped too, and blanks at either end (an indented code block, a hard line break) are dropped. {@link #paragraph} is the same for a
- *       free text that legitimately has line breaks (a project description): whitespace runs become one space.</li>
+ *       is escaped too, and blanks at either end (an indented code block, a hard line break) are dropped.
+ *       {@link #paragraph} is the same for a free text that legitimately has line breaks (a project description):
+ *       whitespace runs become one space.</li>
  *   <li>{@link #cell}: a table cell's text; {@code text} already escapes {@code |}.</li>
  *   <li>{@link #code} / {@link #cellCode}: an inline code span, outside or inside a table. Nothing is escaped inside
  *       (CommonMark shows code literally, and GitHub links no mention or URL in code); the fence is one backtick longer
@@ -196,7 +197,7 @@ public final class Markdown {
         }
     }
 
-    /** After the character at {@code i} was written: a zero-width space where GitHub would start a mention, reference or link. */
+    /** After the character at {@code i}: a zero-width space where GitHub would start a mention, reference or link. */
     private static void unlink(String v, int i, StringBuilder out) {
         char c = v.charAt(i);
         char next = i + 1 < v.length() ? v.charAt(i + 1) : 0;
