@@ -4,16 +4,19 @@ import dev.finetune.engine.diff.DiffReport.Verdict;
 import dev.finetune.engine.diff.MetricDeltas.CellDelta;
 import dev.finetune.engine.diff.MetricDeltas.ClassDelta;
 import dev.finetune.engine.diff.MetricDeltas.MetricDelta;
+import dev.finetune.engine.report.Markdown;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Renders a {@link DiffReport} as Markdown for a pull-request comment: a one-line verdict, the settings table, the
  * metrics table and regression gates, then per-class metrics, confusion cells and data facts collapsed in
- * {@code <details>} so the comment stays short.
+ * {@code <details>} so the comment stays short. Every label, version, file name, key and value in it is escaped for
+ * where it goes ({@link Markdown}): CI posts this file as a pull-request comment, and the pull request controls them.
  */
 public final class DiffMarkdown {
 
@@ -22,15 +25,16 @@ public final class DiffMarkdown {
 
     public static String render(DiffReport r) {
         StringBuilder md = new StringBuilder();
-        String title = r.baseline().map(b -> "### finetune:diff: " + r.current() + " vs " + b).orElse("### finetune:diff: " + r.current());
+        String title = r.baseline().map(b -> "### finetune:diff: " + text(r.current()) + " vs " + text(b))
+                .orElse("### finetune:diff: " + text(r.current()));
         md.append(title).append("\n\n");
-        md.append(icon(r.verdict())).append(" **").append(escape(r.summary())).append("**\n\n");
+        md.append(icon(r.verdict())).append(" **").append(text(r.summary())).append("**\n\n");
         if (r.verdict() == Verdict.noBaseline) {
             return md.toString();
         }
-        md.append("Baseline: `").append(r.baselineSource()).append("`\n\n");
-        String before = escape(r.baseline().orElseThrow());
-        String after = escape(r.current());
+        md.append("Baseline: ").append(Markdown.code(r.baselineSource())).append("\n\n");
+        String before = text(r.baseline().orElseThrow());
+        String after = text(r.current());
 
         md.append("#### Settings\n\n");
         if (r.spec().settings().isEmpty()) {
@@ -38,7 +42,7 @@ public final class DiffMarkdown {
         } else {
             md.append("| setting | ").append(before).append(" | ").append(after).append(" |\n|---|---|---|\n");
             for (SettingChange c : r.spec().settings()) {
-                md.append("| `").append(escape(c.key())).append("` | ").append(value(c.before())).append(" | ")
+                md.append("| ").append(Markdown.cellCode(c.key())).append(" | ").append(value(c.before())).append(" | ")
                         .append(value(c.after())).append(" |\n");
             }
             md.append('\n');
@@ -70,12 +74,12 @@ public final class DiffMarkdown {
                         .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
                 for (ClassDelta c : m.perClass()) {
                     md.append(String.format(Locale.ROOT, "| %s | %.4f | %+.4f | %.4f | %+.4f | %.4f | %+.4f | %d -> %d |%n",
-                            escape(c.label()), c.f1After(), c.f1Change(), c.precisionAfter(), c.precisionAfter() - c.precisionBefore(),
+                            Markdown.cell(c.label()), c.f1After(), c.f1Change(), c.precisionAfter(), c.precisionAfter() - c.precisionBefore(),
                             c.recallAfter(), c.recallAfter() - c.recallBefore(), c.supportBefore(), c.supportAfter()));
                 }
                 if (!m.onlyBefore().isEmpty() || !m.onlyAfter().isEmpty()) {
-                    md.append("\nClasses only in ").append(before).append(": ").append(m.onlyBefore()).append("; only in ")
-                            .append(after).append(": ").append(m.onlyAfter()).append('\n');
+                    md.append("\nClasses only in ").append(before).append(": ").append(labels(m.onlyBefore())).append("; only in ")
+                            .append(after).append(": ").append(labels(m.onlyAfter())).append('\n');
                 }
             });
             details(md, "Confusion cells that moved most", () -> {
@@ -86,8 +90,8 @@ public final class DiffMarkdown {
                 md.append("Share of the true class predicted as another class.\n\n| true -> predicted | ").append(before)
                         .append(" | ").append(after).append(" | change |\n|---|---:|---:|---:|\n");
                 for (CellDelta c : m.movedCells()) {
-                    md.append(String.format(Locale.ROOT, "| %s -> %s | %d (%.1f%%) | %d (%.1f%%) | %+.1f pp |%n", escape(c.actual()),
-                            escape(c.predicted()), c.countBefore(), 100 * c.shareBefore(), c.countAfter(), 100 * c.shareAfter(),
+                    md.append(String.format(Locale.ROOT, "| %s -> %s | %d (%.1f%%) | %d (%.1f%%) | %+.1f pp |%n", Markdown.cell(c.actual()),
+                            Markdown.cell(c.predicted()), c.countBefore(), 100 * c.shareBefore(), c.countAfter(), 100 * c.shareAfter(),
                             100 * c.shareChange()));
                 }
             });
@@ -99,20 +103,21 @@ public final class DiffMarkdown {
             } else {
                 md.append("| fact | ").append(before).append(" | ").append(after).append(" |\n|---|---|---|\n");
                 for (SettingChange c : r.spec().dataAndBase()) {
-                    md.append("| `").append(escape(c.key())).append("` | ").append(value(c.before())).append(" | ")
+                    md.append("| ").append(Markdown.cellCode(c.key())).append(" | ").append(value(c.before())).append(" | ")
                             .append(value(c.after())).append(" |\n");
                 }
             }
         });
         if (!r.notes().isEmpty()) {
             md.append('\n');
-            r.notes().forEach(n -> md.append("> ").append(escape(n)).append('\n'));
+            // the notes are the plugin's sentences, quoting commands and values in backticks; the values may be anyone's
+            r.notes().forEach(n -> md.append("> ").append(Markdown.lineWithCode(n)).append('\n'));
         }
         return md.toString();
     }
 
     private static void details(StringBuilder md, String summary, Runnable body) {
-        md.append("<details><summary>").append(summary).append("</summary>\n\n");
+        md.append("<details><summary>").append(Markdown.summary(summary)).append("</summary>\n\n");
         body.run();
         md.append("\n</details>\n");
     }
@@ -132,12 +137,17 @@ public final class DiffMarkdown {
     }
 
     private static String value(Optional<String> v) {
-        return v.map(x -> "`" + escape(x) + "`").orElse("_not set_");
+        return v.map(Markdown::cellCode).orElse("_not set_");
     }
 
-    /** A pipe would end a table cell. */
-    private static String escape(String s) {
-        return s.replace("|", "\\|");
+    /** Labels, versions, file names: anyone's text, read as itself (see {@link Markdown}). */
+    private static String text(String s) {
+        return Markdown.text(s);
+    }
+
+    /** {@code [a, b]}, as the list reads in the log, each class label escaped. */
+    private static String labels(List<String> labels) {
+        return labels.stream().map(Markdown::text).collect(Collectors.joining(", ", "[", "]"));
     }
 
     /** The short form for the build log. */

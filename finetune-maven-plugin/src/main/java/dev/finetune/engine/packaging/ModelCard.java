@@ -2,10 +2,10 @@ package dev.finetune.engine.packaging;
 
 import dev.finetune.engine.report.ClassMetrics;
 import dev.finetune.engine.report.DatasetSummary;
+import dev.finetune.engine.report.Markdown;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
-import dev.finetune.engine.report.SpecValues;
 import dev.finetune.spec.FinetuneSpec;
 
 import java.util.List;
@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * {@code finetune/model-card.md}: the model for people reviewing it — what it is, what it was built from, how it
  * was trained, how well it does per class, whether its gates passed, and what it is fit for. Built only from the
- * build's own records, so it never claims more than was measured.
+ * build's own records, so it never claims more than was measured. Names, labels, paths and values in it are escaped
+ * for where they go ({@link Markdown}): they come from the project, its data and its spec, which anyone may write.
  */
 public final class ModelCard {
 
@@ -32,45 +33,52 @@ public final class ModelCard {
                                 TrainingReport training, Optional<MetricsReport> metrics) {
         StringBuilder md = new StringBuilder();
         Lineage.Model m = lineage.model();
-        md.append("# ").append(name).append(' ').append(m.version()).append("\n\n");
+        md.append("# ").append(Markdown.text(name)).append(' ').append(Markdown.text(m.version())).append("\n\n");
         if (!description.isBlank()) {
-            md.append(description.strip()).append("\n\n");
+            md.append(Markdown.paragraph(description)).append("\n\n");
         }
         List<String> classes = lineage.dataset().map(DatasetSummary::classes).orElse(List.of());
         md.append("| | |\n|---|---|\n");
-        row(md, "Artifact", "`" + m.groupId() + ":" + m.artifactId() + ":" + m.version() + "`");
-        row(md, "Base model", baseName(lineage.base()) + " (SHA-256 `" + lineage.base().sha256().substring(0, 12) + "…`)");
-        row(md, "Task", "classification into " + classes.size() + " classes: " + String.join(", ", classes));
+        row(md, "Artifact", Markdown.cellCode(m.groupId() + ":" + m.artifactId() + ":" + m.version()));
+        row(md, "Base model", baseName(lineage.base(), true) + " (SHA-256 "
+                + Markdown.cellCode(lineage.base().sha256().substring(0, 12) + "…") + ")");
+        row(md, "Task", "classification into " + classes.size() + " classes: "
+                + classes.stream().map(Markdown::cell).collect(Collectors.joining(", ")));
         metrics.ifPresentOrElse(r -> {
             row(md, "Test accuracy", pct(r.test().accuracy()) + " on " + r.test().examples() + " held-out rows");
             row(md, "Test macro-F1", f4(r.test().macroF1()));
         }, () -> row(md, "Test metrics", "not measured: evaluation was skipped in this build"));
         long passed = lineage.gates().stream().filter(Lineage.Gate::passed).count();
         row(md, "Quality gates", gatesSummary(spec, lineage, passed));
-        lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + sw.strategy() + " sweep on validation "
-                + sw.metric() + ": trial " + sw.winner() + " " + SpecValues.render(sw.winnerParameters())));
-        row(md, "Built from", lineage.git().map(g -> "git `" + g.commit().substring(0, Math.min(12, g.commit().length())) + "`"
+        lineage.sweep().ifPresent(sw -> row(md, "Chosen by", "a " + sw.trials() + "-trial " + Markdown.cell(sw.strategy())
+                + " sweep on validation " + Markdown.cell(sw.metric()) + ": trial " + sw.winner() + " "
+                + Markdown.value(sw.winnerParameters())));
+        row(md, "Built from", lineage.git()
+                .map(g -> "git " + Markdown.cellCode(g.commit().substring(0, Math.min(12, g.commit().length())))
                 + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
 
         md.append("\n## Intended use\n\n");
         md.append("Classifies rows of ").append(lineage.dataset().map(DatasetSummary::featureCount).orElse(0))
-                .append(" features, like those of `").append(spec.dataset().path().orElseGet(() -> spec.dataset().files().orElseThrow().train()))
-                .append("`, into the classes above. It was evaluated only on held-out rows of that dataset; inputs from another ")
+                .append(" features, like those of ")
+                .append(Markdown.code(spec.dataset().path().orElseGet(() -> spec.dataset().files().orElseThrow().train())))
+                .append(", into the classes above. It was evaluated only on held-out rows of that dataset; inputs from another ")
                 .append("source, scale or class set are outside what was measured. Feed raw features: the normaliser fitted on the ")
-                .append("training split (`").append(spec.dataset().normalize()).append("`) is stored in the model zip and must be applied first.\n");
+                .append("training split (").append(Markdown.code(spec.dataset().normalize().toString()))
+                .append(") is stored in the model zip and must be applied first.\n");
 
         md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
         lineage.dataset().ifPresent(d -> List.of("train", "validation", "test").stream().filter(d.splits()::containsKey)
                 .forEach(split -> dataRow(md, split, d.splits().get(split))));
-        spec.dataset().path().ifPresent(p -> md.append("\nOne file, `").append(p).append("`, split ")
+        spec.dataset().path().ifPresent(p -> md.append("\nOne file, ").append(Markdown.code(p)).append(", split ")
                 .append(ratio(spec.dataset().split().train())).append(" / ").append(ratio(spec.dataset().split().validation()))
                 .append(" / ").append(ratio(spec.dataset().split().test())).append(spec.dataset().split().stratify() ? " stratified" : "")
                 .append(" with seed ").append(spec.dataset().split().seed()).append(". The test split was used only for the final metrics.\n"));
 
         md.append("\n## Model\n\n");
-        md.append("- Starts from ").append(baseName(lineage.base())).append(".\n");
+        md.append("- Starts from ").append(baseName(lineage.base(), false)).append(".\n");
         md.append("- Frozen layers (parameters kept from the base): ")
-                .append(training.frozenLayers().isEmpty() ? "none (every layer trained)" : String.join(", ", training.frozenLayers().stream().map(l -> "`" + l + "`").toList()))
+                .append(training.frozenLayers().isEmpty() ? "none (every layer trained)"
+                        : String.join(", ", training.frozenLayers().stream().map(Markdown::code).toList()))
                 .append(".\n");
         md.append("- Head: the top ").append(spec.head().removeLayers()).append(" layer(s) of the base replaced by ")
                 .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
@@ -86,18 +94,20 @@ public final class ModelCard {
         row(md, "epochs", training.epochsRun() + " run of at most " + spec.maxEpochs()
                 + (training.stoppedEarly() ? ", stopped early" : ""));
         spec.earlyStopping().ifPresent(e -> row(md, "early stopping", "on validation " + e.metric() + ", patience " + e.patience()));
-        row(md, "selected epoch", training.bestEpoch() + " (validation " + training.selectionMetric() + " " + f4(training.bestValue()) + ")");
+        row(md, "selected epoch", training.bestEpoch() + " (validation " + Markdown.cell(training.selectionMetric()) + " "
+                + f4(training.bestValue()) + ")");
         row(md, "L2 / dropout", t.l2() + " / " + t.dropout());
         row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
         Lineage.Tools tools = lineage.tools();
-        row(md, "software", "finetune-maven-plugin " + tools.plugin() + ", DL4J " + tools.dl4j() + ", " + tools.backend()
-                + " (" + tools.ompThreads() + " OpenMP / " + tools.blasThreads() + " BLAS threads), Java " + tools.java());
+        row(md, "software", "finetune-maven-plugin " + Markdown.cell(tools.plugin()) + ", DL4J " + Markdown.cell(tools.dl4j()) + ", "
+                + Markdown.cell(tools.backend()) + " (" + tools.ompThreads() + " OpenMP / " + tools.blasThreads() + " BLAS threads), Java "
+                + Markdown.cell(tools.java()));
 
         metrics.ifPresent(r -> {
             md.append("\n## Evaluation on the test split\n\n");
             md.append("| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
             for (ClassMetrics c : r.test().perClass()) {
-                md.append("| ").append(c.label()).append(" | ").append(f4(c.precision())).append(" | ").append(f4(c.recall()))
+                md.append("| ").append(Markdown.cell(c.label())).append(" | ").append(f4(c.precision())).append(" | ").append(f4(c.recall()))
                         .append(" | ").append(f4(c.f1())).append(" | ").append(c.support()).append(" |\n");
             }
             md.append("| **macro** | ").append(f4(r.test().macroPrecision())).append(" | ").append(f4(r.test().macroRecall()))
@@ -109,10 +119,10 @@ public final class ModelCard {
 
         md.append("\n## Quality gates\n\n");
         if (lineage.gates().isEmpty()) {
-            md.append(spec.evaluation().gates().isEmpty() ? "None configured.\n" : notChecked(spec) + "\n");
+            md.append(spec.evaluation().gates().isEmpty() ? "None configured.\n" : notChecked(spec, false) + "\n");
         }
-        lineage.gates().forEach(g -> md.append("- ").append(g.passed() ? "passed" : "**FAILED**").append(": `")
-                .append(g.expression()).append("` (measured ").append(f4(g.value())).append(")\n"));
+        lineage.gates().forEach(g -> md.append("- ").append(g.passed() ? "passed" : "**FAILED**").append(": ")
+                .append(Markdown.code(g.expression())).append(" (measured ").append(f4(g.value())).append(")\n"));
 
         md.append("\n## Reproduce\n\n`finetune/lineage.json` in this artifact records the spec and data hashes, base, seeds and ")
                 .append("software versions. Building the same commit with the same backend and thread settings gives the same parameters:\n\n")
@@ -122,8 +132,9 @@ public final class ModelCard {
 
     private static void dataRow(StringBuilder md, String split, DatasetSummary.Split s) {
         md.append("| ").append(split).append(" | ").append(s.rows()).append(" | ")
-                .append(s.classCounts().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining(", ")))
-                .append(" | `").append(s.sha256(), 0, 12).append("…` |\n");
+                .append(s.classCounts().entrySet().stream().map(e -> Markdown.cell(e.getKey()) + ": " + e.getValue())
+                        .collect(Collectors.joining(", ")))
+                .append(" | ").append(Markdown.cellCode(s.sha256().substring(0, 12) + "…")).append(" |\n");
     }
 
     private static String comparison(SplitMetrics tuned, SplitMetrics scratch) {
@@ -137,20 +148,25 @@ public final class ModelCard {
         if (!lineage.gates().isEmpty()) {
             return passed + " of " + lineage.gates().size() + " passed";
         }
-        return spec.evaluation().gates().isEmpty() ? "none configured" : notChecked(spec);
+        return spec.evaluation().gates().isEmpty() ? "none configured" : notChecked(spec, true);
     }
 
     /** Gates configured but no test metrics to check them on: evaluation was skipped (-DskipTests and the like). */
-    private static String notChecked(FinetuneSpec spec) {
+    private static String notChecked(FinetuneSpec spec, boolean inCell) {
         return spec.evaluation().gates().size() + " configured, **not checked**: evaluation was skipped, so there are no "
-                + "test metrics (" + spec.evaluation().gates().stream().map(g -> "`" + g.expression() + "`")
-                .collect(java.util.stream.Collectors.joining(", ")) + ")";
+                + "test metrics (" + spec.evaluation().gates().stream().map(g -> code(g.expression(), inCell))
+                .collect(Collectors.joining(", ")) + ")";
     }
 
-    private static String baseName(Lineage.Base base) {
-        return base.coordinates().map(c -> "`" + c + "`").orElseGet(() -> "`" + base.path().orElse("?") + "`")
-                + base.tunedFrom().map(m -> ", itself fine-tuned by this plugin as `" + m.groupId() + ":" + m.artifactId() + ":"
-                + m.version() + "`").orElse("");
+    private static String baseName(Lineage.Base base, boolean inCell) {
+        return code(base.coordinates().orElseGet(() -> base.path().orElse("?")), inCell)
+                + base.tunedFrom().map(m -> ", itself fine-tuned by this plugin as "
+                + code(m.groupId() + ":" + m.artifactId() + ":" + m.version(), inCell)).orElse("");
+    }
+
+    /** A code span in a table cell or in running text: they differ in how a {@code |} is written. */
+    private static String code(String s, boolean inCell) {
+        return inCell ? Markdown.cellCode(s) : Markdown.code(s);
     }
 
     private static void row(StringBuilder md, String key, String value) {
