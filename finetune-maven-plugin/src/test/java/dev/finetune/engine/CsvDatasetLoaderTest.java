@@ -70,6 +70,17 @@ class CsvDatasetLoaderTest {
         assertEquals(dir.resolve("bad.csv") + ": row 3, column 2 (`y`): expected a finite number, found `oops`", e.getMessage());
     }
 
+    /** Today's DataVec reader says "Un-terminated quoted field" somewhere inside a gzip file named .csv. */
+    @Test
+    void aCompressedFileNamedCsvSaysWhatItIs() throws Exception {
+        Path csv = dir.resolve("train.csv");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(csv))) {
+            out.write("1,2,a\n3,4,b\n".getBytes());
+        }
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: train.csv\n"));
+        assertEquals(csv + ": is a gzip archive, not CSV text; decompress it and point the spec at the .csv inside", e.getMessage());
+    }
+
     @Test
     void rowWithMissingColumnsIsReported() throws Exception {
         Files.writeString(dir.resolve("short.csv"), "1,2,a\n3,b\n");

@@ -105,7 +105,7 @@ public final class CanonicalSpec {
         evaluation.put("regression", regression);
         root.put("evaluation", evaluation);
         spec.sweep().ifPresent(sweep -> root.put("sweep", sweep(sweep)));
-        root.put("allowPathsOutsideProject", spec.allowPathsOutsideProject());
+        // allowPathsOutsideProject is the build's setting (POM or command line), not the spec's: not part of it
         return root;
     }
 

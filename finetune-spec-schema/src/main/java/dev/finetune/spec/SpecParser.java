@@ -51,6 +51,8 @@ public final class SpecParser {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw single(name, "spec file not found (set -Dfinetune.spec=PATH to use another)");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw single(name, "the spec is not UTF-8 text" + encodingHint(file) + "; save it as UTF-8");
         } catch (IOException e) {
             throw single(name, "cannot read spec: " + e.getMessage());
         }
@@ -75,6 +77,22 @@ public final class SpecParser {
             }
         }
         throw new SpecException(problems.all());
+    }
+
+    /** What a byte-order mark says the file is, when it has one. */
+    private static String encodingHint(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(2);
+            if (b.length == 2 && (b[0] & 0xff) == 0xff && (b[1] & 0xff) == 0xfe) {
+                return " (it starts with the byte-order mark of UTF-16 little-endian)";
+            }
+            if (b.length == 2 && (b[0] & 0xff) == 0xfe && (b[1] & 0xff) == 0xff) {
+                return " (it starts with the byte-order mark of UTF-16 big-endian)";
+            }
+        } catch (IOException e) {
+            // the hint is optional
+        }
+        return "";
     }
 
     private static SpecException single(String file, String message) {

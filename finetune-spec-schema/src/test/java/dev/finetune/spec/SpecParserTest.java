@@ -189,6 +189,16 @@ class SpecParserTest {
         assertTrue(e.getMessage().startsWith("finetune.yaml:1:1: spec is "), e.getMessage());
     }
 
+    /** Windows editors save UTF-16 with a byte-order mark; the old message was "cannot read spec: Input length = 1". */
+    @Test
+    void aUtf16SpecSaysItIsNotUtf8(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("finetune.yaml");
+        Files.write(file, ("\uFEFF" + MINIMAL).getBytes(java.nio.charset.StandardCharsets.UTF_16LE));
+        SpecException e = assertThrows(SpecException.class, () -> parser.parse(file));
+        assertEquals("finetune.yaml:1:1: the spec is not UTF-8 text (it starts with the byte-order mark of UTF-16"
+                + " little-endian); save it as UTF-8", e.getMessage());
+    }
+
     @Test
     void missingFileSaysHowToPointElsewhere(@TempDir Path dir) {
         SpecException e = assertThrows(SpecException.class, () -> parser.parse(dir.resolve("finetune.yaml")));

@@ -15,10 +15,33 @@ import java.util.Optional;
 /** A CSV file read with DataVec: optional header, string cells, each row with its line number; rows all equally wide. */
 record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cells, List<Integer> lineNumbers) {
 
+    /**
+     * A compressed file read as text gives a parse error about quotes or columns somewhere in the binary: say what the
+     * file is instead, from its first bytes.
+     */
+    private static void notCompressed(Path file) {
+        byte[] head;
+        try (var in = Files.newInputStream(file)) {
+            head = in.readNBytes(4);
+        } catch (IOException e) {
+            throw new UserInputException(file + ": cannot read dataset: " + e.getMessage(), e);
+        }
+        String kind = head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b ? "gzip"
+                : head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4 ? "zip"
+                : head.length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' ? "bzip2"
+                : head.length >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
+                        && (head[3] & 0xff) == 0xfd ? "zstd" : null;
+        if (kind != null) {
+            throw new UserInputException(file + ": is a " + kind + " archive, not CSV text; decompress it and point the spec"
+                    + " at the .csv inside");
+        }
+    }
+
     static CsvTable read(Path file, boolean hasHeader, char delimiter) {
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": dataset file not found");
         }
+        notCompressed(file);
         List<List<String>> cells = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
         Optional<List<String>> header = Optional.empty();

@@ -64,9 +64,13 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
         return new SpecDiff(settings, changes(factsBefore, factsAfter, false), notes);
     }
 
+    /** Keys older models have in their resolved spec that are no longer spec settings (now the build's). */
+    static final Set<String> NO_LONGER_IN_THE_SPEC = Set.of("allowPathsOutsideProject");
+
     private static Map<String, String> withImplied(Map<String, String> flat) {
         Map<String, String> out = new java.util.LinkedHashMap<>(flat);
         IMPLIED_BEFORE_ADDED.forEach(out::putIfAbsent);
+        NO_LONGER_IN_THE_SPEC.forEach(out::remove);
         return out;
     }
 

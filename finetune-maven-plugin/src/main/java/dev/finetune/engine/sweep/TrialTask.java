@@ -21,8 +21,14 @@ import java.util.Map;
  * @param specYaml   the trial's resolved spec ({@link CanonicalSpec#toYaml}): its own seed and values, no sweep
  * @param untilEpoch the epochs the trial should have run when the task ends, unless it ends first (patience, its
  *                   epoch limit); 0 only builds its network
+ * @param allowPathsOutsideProject the build's path setting the sweep's spec was parsed with (not part of the YAML)
  */
-public record TrialTask(int index, long seed, Map<String, Object> values, String specYaml, int untilEpoch) implements Serializable {
+public record TrialTask(int index, long seed, Map<String, Object> values, String specYaml, int untilEpoch,
+                        boolean allowPathsOutsideProject) implements Serializable {
+
+    public TrialTask(int index, long seed, Map<String, Object> values, String specYaml, int untilEpoch) {
+        this(index, seed, values, specYaml, untilEpoch, false);
+    }
 
     public TrialTask {
         // a LinkedHashMap keeps the order reports show and serialises whatever map the caller passed
@@ -30,17 +36,18 @@ public record TrialTask(int index, long seed, Map<String, Object> values, String
     }
 
     public static TrialTask of(Trial trial, int untilEpoch) {
-        return new TrialTask(trial.index(), trial.seed(), trial.displayValues(), CanonicalSpec.toYaml(trial.spec()), untilEpoch);
+        return new TrialTask(trial.index(), trial.seed(), trial.displayValues(), CanonicalSpec.toYaml(trial.spec()), untilEpoch,
+                trial.spec().allowPathsOutsideProject());
     }
 
     public TrialTask until(int epoch) {
-        return new TrialTask(index, seed, values, specYaml, epoch);
+        return new TrialTask(index, seed, values, specYaml, epoch, allowPathsOutsideProject);
     }
 
     /** The trial's spec, parsed again from its YAML: equal to the planned one but for where values stood in a file. */
     public FinetuneSpec spec() {
         try {
-            return new SpecParser().parse("trial " + index + ".yaml", specYaml);
+            return new SpecParser(allowPathsOutsideProject).parse("trial " + index + ".yaml", specYaml);
         } catch (SpecException e) {
             // the YAML is the canonical form of a spec that was valid: not parsing it back is a bug
             throw new IllegalStateException("trial " + index + ": its resolved spec does not parse back: " + e.getMessage(), e);
