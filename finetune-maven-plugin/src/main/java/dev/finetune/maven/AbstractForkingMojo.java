@@ -79,8 +79,12 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(defaultValue = "${session}", readonly = true, required = true)
     protected MavenSession session;
 
-    /** Kill the training JVM after this many seconds (0: no limit). */
-    @Parameter(property = "finetune.forkTimeout", defaultValue = "0")
+    /**
+     * The training JVM's time budget in seconds, per goal: past it the fork is killed and the build fails saying so.
+     * By default 2 hours, so a spec at the schema's limits (a huge sweep) cannot run without end on a CI machine;
+     * 0 for no limit.
+     */
+    @Parameter(property = "finetune.forkTimeout", defaultValue = "7200")
     protected int forkTimeout;
 
     protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
@@ -109,6 +113,10 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("Interrupted while the training JVM was running", e);
+        }
+        if (result.timedOut()) {
+            // the budget is the user's setting: raising it or training less is theirs to decide
+            throw new MojoFailureException(result.describeTimeout(Duration.ofSeconds(forkTimeout)));
         }
         failOnError(task, result.finished(), result::describeCrash);
         if (result.exitCode() != 0) {

@@ -10,6 +10,7 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
+import dev.finetune.engine.inspect.SweepSize;
 import dev.finetune.engine.model.BaseFormat;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
@@ -60,6 +61,8 @@ public class ValidateMojo extends AbstractFinetuneMojo {
                     + ", listed above");
         }
         writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
+        SweepSize.warning(parsed).ifPresent(w -> getLog().warn(parsed.locate(parsed.sweep().isPresent() ? "sweep" : "training")
+                + ": " + w));
         // what the base is, read from its configuration only (no weights, no ND4J)
         String baseSummary = BaseFormat.inspectAny(base.file()).summary();
         getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s: %s; %d gate(s)) in %d ms",

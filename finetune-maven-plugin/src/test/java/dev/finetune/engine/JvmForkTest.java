@@ -117,6 +117,24 @@ class JvmForkTest {
         assertTrue(out.plainWarnings.isEmpty(), out.plainWarnings.toString());
     }
 
+    /** Past its time budget the fork is stopped, and the result says it was the budget, not a crash. */
+    @Test
+    void aForkPastItsTimeBudgetIsStoppedAndSaysSo(@TempDir Path project) throws Exception {
+        TestBases.writeUpperDigits(project.resolve("upper.csv"));
+        TestBases.multiLayerBase(project.resolve("base.zip"));
+        Files.writeString(project.resolve("finetune.yaml"), "base: { path: base.zip }\ndataset: { path: upper.csv }\n"
+                + "training: { epochs: 100000 }\n");
+        JvmFork fork = new JvmFork(new ForkOptions(ForkOptions.currentJava(), testClasspath(), Optional.of("512m"), Optional.empty(),
+                Optional.empty(), Optional.empty(), List.of(), Optional.of(java.time.Duration.ofSeconds(6)), Map.of()));
+        long started = System.nanoTime();
+        JvmFork.Result result = fork.run(request(project, "finetune.yaml", ForkRequest.Task.train), new Captured());
+        assertTrue(result.timedOut());
+        assertTrue((System.nanoTime() - started) / 1e9 < 30);
+        assertTrue(result.describeTimeout(java.time.Duration.ofSeconds(6)).startsWith("The training JVM ran past its time budget"
+                + " of 6 s (finetune.forkTimeout) and was stopped; raise it with -Dfinetune.forkTimeout=SECONDS"));
+        assertFalse(Files.exists(project.resolve("out").resolve(OutputFiles.MODEL)));
+    }
+
     /** finetune's environmentVariables reach the training JVM: the JVM itself reports JAVA_TOOL_OPTIONS it picked up. */
     @Test
     void environmentVariablesReachTheTrainingJvm(@TempDir Path project) throws Exception {

@@ -65,6 +65,13 @@ public final class JvmFork {
             return finished.map(JobFinished::errors).orElse(List.of());
         }
 
+        /** What to tell the user when the JVM ran past its time budget. */
+        public String describeTimeout(java.time.Duration budget) {
+            return "The training JVM ran past its time budget of " + budget.toSeconds() + " s (finetune.forkTimeout) and was"
+                    + " stopped; raise it with -Dfinetune.forkTimeout=SECONDS (0: no limit) or train less (epochs, sweep size)"
+                    + (lastLines.isEmpty() ? "" : "; its last lines:\n  " + String.join("\n  ", lastLines));
+        }
+
         /** What to tell the user when the JVM ended without finishing its job. */
         public String describeCrash() {
             String how = timedOut ? "was killed after the timeout (finetune.forkTimeout)"
