@@ -4,17 +4,12 @@ import dev.finetune.engine.TestBases;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugin.logging.SystemStreamLog;
-import org.apache.maven.project.MavenProject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValueToObject;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,24 +21,13 @@ class LayersMojoTest {
     @TempDir
     Path project;
 
-    private final List<String> info = new ArrayList<>();
+    private final MojoFixture fixture = new MojoFixture();
+    private final List<String> info = fixture.info;
 
     private LayersMojo configure(LayersMojo mojo, String spec) throws Exception {
-        Files.writeString(project.resolve("pom.xml"), "<project/>");
-        Files.writeString(project.resolve("finetune.yaml"), spec);
         TestBases.multiLayerBase(project.resolve("b.zip"));
         TestBases.writeUpperDigits(project.resolve("d.csv"));
-        MavenProject mavenProject = new MavenProject();
-        mavenProject.setFile(project.resolve("pom.xml").toFile());
-        setVariableValueToObject(mojo, "project", mavenProject);
-        setVariableValueToObject(mojo, "spec", project.resolve("finetune.yaml").toFile());
-        mojo.setLog(new SystemStreamLog() {
-            @Override
-            public void info(CharSequence content) {
-                info.add(content.toString());
-            }
-        });
-        return mojo;
+        return fixture.configure(mojo, project, spec);
     }
 
     @Test

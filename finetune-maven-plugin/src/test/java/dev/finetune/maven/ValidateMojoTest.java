@@ -4,14 +4,11 @@ import dev.finetune.engine.TestBases;
 import org.apache.maven.api.plugin.testing.InjectMojo;
 import org.apache.maven.api.plugin.testing.MojoTest;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugin.logging.SystemStreamLog;
-import org.apache.maven.project.MavenProject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.apache.maven.api.plugin.testing.MojoExtension.setVariableValueToObject;
@@ -27,23 +24,12 @@ class ValidateMojoTest {
     @TempDir
     Path project;
 
-    private final List<String> errors = new ArrayList<>();
+    private final MojoFixture fixture = new MojoFixture();
+    private final List<String> errors = fixture.errors;
 
+    /** Each problem is logged once, as an error; the exception's message stays one line. */
     private ValidateMojo configure(ValidateMojo mojo, String spec) throws Exception {
-        Files.writeString(project.resolve("pom.xml"), "<project/>");
-        Files.writeString(project.resolve("finetune.yaml"), spec);
-        MavenProject mavenProject = new MavenProject();
-        mavenProject.setFile(project.resolve("pom.xml").toFile());
-        setVariableValueToObject(mojo, "project", mavenProject);
-        setVariableValueToObject(mojo, "spec", project.resolve("finetune.yaml").toFile());
-        // each problem is logged once, as an error; the exception's message stays one line
-        mojo.setLog(new SystemStreamLog() {
-            @Override
-            public void error(CharSequence content) {
-                errors.add(content.toString());
-            }
-        });
-        return mojo;
+        return fixture.configure(mojo, project, spec);
     }
 
     @Test
