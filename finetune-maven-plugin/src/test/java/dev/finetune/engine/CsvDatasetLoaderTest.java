@@ -70,6 +70,27 @@ class CsvDatasetLoaderTest {
         assertEquals(dir.resolve("bad.csv") + ": row 3, column 2 (`y`): expected a finite number, found `oops`", e.getMessage());
     }
 
+    /** A data check reports every bad cell at once, empty labels included, each with its row and column. */
+    @Test
+    void everyBadCellAndEmptyLabelIsReportedInOneRun() throws Exception {
+        Files.writeString(dir.resolve("many.csv"), "x,y,label\n1,2,a\n3,oops,b\n,4,a\n5,6,\n7,inf,b\n8,9,a\n");
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> load("  path: many.csv\n  header: true\n  labelColumn: label\n"));
+        Path f = dir.resolve("many.csv");
+        assertEquals(List.of(f + ": row 3, column 2 (`y`): expected a finite number, found `oops`",
+                f + ": row 4, column 1 (`x`): expected a finite number, found ``",
+                f + ": row 5, column 3 (`label`): the label is empty",
+                f + ": row 6, column 2 (`y`): expected a finite number, found `inf`"), e.getMessage().lines().toList());
+    }
+
+    @Test
+    void numericLabelsWrittenDifferentlyAreOneClassAndAByteOrderMarkIsNotData() throws Exception {
+        Files.writeString(dir.resolve("labels.csv"), "\uFEFF1,2,1\n3,4,1.0\n5,6,2\n7,8,2.00\n1,1,01\n2,2,2\n3,3,1\n4,4,2\n");
+        SplitData data = load("  path: labels.csv\n  normalize: none\n  split: { train: 0.5, validation: 0.25, test: 0.25 }\n");
+        assertEquals(List.of("1", "2"), data.classes());
+        assertEquals(8, data.train().size() + data.validation().size() + data.test().size());
+    }
+
     /** Today's DataVec reader says "Un-terminated quoted field" somewhere inside a gzip file named .csv. */
     @Test
     void aCompressedFileNamedCsvSaysWhatItIs() throws Exception {

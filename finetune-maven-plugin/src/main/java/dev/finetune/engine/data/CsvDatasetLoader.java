@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -128,8 +129,8 @@ public final class CsvDatasetLoader {
             int label = labelIndex(table, spec.labelColumn());
             for (int r = 0; r < table.cells().size(); r++) {
                 List<String> row = table.cells().get(r);
-                if (label < row.size()) {
-                    names.add(row.get(label).trim());
+                if (label < row.size() && !row.get(label).isBlank()) {
+                    names.add(labelOf(row.get(label)));
                 }
             }
         }
@@ -155,29 +156,49 @@ public final class CsvDatasetLoader {
         float[][] features = new float[n][columns - 1];
         int[] labels = new int[n];
         int[] rows = new int[n];
+        List<String> problems = new ArrayList<>();
+        int unreported = 0;
         for (int r = 0; r < n; r++) {
             List<String> row = table.cells().get(r);
             int line = table.lineNumbers().get(r);
             int f = 0;
             for (int c = 0; c < columns; c++) {
                 String cell = row.get(c).trim();
+                Optional<String> problem = Optional.empty();
                 if (c == label) {
-                    labels[r] = classIndex.get(cell);
-                    continue;
-                }
-                try {
-                    float value = Float.parseFloat(cell);
-                    if (!Float.isFinite(value)) {
-                        throw new NumberFormatException();
+                    if (cell.isEmpty()) {
+                        problem = Optional.of("the label is empty");
+                    } else {
+                        labels[r] = classIndex.get(labelOf(cell));
                     }
-                    features[r][f++] = value;
-                } catch (NumberFormatException e) {
-                    String column = columnName(table, c);
-                    throw new UserInputException(table.file() + ": row " + line + ", " + column
-                            + ": expected a finite number, found `" + cell + "`");
+                } else {
+                    try {
+                        float value = Float.parseFloat(cell);
+                        if (!Float.isFinite(value)) {
+                            throw new NumberFormatException();
+                        }
+                        features[r][f] = value;
+                    } catch (NumberFormatException e) {
+                        problem = Optional.of("expected a finite number, found `" + cell + "`");
+                    }
+                    f++;
+                }
+                if (problem.isPresent()) {
+                    // every bad cell in one run, not one per run; the list is capped so a wrong delimiter stays readable
+                    if (problems.size() < MAX_LISTED) {
+                        problems.add(table.file() + ": row " + line + ", " + columnName(table, c) + ": " + problem.get());
+                    } else {
+                        unreported++;
+                    }
                 }
             }
             rows[r] = line;
+        }
+        if (!problems.isEmpty()) {
+            if (unreported > 0) {
+                problems.add(table.file() + ": and " + unreported + " more bad cell(s)");
+            }
+            throw new UserInputException(String.join("\n", problems));
         }
         return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), features, labels, rows);
     }
@@ -197,6 +218,25 @@ public final class CsvDatasetLoader {
                         + "` appears in the validation or test file but never in the training file");
             }
         }
+    }
+
+    /** Bad cells listed by name before the rest are only counted. */
+    static final int MAX_LISTED = 20;
+
+    /**
+     * A label cell as a class name: trimmed, and a number in its shortest form, so `1`, `1.0` and `01` are one
+     * class, not three.
+     */
+    static String labelOf(String cell) {
+        String trimmed = cell.trim();
+        if (isNumber(trimmed) && !trimmed.toLowerCase(java.util.Locale.ROOT).matches(".*(nan|inf).*")) {
+            try {
+                return new java.math.BigDecimal(trimmed).stripTrailingZeros().toPlainString();
+            } catch (NumberFormatException e) {
+                return trimmed; // hexadecimal floats and the like: kept as written
+            }
+        }
+        return trimmed;
     }
 
     private static boolean isNumber(String s) {

@@ -60,7 +60,8 @@ public final class CsvDatasetSource implements DatasetSource {
         try {
             return new Inspection(List.of(), OptionalInt.of(load().featureCount()));
         } catch (UserInputException e) {
-            return new Inspection(List.of(e.getMessage()), OptionalInt.empty());
+            // one problem per line: a data file's bad cells are each a problem of their own
+            return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());
         }
     }
 

@@ -51,6 +51,11 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
             while (reader.hasNext()) {
                 line++;
                 List<String> row = reader.next().stream().map(Writable::toString).toList();
+                if (line == 1 && !row.isEmpty() && row.get(0).startsWith("\uFEFF")) {
+                    // a UTF-8 byte-order mark (Excel writes one) is not part of the first cell
+                    row = new ArrayList<>(row);
+                    row.set(0, row.get(0).substring(1));
+                }
                 if (row.size() == 1 && row.get(0).isBlank()) {
                     continue;
                 }
