@@ -27,10 +27,19 @@ import java.util.zip.ZipFile;
  * @param sweep    when a sweep chose the model: how many trials, on which validation metric, and the winner
  * @param metrics  headline test and validation metrics; empty when evaluation was skipped
  * @param gates    the quality gates and whether they passed
+ * @param network  SHA-256 of the trained network as finetune:train wrote it ({@code model.zip}, before packaging
+ *                 added the reports): the file the train marker recorded, so the artifact is the model it describes
  */
 public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
                       Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
-                      Optional<Metrics> metrics, List<Gate> gates) {
+                      Optional<Metrics> metrics, List<Gate> gates, Optional<String> network) {
+
+    /** A lineage without the network's hash (as plugin versions before it was recorded wrote). */
+    public Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
+                   Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
+                   Optional<Metrics> metrics, List<Gate> gates) {
+        this(formatVersion, model, spec, dataset, base, seeds, tools, git, sweep, metrics, gates, Optional.empty());
+    }
 
     public static final int FORMAT_VERSION = 1;
 

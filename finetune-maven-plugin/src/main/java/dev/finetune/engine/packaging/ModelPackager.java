@@ -110,7 +110,8 @@ public final class ModelPackager {
                 r.git(),
                 sweep,
                 metrics.map(Lineage.Metrics::of),
-                gates);
+                gates,
+                Optional.of(Fingerprint.sha256(r.outputDir().resolve(OutputFiles.MODEL))));
     }
 
     private static <T> Optional<T> readIfPresent(Path file, Class<T> type) throws IOException {
