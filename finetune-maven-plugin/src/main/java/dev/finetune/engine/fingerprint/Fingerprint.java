@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -48,6 +49,30 @@ public final class Fingerprint {
             int n;
             while ((n = in.read(buffer)) > 0) {
                 digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * SHA-256 over a zip's entries, names and contents in name order, not over the file: DL4J's ModelSerializer stamps
+     * entries with the time of writing, so two trainings to the same parameters give different zip bytes but the same
+     * entries.
+     */
+    public static String zipEntriesSha256(Path zip) throws IOException {
+        MessageDigest digest = digest();
+        try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
+            List<? extends java.util.zip.ZipEntry> entries = file.stream().sorted(java.util.Comparator.comparing(java.util.zip.ZipEntry::getName)).toList();
+            for (java.util.zip.ZipEntry entry : entries) {
+                digest.update(entry.getName().getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+                try (InputStream in = file.getInputStream(entry)) {
+                    byte[] buffer = new byte[1 << 16];
+                    int n;
+                    while ((n = in.read(buffer)) > 0) {
+                        digest.update(buffer, 0, n);
+                    }
+                }
             }
         }
         return HexFormat.of().formatHex(digest.digest());

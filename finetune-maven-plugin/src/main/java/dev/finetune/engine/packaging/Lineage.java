@@ -27,8 +27,9 @@ import java.util.zip.ZipFile;
  * @param sweep    when a sweep chose the model: how many trials, on which validation metric, and the winner
  * @param metrics  headline test and validation metrics; empty when evaluation was skipped
  * @param gates    the quality gates and whether they passed
- * @param network  SHA-256 of the trained network as finetune:train wrote it ({@code model.zip}, before packaging
- *                 added the reports): the file the train marker recorded, so the artifact is the model it describes
+ * @param network  SHA-256 of the trained network as finetune:train wrote it: over {@code model.zip}'s entries
+ *                 (configuration, coefficients, normaliser), which packaging copies into the artifact unchanged
+ *                 ({@link dev.finetune.engine.fingerprint.Fingerprint#zipEntriesSha256})
  */
 public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
                       Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,

@@ -111,7 +111,7 @@ public final class ModelPackager {
                 sweep,
                 metrics.map(Lineage.Metrics::of),
                 gates,
-                Optional.of(Fingerprint.sha256(r.outputDir().resolve(OutputFiles.MODEL))));
+                Optional.of(Fingerprint.zipEntriesSha256(r.outputDir().resolve(OutputFiles.MODEL))));
     }
 
     private static <T> Optional<T> readIfPresent(Path file, Class<T> type) throws IOException {
