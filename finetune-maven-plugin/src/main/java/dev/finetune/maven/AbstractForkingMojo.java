@@ -94,8 +94,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
                 frozenFeatureCache, buildPid, allowPathsOutsideProject);
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
-            JobFinished finished = ForkMain.run(request, mavenLog());
-            failOnError(task, Optional.of(finished), () -> "finetune:" + task + " ended without finishing");
+            failOnError(task, ForkMain.run(request, mavenLog()));
             return;
         }
         List<Path> classpath = new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
@@ -118,30 +117,27 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             // the budget is the user's setting: raising it or training less is theirs to decide
             throw new MojoFailureException(result.describeTimeout(Duration.ofSeconds(forkTimeout)));
         }
-        failOnError(task, result.finished(), result::describeCrash);
+        failOnError(task, result.finished().orElseThrow(() -> new MojoExecutionException(result.describeCrash())));
         if (result.exitCode() != 0) {
             throw new MojoExecutionException("The training JVM finished its task but exited with code " + result.exitCode());
         }
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */
-    private void failOnError(ForkRequest.Task task, Optional<JobFinished> finished, java.util.function.Supplier<String> crash)
-            throws MojoExecutionException, MojoFailureException {
-        if (finished.isEmpty()) {
-            throw new MojoExecutionException(crash.get());
-        }
-        JobFinished f = finished.get();
-        // each problem printed once: several in the log, above a short failure line; a single one in the failure line
-        boolean listed = f.outcome() == JobFinished.Outcome.userError && f.errors().size() > 1;
-        if (listed) {
-            f.errors().forEach(getLog()::error);
-        }
-        switch (f.outcome()) {
+    private void failOnError(ForkRequest.Task task, JobFinished finished) throws MojoExecutionException, MojoFailureException {
+        switch (finished.outcome()) {
             case succeeded -> {
             }
-            case userError -> throw new MojoFailureException("finetune:" + task + " failed: " + (f.errors().size() == 1
-                    ? f.errors().get(0) : count(f.errors().size()) + ", listed above"));
-            case internalError -> throw new MojoExecutionException("The training JVM failed: " + String.join("\n", f.errors()));
+            case userError -> {
+                // each problem printed once: several in the log above a short failure line, a single one in that line
+                if (finished.errors().size() != 1) {
+                    finished.errors().forEach(getLog()::error);
+                    throw new MojoFailureException("finetune:" + task + " failed: " + count(finished.errors().size())
+                            + ", listed above");
+                }
+                throw new MojoFailureException("finetune:" + task + " failed: " + finished.errors().get(0));
+            }
+            case internalError -> throw new MojoExecutionException("The training JVM failed: " + String.join("\n", finished.errors()));
         }
     }
 

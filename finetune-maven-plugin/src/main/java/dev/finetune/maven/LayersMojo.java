@@ -33,7 +33,7 @@ public class LayersMojo extends AbstractFinetuneMojo {
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         BaseModelInfo info;
         try {
-            info = BaseFormat.inspectAny(base.file());
+            info = BaseFormat.of(base.file(), parsed.base()).inspect(base.file());
         } catch (UserInputException e) {
             throw new MojoFailureException(parsed.locate(parsed.base().key()) + ": " + e.getMessage());
         }

@@ -11,7 +11,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
 import dev.finetune.engine.inspect.SweepSize;
-import dev.finetune.engine.model.BaseFormat;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
 
@@ -54,7 +53,8 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             logUnchanged(started);
             return;
         }
-        List<String> problems = new InputChecks(parsed, projectPaths()::resolve, base.file()).problems();
+        InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file()).check();
+        List<String> problems = checked.problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs: " + count(problems.size())
@@ -63,8 +63,8 @@ public class ValidateMojo extends AbstractFinetuneMojo {
         writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
         SweepSize.warning(parsed).ifPresent(w -> getLog().warn(parsed.locate(parsed.sweep().isPresent() ? "sweep" : "training")
                 + ": " + w));
-        // what the base is, read from its configuration only (no weights, no ND4J)
-        String baseSummary = BaseFormat.inspectAny(base.file()).summary();
+        // what the base is, as the checks read it from its configuration (no weights, no ND4J)
+        String baseSummary = checked.base().orElseThrow().summary();
         getLog().info(String.format(Locale.ROOT, "Spec %s is valid against its inputs (base %s: %s; %d gate(s)) in %d ms",
                 specDisplayName(), parsed.base(), baseSummary, parsed.evaluation().gates().size(),
                 (System.nanoTime() - started) / 1_000_000));

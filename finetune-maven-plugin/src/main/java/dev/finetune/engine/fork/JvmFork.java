@@ -69,15 +69,18 @@ public final class JvmFork {
         public String describeTimeout(java.time.Duration budget) {
             return "The training JVM ran past its time budget of " + budget.toSeconds() + " s (finetune.forkTimeout) and was"
                     + " stopped; raise it with -Dfinetune.forkTimeout=SECONDS (0: no limit) or train less (epochs, sweep size)"
-                    + (lastLines.isEmpty() ? "" : "; its last lines:\n  " + String.join("\n  ", lastLines));
+                    + (lastLines.isEmpty() ? "" : lastLinesText());
         }
 
         /** What to tell the user when the JVM ended without finishing its job. */
         public String describeCrash() {
             String how = timedOut ? "was killed after the timeout (finetune.forkTimeout)"
                     : "exited with code " + exitCode + " before finishing its task (crashed or killed)";
-            return "The training JVM " + how + (lastLines.isEmpty() ? "; it printed nothing"
-                    : "; its last lines:\n  " + String.join("\n  ", lastLines));
+            return "The training JVM " + how + (lastLines.isEmpty() ? "; it printed nothing" : lastLinesText());
+        }
+
+        private String lastLinesText() {
+            return "; its last lines:\n  " + String.join("\n  ", lastLines);
         }
     }
 

@@ -38,8 +38,21 @@ public final class InputChecks {
         this.baseModel = baseModel;
     }
 
+    /**
+     * What the checks found.
+     *
+     * @param problems each naming the spec position or the data file and row; empty when all is well
+     * @param base     the base's inspection, when it could be read
+     */
+    public record Result(List<String> problems, Optional<BaseModelInfo> base) {
+    }
+
     /** Every problem found, each naming the spec position or the data file and row; empty when all is well. */
     public List<String> problems() {
+        return check().problems();
+    }
+
+    public Result check() {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
         base.ifPresent(info -> checkSweptFreeze(info, problems));
@@ -57,7 +70,7 @@ public final class InputChecks {
                     problems.add(spec.locate("dataset") + ": the dataset has " + features
                             + " feature columns but " + spec.base() + " takes " + n + " inputs"));
         }
-        return problems;
+        return new Result(List.copyOf(problems), base);
     }
 
     private Optional<BaseModelInfo> checkBase(List<String> problems) {
@@ -68,7 +81,7 @@ public final class InputChecks {
         }
         BaseModelInfo info;
         try {
-            info = BaseFormat.of(baseModel, spec.base().format().map(Enum::name)).inspect(baseModel);
+            info = BaseFormat.of(baseModel, spec.base()).inspect(baseModel);
         } catch (UserInputException e) {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();

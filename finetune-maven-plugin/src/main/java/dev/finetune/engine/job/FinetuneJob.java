@@ -108,7 +108,7 @@ public final class FinetuneJob {
         DatasetSource.TrainingSplits splits = source.trainingSplits(data);
         Optional<DataNormalization> normalizer = splits.normalizer();
 
-        BaseFormat format = BaseFormat.of(baseModel, spec.base().format().map(Enum::name));
+        BaseFormat format = BaseFormat.of(baseModel, spec.base());
         Net base = format.load(baseModel);
         format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "

@@ -1,6 +1,7 @@
 package dev.finetune.engine.model;
 
 import dev.finetune.engine.UserInputException;
+import dev.finetune.spec.FinetuneSpec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,11 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
                 .orElse("it is none of the formats this plugin reads");
         throw new UserInputException(file + ": `base.format` is `" + named.name() + "` but the file is not a "
                 + named.displayName() + " (" + named.looksLike() + "); " + actually);
+    }
+
+    /** The format of the spec's base: the one {@code base.format} names, else the one recognised by content. */
+    static BaseFormat of(Path file, FinetuneSpec.BaseSpec base) {
+        return of(file, base.format().map(Enum::name));
     }
 
     /** {@link #inspect} of whatever format {@code file} is. */

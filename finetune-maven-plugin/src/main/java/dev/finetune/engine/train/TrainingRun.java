@@ -32,7 +32,6 @@ public final class TrainingRun {
     private final TrainingTarget target;
     private final List<String> classes;
     private final EventSink log;
-    private final boolean logEpochs;
     private final Optional<Integer> trial;
     private final FinetuneSpec.TrainingSpec training;
     private final Metric metric;
@@ -64,11 +63,9 @@ public final class TrainingRun {
                        Optional<Integer> trial) {
         this.label = label;
         this.trial = trial;
-        boolean logEpochs = trial.isEmpty();
         this.target = target;
         this.classes = classes;
         this.log = log;
-        this.logEpochs = logEpochs;
         this.training = spec.training();
         this.metric = spec.earlyStopping().map(FinetuneSpec.EarlyStoppingSpec::metric).orElse(Metric.loss);
         this.maxEpochs = spec.maxEpochs();
@@ -76,12 +73,17 @@ public final class TrainingRun {
         this.shuffle = new Random(training.seed());
         this.trainable = trainableParams(target.whole());
         this.best = target.fitted().params().dup();
-        if (logEpochs) {
+        if (logsItself()) {
             log.info(String.format(Locale.ROOT, "%s: %d examples, batch %d, up to %d epochs, %s lr %s, %,d of %,d parameters trainable%s",
                     label, target.train().numExamples(), training.batchSize(), maxEpochs, training.updater(), training.learningRate(),
                     trainable, target.whole().numParams(),
                     target.whole().frozenLayerNames().isEmpty() ? "" : ", frozen: " + target.whole().frozenLayerNames()));
         }
+    }
+
+    /** A sweep's trials are summed up per trial; a plain run logs its start and its stop. */
+    private boolean logsItself() {
+        return trial.isEmpty();
     }
 
     public boolean finished() {
@@ -173,7 +175,7 @@ public final class TrainingRun {
             if (stoppedEarly) {
                 stopReason = Optional.of("no " + metric + " improvement for " + patience + " epochs");
             }
-            if (logEpochs) {
+            if (logsItself()) {
                 log.info(String.format(Locale.ROOT, "%s: no %s improvement for %d epochs; stopping, keeping epoch %d",
                         label, metric, patience, bestEpoch));
             }
