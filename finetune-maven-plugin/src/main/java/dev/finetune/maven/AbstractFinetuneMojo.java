@@ -137,6 +137,11 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         return s.startsWith(baseDir()) ? baseDir().relativize(s).toString() : s.toString();
     }
 
+    /** The classifiers this project's model zip may have, preferred first: none for packaging {@code model}. */
+    protected List<String> modelClassifiers() {
+        return "model".equals(project.getPackaging()) ? List.of("", classifier) : List.of(classifier, "");
+    }
+
     /** The base model file, resolved through Maven when the spec names it by coordinates. */
     protected BaseModelResolver.ResolvedBase resolveBase(FinetuneSpec parsed) throws MojoFailureException, MojoExecutionException {
         return new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths()).resolve(parsed);

@@ -97,8 +97,8 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             failOnError(task, ForkMain.run(request, mavenLog()));
             return;
         }
-        List<Path> classpath = new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
-                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
+        warnIfOversubscribed();
+        List<Path> classpath = forkClasspath();
         ForkOptions options = new ForkOptions(
                 java(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(),
@@ -121,6 +121,27 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         if (result.exitCode() != 0) {
             throw new MojoExecutionException("The training JVM finished its task but exited with code " + result.exitCode());
         }
+    }
+
+    /**
+     * With {@code -T N} up to N modules fork at once, each with {@code finetune.threads} OpenMP threads: more threads
+     * than cores slow every fork down (OpenMP spins while it waits), so say so rather than let it happen silently.
+     */
+    private void warnIfOversubscribed() {
+        int modules = session == null ? 1 : Math.min(session.getRequest().getDegreeOfConcurrency(),
+                Math.max(1, session.getProjects().size()));
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (modules > 1 && modules * threads > cores) {
+            getLog().warn("-T " + modules + ": up to " + modules + " training JVMs at once with finetune.threads=" + threads
+                    + " each ask for " + modules * threads + " threads on " + cores + " cores; set -Dfinetune.threads="
+                    + Math.max(1, cores / modules) + " (results depend on the thread count: keep it fixed per project)");
+        }
+    }
+
+    /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */
+    protected List<Path> forkClasspath() throws MojoExecutionException {
+        return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
+                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */

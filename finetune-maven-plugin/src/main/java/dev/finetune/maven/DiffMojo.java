@@ -67,7 +67,7 @@ public class DiffMojo extends AbstractTrainingMojo {
         String current = project.getVersion();
         Optional<BaselineResolver.Baseline> found = new BaselineResolver(repositorySystem, repositorySession,
                 project.getRemoteProjectRepositories(), getLog()::debug)
-                .resolve(baseline, baseDir(), project.getGroupId(), project.getArtifactId(), current, classifiers());
+                .resolve(baseline, baseDir(), project.getGroupId(), project.getArtifactId(), current, modelClassifiers());
         DiffReport report;
         try {
             if (found.isEmpty()) {
@@ -101,11 +101,6 @@ public class DiffMojo extends AbstractTrainingMojo {
             return;
         }
         throw new MojoFailureException(message);
-    }
-
-    /** The main artifact is the zip for packaging {@code model}; otherwise it is attached with a classifier. */
-    private List<String> classifiers() {
-        return "model".equals(project.getPackaging()) ? List.of("", classifier) : List.of(classifier, "");
     }
 
     /** Whether metrics.json and training.json were made from exactly this spec and these inputs. */

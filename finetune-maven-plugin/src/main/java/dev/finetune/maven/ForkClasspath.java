@@ -17,8 +17,9 @@ import java.util.List;
 
 /**
  * The training JVM's classpath: the plugin with its dependencies (the engine and DL4J), an SLF4J binding so DL4J's
- * logs reach the build log, and the chosen ND4J backend. The CPU backend ships with the plugin; CUDA is resolved
- * from the repositories on demand, since its natives are large.
+ * logs reach the build log, and the chosen ND4J backend. The CPU backend and the binding are the plugin's own
+ * dependencies (so Maven resolves them with the plugin, and go-offline caches them); CUDA is resolved from the
+ * repositories on demand, since its natives are large ({@code finetune:go-offline -Dfinetune.backend=cuda} caches it).
  */
 final class ForkClasspath {
 
@@ -39,14 +40,14 @@ final class ForkClasspath {
         List<Path> classpath = new ArrayList<>();
         classpath.add(pluginArtifact.getFile().toPath());
         String nd4jVersion = null;
-        String slf4jVersion = null;
+        boolean hasBinding = false;
         for (Artifact a : pluginDependencies) {
             boolean nativeBackend = a.getGroupId().equals("org.nd4j") && a.getArtifactId().equals("nd4j-native");
             if (nativeBackend) {
                 nd4jVersion = a.getVersion();
             }
-            if (a.getGroupId().equals("org.slf4j") && a.getArtifactId().equals("slf4j-api")) {
-                slf4jVersion = a.getVersion();
+            if (a.getGroupId().equals("org.slf4j") && a.getArtifactId().equals("slf4j-simple")) {
+                hasBinding = a.getFile() != null;
             }
             if (nativeBackend && !backend.equals("cpu")) {
                 continue;
@@ -55,8 +56,14 @@ final class ForkClasspath {
                 classpath.add(a.getFile().toPath());
             }
         }
+        if (!hasBinding) {
+            throw new MojoExecutionException("The plugin's dependencies lack org.slf4j:slf4j-simple, the training JVM's"
+                    + " logger; the plugin's POM or its resolution is broken");
+        }
+        if (backend.equals("cpu")) {
+            return classpath; // everything comes with the plugin: a CI cache made by dependency:go-offline is complete
+        }
         List<String> extra = new ArrayList<>();
-        extra.add("org.slf4j:slf4j-simple:" + (slf4jVersion == null ? "1.7.36" : slf4jVersion));
         if (backend.equals("cuda")) {
             extra.add("org.nd4j:" + CUDA_ARTIFACT + ":" + nd4jVersion);
             extra.add("org.nd4j:" + CUDA_ARTIFACT + ":jar:" + classifier + ":" + nd4jVersion);
