@@ -124,4 +124,51 @@ class CsvDatasetLoaderTest {
         assertEquals("d.csv: the validation split is empty with 2 rows; raise `dataset.split.validation` or add data",
                 e.getMessage());
     }
+
+    @Test
+    void tabSeparatedDataReadAsCommaSeparatedSaysWhichDelimiterItLooksLike() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            rows.append(i).append('\t').append(i * 2).append('\t').append(i % 3).append('\n');
+        }
+        Files.writeString(dir.resolve("d.csv"), rows);
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: d.csv\n"));
+        assertEquals(dir.resolve("d.csv") + ": row 1: one column only with the delimiter `,`, but the row contains tabs:"
+                + " the file looks tab-separated; set `dataset.delimiter: \"\\t\"`", e.getMessage());
+    }
+
+    @Test
+    void continuousLabelsAreRefusedAsRegressionTargets() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            rows.append(i % 7).append(',').append(i % 5).append(',').append(String.format(java.util.Locale.ROOT, "%.3f", i * 0.37 + 0.011)).append('\n');
+        }
+        Files.writeString(dir.resolve("d.csv"), rows);
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: d.csv\n"));
+        assertEquals(dir.resolve("d.csv") + ": the label column (column 3) holds 150 distinct numbers in 150 rows"
+                + " (e.g. 0.011, 0.381, 0.751): these look like continuous values (a regression target), but this plugin"
+                + " trains classifiers, whose labels are classes; bin the values into classes, or point"
+                + " `dataset.labelColumn` at the class column", e.getMessage());
+    }
+
+    @Test
+    void aClassTooSmallForTheStratifiedSplitsIsNamed() throws Exception {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            rows.append(i).append(',').append(i % 2 == 0 ? "cat" : "dog").append('\n');
+        }
+        rows.append("99,bird\n");
+        Files.writeString(dir.resolve("d.csv"), rows);
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> load("  path: d.csv\n  split: { train: 0.4, validation: 0.3, test: 0.3 }\n"));
+        assertEquals("d.csv: class `bird` has 1 example: split 0.4 / 0.3 / 0.3 by class (stratified) leaves it none"
+                + " to train on; add examples of it, or raise `dataset.split.train`", e.getMessage());
+    }
+
+    @Test
+    void anUnclosedQuoteIsReportedWhereItOpens() throws Exception {
+        Files.writeString(dir.resolve("d.csv"), "1,2,a\n3,\"4,b\n5,6,a\n7,8,b\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> load("  path: d.csv\n"));
+        assertEquals(dir.resolve("d.csv") + ": row 2, column 2: a quoted field opens here and is never closed", e.getMessage());
+    }
 }

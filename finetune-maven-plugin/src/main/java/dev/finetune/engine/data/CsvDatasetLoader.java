@@ -74,15 +74,25 @@ public final class CsvDatasetLoader {
         List<Integer> train = new ArrayList<>();
         List<Integer> validation = new ArrayList<>();
         List<Integer> test = new ArrayList<>();
+        List<String> untrainable = new ArrayList<>();
         for (List<Integer> group : groups) {
             Collections.shuffle(group, random);
             int n = group.size();
             int nTrain = (int) Math.round(n * split.train());
+            if (split.stratify() && n > 0 && nTrain == 0) {
+                untrainable.add(all.source() + ": class `" + classes.get(all.labels()[group.get(0)]) + "` has " + n
+                        + (n == 1 ? " example" : " examples") + ": split " + ratio(split.train()) + " / "
+                        + ratio(split.validation()) + " / " + ratio(split.test()) + " by class (stratified) leaves it none"
+                        + " to train on; add examples of it, or raise `dataset.split.train`");
+            }
             int nValidation = (int) Math.round(n * split.validation());
             nValidation = Math.min(nValidation, n - nTrain);
             train.addAll(group.subList(0, nTrain));
             validation.addAll(group.subList(nTrain, nTrain + nValidation));
             test.addAll(group.subList(nTrain + nValidation, n));
+        }
+        if (!untrainable.isEmpty()) {
+            throw new UserInputException(String.join("\n", untrainable));
         }
         for (var named : List.of(Map.entry("train", train), Map.entry("validation", validation), Map.entry("test", test))) {
             if (named.getValue().isEmpty()) {
@@ -98,6 +108,16 @@ public final class CsvDatasetLoader {
         return new SplitData(classes, all.select("train", toArray(train)), all.select("validation", toArray(validation)),
                 all.select("test", toArray(test)));
     }
+
+    private static String ratio(double value) {
+        return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    }
+
+    /**
+     * Labels that look like measurements rather than classes: fractional numbers, most of them distinct. Below this
+     * many distinct values a numeric label is taken as a class code, whatever it looks like.
+     */
+    private static final int CONTINUOUS_MIN_DISTINCT = 20;
 
     private static int[] toArray(List<Integer> list) {
         return list.stream().mapToInt(Integer::intValue).toArray();
@@ -137,6 +157,17 @@ public final class CsvDatasetLoader {
         List<String> sorted = new ArrayList<>(names);
         if (sorted.stream().allMatch(CsvDatasetLoader::isNumber)) {
             sorted.sort(Comparator.comparingDouble(Double::parseDouble));
+        }
+        int rows = tables.stream().mapToInt(t -> t.cells().size()).sum();
+        boolean fractions = sorted.stream().anyMatch(v -> isNumber(v) && v.contains("."));
+        if (fractions && sorted.stream().allMatch(CsvDatasetLoader::isNumber)
+                && sorted.size() > CONTINUOUS_MIN_DISTINCT && sorted.size() * 2 > rows) {
+            CsvTable first = tables.get(0);
+            throw new UserInputException(first.file() + ": the label column (" + columnName(first, labelIndex(first, spec.labelColumn()))
+                    + ") holds " + sorted.size() + " distinct numbers in " + rows + " rows (e.g. "
+                    + String.join(", ", sorted.subList(0, 3)) + "): these look like continuous values (a regression"
+                    + " target), but this plugin trains classifiers, whose labels are classes; bin the values into classes,"
+                    + " or point `dataset.labelColumn` at the class column");
         }
         if (sorted.size() < 2) {
             throw new UserInputException(tables.get(0).file() + ": the label column holds " + sorted.size()

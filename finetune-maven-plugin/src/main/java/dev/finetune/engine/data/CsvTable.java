@@ -37,6 +37,63 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
         }
     }
 
+    /** For a row read as one cell: the delimiter it seems to use instead, as the rest of the message. */
+    private static Optional<String> otherDelimiter(String cell, char delimiter) {
+        for (char other : new char[]{'\t', ';', ',', '|'}) {
+            if (other != delimiter && cell.indexOf(other) >= 0) {
+                String name = other == '\t' ? "tabs" : "`" + other + "`";
+                String value = other == '\t' ? "\"\\t\"" : "\"" + other + "\"";
+                String kind = other == '\t' ? "tab" : other == ';' ? "semicolon" : other == ',' ? "comma" : "pipe";
+                return Optional.of(", but the row contains " + name + ": the file looks " + kind + "-separated; set"
+                        + " `dataset.delimiter: " + value + "`");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The first field whose opening quote is not closed on its line (DataVec reads a record per line), as a located
+     * message; empty when every quote is closed.
+     */
+    static Optional<String> unclosedQuote(Path file, char delimiter) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        for (int l = 0; l < lines.size(); l++) {
+            String line = lines.get(l);
+            boolean quoted = false;
+            boolean fieldStart = true;
+            int field = 1;
+            int openedIn = 0;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (quoted) {
+                    if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                        i++; // an escaped quote inside the field
+                    } else if (c == '"') {
+                        quoted = false;
+                    }
+                } else if (c == delimiter) {
+                    field++;
+                    fieldStart = true;
+                    continue;
+                } else if (c == '"' && fieldStart) {
+                    quoted = true;
+                    openedIn = field;
+                }
+                fieldStart = false;
+            }
+            if (quoted) {
+                return Optional.of(file + ": row " + (l + 1) + ", column " + openedIn
+                        + ": a quoted field opens here and is never closed");
+            }
+        }
+        return Optional.empty();
+    }
+
     static CsvTable read(Path file, boolean hasHeader, char delimiter) {
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": dataset file not found");
@@ -69,12 +126,20 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
         } catch (IOException | InterruptedException e) {
             throw new UserInputException(file + ": cannot read dataset: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new UserInputException(file + ": not a readable CSV file: " + e.getMessage(), e);
+            // DataVec says only that a quote is unterminated at the end of some line: find the line and column
+            throw new UserInputException(unclosedQuote(file, delimiter)
+                    .orElse(file + ": not a readable CSV file: " + e.getMessage()), e);
         }
         if (cells.isEmpty()) {
             throw new UserInputException(file + ": dataset has no data rows");
         }
         int columns = header.map(List::size).orElse(cells.get(0).size());
+        if (columns == 1) {
+            throw new UserInputException(file + ": row " + (header.isPresent() ? 1 : lines.get(0)) + ": one column only with the"
+                    + " delimiter `" + (delimiter == '\t' ? "\\t" : String.valueOf(delimiter)) + "`"
+                    + otherDelimiter(header.orElse(cells.get(0)).get(0), delimiter)
+                            .orElse(": a dataset needs feature columns and a label column"));
+        }
         for (int r = 0; r < cells.size(); r++) {
             if (cells.get(r).size() != columns) {
                 throw new UserInputException(file + ": row " + lines.get(r) + ": expected " + columns + " columns"
