@@ -97,6 +97,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             failOnError(task, ForkMain.run(request, mavenLog()));
             return;
         }
+        checkSizes();
         warnIfOversubscribed();
         List<Path> classpath = forkClasspath();
         ForkOptions options = new ForkOptions(
@@ -120,6 +121,20 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         failOnError(task, result.finished().orElseThrow(() -> new MojoExecutionException(result.describeCrash())));
         if (result.exitCode() != 0) {
             throw new MojoExecutionException("The training JVM finished its task but exited with code " + result.exitCode());
+        }
+    }
+
+    /** A size the JVM would refuse at start, said before starting it, with the setting's name. */
+    private void checkSizes() throws MojoFailureException {
+        checkSize("finetune.maxHeap", maxHeap, "[0-9]+[kKmMgGtT]?");
+        checkSize("finetune.maxOffHeap", maxOffHeap, "[0-9]+[kKmMgGtT]?");
+        checkSize("finetune.maxPhysicalBytes", maxPhysicalBytes, "[0-9]+[kKmMgGtT]?");
+    }
+
+    static void checkSize(String name, String value, String pattern) throws MojoFailureException {
+        if (value != null && !value.trim().matches(pattern)) {
+            throw new MojoFailureException(name + " is `" + value + "`, not a size: expected a number of bytes with an"
+                    + " optional unit k, m, g or t (e.g. 2g)");
         }
     }
 

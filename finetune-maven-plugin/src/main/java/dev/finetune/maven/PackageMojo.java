@@ -2,6 +2,7 @@ package dev.finetune.maven;
 
 import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.UserInputException;
+import dev.finetune.engine.fork.Faults;
 
 import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.engine.packaging.Lineage;
@@ -135,6 +136,10 @@ public class PackageMojo extends AbstractFinetuneMojo {
         } catch (UserInputException e) {
             throw new MojoExecutionException(e.getMessage(), e);
         } catch (IOException e) {
+            Optional<String> fault = Faults.describe(e, target.getParent(), Optional.empty());
+            if (fault.isPresent()) {
+                throw new MojoFailureException(fault.get(), e); // the machine's disk, not a bug: the user frees space
+            }
             throw new MojoExecutionException("Cannot write the model artifact: " + e.getMessage(), e);
         }
         if (lineage.metrics().isEmpty()) {

@@ -117,6 +117,22 @@ class JvmForkTest {
         assertTrue(out.plainWarnings.isEmpty(), out.plainWarnings.toString());
     }
 
+    /** Too small a heap is the user's setting to raise: one message naming it, not an OutOfMemoryError. */
+    @Test
+    void aForkOutOfHeapNamesFinetuneMaxHeap(@TempDir Path project) throws Exception {
+        TestBases.writeUpperDigits(project.resolve("upper.csv"));
+        TestBases.multiLayerBase(project.resolve("base.zip"));
+        Files.writeString(project.resolve("finetune.yaml"), "base: { path: base.zip }\ndataset: { path: upper.csv }\n");
+        JvmFork fork = new JvmFork(new ForkOptions(ForkOptions.currentJava(), testClasspath(), Optional.of("8m"), Optional.empty(),
+                Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Map.of()));
+        Captured out = new Captured();
+        JvmFork.Result result = fork.run(request(project, "finetune.yaml", ForkRequest.Task.train), out);
+        String said = result.userError() ? String.join("\n", result.errors()) : result.describeCrash();
+        assertTrue(said.startsWith("The training JVM ran out of heap (finetune.maxHeap=8m): raise -Dfinetune.maxHeap"),
+                said + "\n" + result.lastLines());
+        assertFalse(Files.exists(project.resolve("out").resolve(OutputFiles.MODEL)));
+    }
+
     /** Past its time budget the fork is stopped, and the result says it was the budget, not a crash. */
     @Test
     void aForkPastItsTimeBudgetIsStoppedAndSaysSo(@TempDir Path project) throws Exception {

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -112,6 +113,12 @@ public final class ForkMain {
         } catch (IOException | RuntimeException | Error e) {
             // the stack trace goes to stderr, which the build relays at debug level (mvn -X shows it)
             e.printStackTrace();
+            Optional<String> fault = Faults.describe(e, request.outputDir(),
+                    Optional.ofNullable(System.getProperty(Faults.MAX_HEAP_PROPERTY)));
+            if (fault.isPresent()) {
+                // the machine's limits, not a bug: the user changes a setting or frees space
+                return new JobFinished(task, Outcome.userError, List.of(fault.get()));
+            }
             return new JobFinished(task, Outcome.internalError, List.of(e.toString()));
         }
     }

@@ -50,7 +50,9 @@ public final class JvmFork {
      * @param lastLines the last plain lines it printed, for a crash report
      * @param timedOut  killed after the configured timeout
      */
-    public record Result(Optional<JobFinished> finished, int exitCode, List<String> lastLines, boolean timedOut) {
+    /** @param maxHeap the fork's heap setting, for the message when it ran out */
+    public record Result(Optional<JobFinished> finished, int exitCode, List<String> lastLines, boolean timedOut,
+                         Optional<String> maxHeap) {
 
         public boolean succeeded() {
             return finished.map(JobFinished::succeeded).orElse(false) && exitCode == 0;
@@ -74,6 +76,10 @@ public final class JvmFork {
 
         /** What to tell the user when the JVM ended without finishing its job. */
         public String describeCrash() {
+            Optional<String> fault = Faults.describeCrash(lastLines, maxHeap);
+            if (fault.isPresent()) {
+                return fault.get() + lastLinesText();
+            }
             String how = timedOut ? "was killed after the timeout (finetune.forkTimeout)"
                     : "exited with code " + exitCode + " before finishing its task (crashed or killed)";
             return "The training JVM " + how + (lastLines.isEmpty() ? "; it printed nothing" : lastLinesText());
@@ -103,6 +109,8 @@ public final class JvmFork {
     List<String> jvmArgs() {
         List<String> args = new ArrayList<>();
         options.maxHeap().ifPresent(h -> args.add("-Xmx" + h));
+        // so that running out of heap can name the setting as the user wrote it (Faults)
+        options.maxHeap().ifPresent(h -> args.add("-D" + Faults.MAX_HEAP_PROPERTY + "=" + h));
         options.maxOffHeap().ifPresent(b -> args.add("-Dorg.bytedeco.javacpp.maxbytes=" + b));
         options.maxPhysical().ifPresent(b -> args.add("-Dorg.bytedeco.javacpp.maxphysicalbytes=" + b));
         options.javacppCacheDir().ifPresent(d -> args.add("-Dorg.bytedeco.javacpp.cachedir=" + d));
@@ -149,7 +157,8 @@ public final class JvmFork {
                 process.destroyForcibly().waitFor();
             }
             relayThread.join();
-            return new Result(exited ? relay.finished() : Optional.empty(), process.exitValue(), relay.lastLines(), !exited);
+            return new Result(exited ? relay.finished() : Optional.empty(), process.exitValue(), relay.lastLines(), !exited,
+                    options.maxHeap());
         } catch (InterruptedException e) {
             process.destroyForcibly();
             throw e;
