@@ -60,7 +60,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     /**
      * Environment variables of the training JVM, as surefire's {@code environmentVariables}: e.g.
-     * {@code CUDA_VISIBLE_DEVICES} to pick a GPU, {@code OMP_WAIT_POLICY}, proxies. Set after the thread variables the
+     * {@code CUDA_VISIBLE_DEVICES} to pick a GPU, {@code OMP_WAIT_POLICY} (passive by default), proxies. Set after the thread variables the
      * plugin sets ({@code OMP_NUM_THREADS}, {@code OPENBLAS_NUM_THREADS}), so they can override them.
      */
     @Parameter

@@ -129,7 +129,7 @@ class FinetuneJobTest {
         FinetuneSpec spec = new SpecParser().parse(specFile);
         for (Path dir : List.of(a, b)) {
             FinetuneJob job = new FinetuneJob(spec, project, project.resolve("mln.zip"), dir,
-                    data -> new RunInfo("1.0.0-M2.1", "CpuBackend", 1, 1, "17", "test", data.classes()), EventSink.toStdout());
+                    data -> new RunInfo("1.0.0-M2.1", "CpuBackend", 1, 1, "passive", "17", "test", data.classes()), EventSink.toStdout());
             job.train();
             job.evaluate();
             ModelPackager.write(new ModelPackager.Request(spec, specFile, project, dir, project.resolve("mln.zip"),

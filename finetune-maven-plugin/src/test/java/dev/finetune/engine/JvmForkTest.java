@@ -88,6 +88,8 @@ class JvmForkTest {
         // the thread counts travel in the request, which the fork read from the output directory
         ForkRequest sent = ForkRequest.read(project.resolve("out").resolve(OutputFiles.forkRequest("train")));
         assertEquals(1, sent.ompThreads());
+        // OpenMP waits passively unless environmentVariables say otherwise, and the run records it
+        assertTrue(Files.readString(project.resolve("out").resolve(OutputFiles.RUN)).contains("\"ompWaitPolicy\" : \"passive\""));
         assertInstanceOf(JobFinished.class, out.events.get(out.events.size() - 1));
         assertEquals(2, out.events.stream().filter(e -> e instanceof JobEvent.EpochEnded).count());
 

@@ -67,7 +67,7 @@ class ModelCardEscapingTest {
         TrainingReport training = new TrainingReport("MultiLayerNetwork", "loss", 1, 1, 0.4, false, 30, 9, 100, 200,
                 List.of(d.layer()), List.of());
         MetricsReport metrics = new MetricsReport(test, validation, Optional.of(validation), training, Optional.empty(),
-                new RunInfo("1.0.0-M2.1", d.tool(), 1, 1, "17", "linux", classes));
+                new RunInfo("1.0.0-M2.1", d.tool(), 1, 1, "passive", "17", "linux", classes));
         Map<String, Integer> counts = new LinkedHashMap<>();
         classes.forEach(c -> counts.put(c, 10));
         Map<String, DatasetSummary.Split> splits = new LinkedHashMap<>();
@@ -85,7 +85,7 @@ class ModelCardEscapingTest {
                 new Lineage.Spec("finetune.yaml", SHA, SHA), Optional.of(new DatasetSummary(classes, 64, splits)),
                 new Lineage.Base(Optional.of(d.baseCoordinates()), Optional.empty(), SHA,
                         Optional.of(new Lineage.Model("g", d.tunedFromArtifact(), "1"))),
-                Map.of("training", 1L), new Lineage.Tools("0.1.0", "1.0.0-M2.1", d.tool(), 1, 1, "17", "linux"),
+                Map.of("training", 1L), new Lineage.Tools("0.1.0", "1.0.0-M2.1", d.tool(), 1, 1, "passive", "17", "linux"),
                 Optional.of(new GitInfo(d.commit(), true)), Optional.of(new Lineage.Sweep(4, "grid", "accuracy", 2, winner)),
                 Optional.of(Lineage.Metrics.of(metrics)),
                 List.of(new Lineage.Gate("accuracy >= 0.8", 0.85, true), new Lineage.Gate("macroF1 >= 0.99", 0.8, false)));
@@ -125,7 +125,7 @@ class ModelCardEscapingTest {
                 + "evaluation: { gates: [ accuracy >= 0.8 ] }\n");
         Lineage lineage = new Lineage(Lineage.FORMAT_VERSION, new Lineage.Model("g", "a", "1"), new Lineage.Spec("f", SHA, SHA),
                 Optional.empty(), new Lineage.Base(Optional.empty(), Optional.of("models/a|b.zip"), SHA, Optional.empty()),
-                Map.of(), new Lineage.Tools("0.1.0", "1", "CpuBackend", 1, 1, "17", "linux"), Optional.empty(), Optional.empty(),
+                Map.of(), new Lineage.Tools("0.1.0", "1", "CpuBackend", 1, 1, "passive", "17", "linux"), Optional.empty(), Optional.empty(),
                 Optional.empty(), List.of());
         TrainingReport training = new TrainingReport("MultiLayerNetwork", "loss", 1, 1, 0.4, false, 30, 9, 100, 200, List.of(), List.of());
         String card = ModelCard.render("P", "", spec, lineage, training, Optional.empty());

@@ -69,7 +69,7 @@ public final class TestBases {
     /** A job over {@code spec} in {@code project}, its base the spec's {@code base.path}, with fixed run facts. */
     public static FinetuneJob job(FinetuneSpec spec, Path project, Path out, EventSink log, JobOptions options) {
         return new FinetuneJob(spec, project, project.resolve(spec.base().path().orElseThrow()), out,
-                data -> new RunInfo("test", "test", 1, 1, "17", "test", data.classes()), log, options);
+                data -> new RunInfo("test", "test", 1, 1, "passive", "17", "test", data.classes()), log, options);
     }
 
     /** Digits 5-9 as a CSV file: 64 pixel columns, then the label. */

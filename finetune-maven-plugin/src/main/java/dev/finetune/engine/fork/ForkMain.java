@@ -100,6 +100,7 @@ public final class ForkMain {
             configureThreads(omp, blas);
             FinetuneJob job = new FinetuneJob(spec, request.projectDir(), request.baseModel(), request.outputDir(),
                     data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
+                            System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
                     events, request.jobOptions());

@@ -85,8 +85,9 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
     /**
      * @param backend ND4J backend, as the training JVM reported it ({@code CpuBackend}, {@code CudaBackend})
      */
-    public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String java,
-                        String os) {
+    /** @param ompWaitPolicy the fork's {@code OMP_WAIT_POLICY}: speed only, never the parameters */
+    public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
+                        String java, String os) {
     }
 
     public record Metrics(double testAccuracy, double testMacroF1, double validationAccuracy, double validationMacroF1,
