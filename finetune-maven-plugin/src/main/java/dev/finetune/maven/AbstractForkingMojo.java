@@ -154,7 +154,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     }
 
     /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */
-    protected List<Path> forkClasspath() throws MojoExecutionException {
+    protected List<Path> forkClasspath() throws MojoExecutionException, MojoFailureException {
         return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
                 .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
     }
@@ -194,6 +194,9 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     private List<String> jvmArgs() {
         List<String> args = new ArrayList<>();
+        // the native build decides the exact parameters (FMA kernels round differently): the fork records it
+        args.add("-D" + ForkMain.NATIVE_BUILD_PROPERTY + "=" + (backend.equals("cpu") ? "nd4j-native " : ForkClasspath.CUDA_ARTIFACT + " ")
+                + backendClassifier);
         if (argLine != null && !argLine.isBlank()) {
             args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
         }

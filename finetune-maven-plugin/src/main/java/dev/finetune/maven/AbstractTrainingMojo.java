@@ -13,7 +13,11 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.backend", defaultValue = "cpu")
     protected String backend;
 
-    /** Native classifier of the backend jar. */
+    /**
+     * Native build of the backend. For {@code cpu}: {@code linux-x86_64} ships with the plugin; another nd4j-native
+     * build such as {@code linux-x86_64-avx2} is resolved on demand (and refused when the CPU lacks its instructions).
+     * Builds differ in their last bits, so the choice is part of the fingerprint and the lineage.
+     */
     @Parameter(property = "finetune.backendClassifier", defaultValue = "linux-x86_64")
     protected String backendClassifier;
 

@@ -2,6 +2,7 @@ package dev.finetune.maven;
 
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 import org.eclipse.aether.artifact.DefaultArtifact;
@@ -11,9 +12,12 @@ import org.eclipse.aether.repository.RemoteRepository;
 import org.eclipse.aether.resolution.DependencyRequest;
 import org.eclipse.aether.resolution.DependencyResolutionException;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The training JVM's classpath: the plugin with its dependencies (the engine and DL4J), an SLF4J binding so DL4J's
@@ -35,12 +39,19 @@ final class ForkClasspath {
         this.repositories = repositories;
     }
 
+    /** The native build of nd4j-native that ships with the plugin; others are resolved on demand. */
+    static final String BUNDLED_CPU_CLASSIFIER = "linux-x86_64";
+
     List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier)
-            throws MojoExecutionException {
+            throws MojoExecutionException, MojoFailureException {
         List<Path> classpath = new ArrayList<>();
         classpath.add(pluginArtifact.getFile().toPath());
         String nd4jVersion = null;
         boolean hasBinding = false;
+        boolean otherCpuBuild = backend.equals("cpu") && !classifier.equals(BUNDLED_CPU_CLASSIFIER);
+        if (otherCpuBuild) {
+            requireCpuSupports(classifier);
+        }
         for (Artifact a : pluginDependencies) {
             boolean nativeBackend = a.getGroupId().equals("org.nd4j") && a.getArtifactId().equals("nd4j-native");
             if (nativeBackend) {
@@ -52,6 +63,9 @@ final class ForkClasspath {
             if (nativeBackend && !backend.equals("cpu")) {
                 continue;
             }
+            if (nativeBackend && otherCpuBuild && BUNDLED_CPU_CLASSIFIER.equals(a.getClassifier())) {
+                continue; // the bundled natives give way to the chosen build's
+            }
             if (a.getFile() != null) {
                 classpath.add(a.getFile().toPath());
             }
@@ -60,11 +74,13 @@ final class ForkClasspath {
             throw new MojoExecutionException("The plugin's dependencies lack org.slf4j:slf4j-simple, the training JVM's"
                     + " logger; the plugin's POM or its resolution is broken");
         }
-        if (backend.equals("cpu")) {
+        if (backend.equals("cpu") && !otherCpuBuild) {
             return classpath; // everything comes with the plugin: a CI cache made by dependency:go-offline is complete
         }
         List<String> extra = new ArrayList<>();
-        if (backend.equals("cuda")) {
+        if (otherCpuBuild) {
+            extra.add("org.nd4j:nd4j-native:jar:" + classifier + ":" + nd4jVersion);
+        } else if (backend.equals("cuda")) {
             extra.add("org.nd4j:" + CUDA_ARTIFACT + ":" + nd4jVersion);
             extra.add("org.nd4j:" + CUDA_ARTIFACT + ":jar:" + classifier + ":" + nd4jVersion);
         } else if (!backend.equals("cpu")) {
@@ -76,6 +92,40 @@ final class ForkClasspath {
             }
         }
         return classpath;
+    }
+
+    /**
+     * A native build for instructions this CPU lacks dies with SIGILL in the fork (measured: {@code -avx512} on an
+     * AVX2-only machine): refuse it up front, from the flags the kernel reports.
+     */
+    private static void requireCpuSupports(String classifier) throws MojoFailureException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return; // not Linux: nothing to check against
+        }
+        String flags;
+        try {
+            flags = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+        } catch (IOException e) {
+            return;
+        }
+        Optional<String> problem = unsupported(classifier,
+                List.of(flags.replaceFirst("^flags\\s*:", "").trim().split("\\s+")));
+        if (problem.isPresent()) {
+            throw new MojoFailureException(problem.get());
+        }
+    }
+
+    /** Why a native build cannot run on a CPU with these flags, if it cannot. */
+    static Optional<String> unsupported(String classifier, List<String> cpuFlags) {
+        for (String[] need : new String[][]{{"avx512", "avx512f"}, {"avx2", "avx2"}}) {
+            if (classifier.contains(need[0]) && !cpuFlags.contains(need[1])) {
+                return Optional.of("finetune.backendClassifier " + classifier + " needs the CPU instructions " + need[1]
+                        + ", which this CPU lacks (/proc/cpuinfo); use " + BUNDLED_CPU_CLASSIFIER
+                        + (cpuFlags.contains("avx2") ? " or linux-x86_64-avx2" : ""));
+            }
+        }
+        return Optional.empty();
     }
 
     private List<Path> resolve(List<String> coordinates) throws MojoExecutionException {

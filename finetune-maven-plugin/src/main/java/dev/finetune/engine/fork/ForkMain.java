@@ -99,7 +99,7 @@ public final class ForkMain {
             int blas = request.blasThreads();
             configureThreads(omp, blas);
             FinetuneJob job = new FinetuneJob(spec, request.projectDir(), request.baseModel(), request.outputDir(),
-                    data -> new RunInfo(dl4jVersion(), Nd4j.getBackend().getClass().getSimpleName(), omp, blas,
+                    data -> new RunInfo(dl4jVersion(), backendName(), omp, blas,
                             System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                             data.classes()),
@@ -132,6 +132,16 @@ public final class ForkMain {
         Nd4j.getEnvironment().setMaxThreads(omp);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(omp);
         Nd4j.factory().blas().setMaxThreads(blas);
+    }
+
+    /** System property naming the native build the fork runs on (artifact and classifier), set by the build. */
+    public static final String NATIVE_BUILD_PROPERTY = "finetune.nativeBuild";
+
+    /** ND4J's backend class and, when the build said, the native build: results differ between builds. */
+    private static String backendName() {
+        String backend = Nd4j.getBackend().getClass().getSimpleName();
+        String build = System.getProperty(NATIVE_BUILD_PROPERTY);
+        return build == null || build.isBlank() ? backend : backend + " (" + build + ")";
     }
 
     static String dl4jVersion() {
