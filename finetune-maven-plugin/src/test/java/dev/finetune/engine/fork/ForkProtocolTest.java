@@ -43,7 +43,7 @@ class ForkProtocolTest {
                 new JobEvent.TrialStarted(2, 44L, Map.of("training.learningRate", 0.003)),
                 new JobEvent.TrialEnded(2, Map.of("head.hidden", List.of(32)), "stopped", "accuracy", Optional.of(0.97), 3, 4,
                         Optional.of("median stop"), Optional.empty(), 1.5),
-                new JobEvent.CheckpointWritten("fine-tune", 4, "checkpoints/fine-tune-4.zip"),
+                new JobEvent.CheckpointWritten("fine-tune", 4, "checkpoints/fine-tune.json", 0.25),
                 new JobFinished("train", JobFinished.Outcome.userError, List.of("a.csv: row 3: bad", "b")));
         for (JobEvent e : events) {
             assertEquals(Optional.of(e), ForkProtocol.parse(ForkProtocol.frame(e)), e.toString());
