@@ -94,7 +94,16 @@ public class TrainMojo extends AbstractForkingMojo {
             throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
         Checkpoints.Policy policy = new Checkpoints.Policy(fingerprint.value(), checkpointEveryEpochs, checkpointEveryMinutes);
-        runEngine(ForkRequest.Task.train, base.file(), policy.enabled() ? Optional.of(policy) : Optional.empty(), rerunFailed);
+        try {
+            runEngine(ForkRequest.Task.train, base.file(), policy.enabled() ? Optional.of(policy) : Optional.empty(), rerunFailed);
+        } catch (MojoExecutionException e) {
+            // a crashed or killed training JVM: say what the next build will do with what it left
+            if (policy.enabled() && Files.isDirectory(out.resolve(OutputFiles.CHECKPOINTS))) {
+                throw new MojoExecutionException(e.getMessage() + "\nThe next build with the same inputs resumes from the last checkpoint in "
+                        + out.resolve(OutputFiles.CHECKPOINTS) + " (-Dfinetune.force starts over)", e.getCause());
+            }
+            throw e;
+        }
         // the model's hash too: a model.zip replaced afterwards makes the next build retrain, and evaluate and
         // package refuse it (TrainedModel)
         writeRecord(marker, fingerprint, parsed, base, List.of(model()));
