@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.finetune.engine.train.Checkpoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,12 @@ class ForkProtocolTest {
         inProcess.write(file);
         assertEquals(inProcess, ForkRequest.read(file));
         assertTrue(ForkRequest.read(file).spec().isAbsolute());
+
+        ForkRequest checkpointing = inProcess.withCheckpoints(Optional.of(new Checkpoints.Policy("ace712507c70", 2, 5)), true);
+        checkpointing.write(file);
+        assertEquals(checkpointing, ForkRequest.read(file));
+        assertEquals(Optional.of(new Checkpoints.Policy("ace712507c70", 2, 5)), ForkRequest.read(file).jobOptions().checkpoints());
+        assertTrue(ForkRequest.read(file).jobOptions().rerunFailedTrials());
     }
 
     @Test
