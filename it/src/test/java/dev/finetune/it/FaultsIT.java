@@ -27,7 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the training JVM is killed with SIGKILL mid-training, then the build runs again. Each scenario is compared with an
  * uninterrupted build of the same project: a resumed training ends with the same network bit for bit, and a resumed
  * sweep runs only the trials its journal lacks and picks the same winner. The frozen-feature cache is off, so epochs
- * run full forward passes and last long enough (about a second on 2 idle cores) to be killed in the middle.
+ * run full forward passes and last long enough (about a second on 2 idle cores) to be killed in the middle. It runs
+ * {@code mvn} itself: the Maven of the outer build ({@code it.mavenHome}), with the outer build's repository as the only
+ * remote ({@code it.outerRepository}), so nothing is downloaded.
  */
 class FaultsIT {
 
@@ -137,7 +139,7 @@ class FaultsIT {
                     </plugins>
                   </build>
                 </project>
-                """.formatted(name, System.getProperty("it.pluginVersion")));
+                """.formatted(name, System.getProperty("it.finetuneVersion")));
         // the outer build's repository as the only remote, so nothing is downloaded
         Files.writeString(dir.resolve("settings.xml"), """
                 <settings>
