@@ -8,6 +8,7 @@ import dev.finetune.engine.fork.ForkMain;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.fork.JvmFork;
+import dev.finetune.engine.train.Checkpoints;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.execution.MavenSession;
@@ -88,10 +89,19 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     protected int forkTimeout;
 
     protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
+        runEngine(task, baseModel, Optional.empty(), false);
+    }
+
+    /**
+     * @param checkpoints how training checkpoints (keyed by the inputs' fingerprint), so a rerun resumes; empty: never
+     * @param rerunFailed run the sweep trials that the journal records as failed again
+     */
+    protected void runEngine(ForkRequest.Task task, Path baseModel, Optional<Checkpoints.Policy> checkpoints, boolean rerunFailed)
+            throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
         ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
-                frozenFeatureCache, buildPid, allowPathsOutsideProject);
+                frozenFeatureCache, buildPid, allowPathsOutsideProject).withCheckpoints(checkpoints, rerunFailed);
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             failOnError(task, ForkMain.run(request, mavenLog()));

@@ -1,10 +1,12 @@
 package dev.finetune.engine;
 
 import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.event.JobEvent;
 import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.SweepReport;
+import dev.finetune.engine.train.Checkpoints;
 import dev.finetune.engine.train.TrainingDiverged;
 import dev.finetune.spec.SpecParser;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,5 +74,42 @@ class DivergenceTest {
         assertEquals(1, failed.size(), report.trials().toString());
         assertTrue(failed.get(0).error().orElseThrow().startsWith("trial 0 diverged at epoch "), failed.get(0).error().toString());
         assertTrue(Files.isRegularFile(out.resolve(OutputFiles.MODEL)));
+    }
+
+    @Test
+    void aFailedTrialRunsAgainAloneOnlyWhenAskedTo(@TempDir Path out) throws Exception {
+        String sweep = DIVERGING.replace("epochs: 5 }", "epochs: 2 }") + """
+                sweep:
+                  metric: accuracy
+                  parameters:
+                    training.learningRate: { values: [10, 1e-35, 2e-35] }
+                """;
+        var spec = new SpecParser().parse("finetune.yaml", sweep);
+        java.util.function.Function<Boolean, JobOptions> options = rerunFailed ->
+                new JobOptions(true, 1, Optional.of(new Checkpoints.Policy("d", 1, 0)), rerunFailed);
+        List<JobEvent> first = new ArrayList<>();
+        TestBases.job(spec, project, out, first::add, options.apply(false)).train();
+        assertEquals(3, first.stream().filter(e -> e instanceof JobEvent.TrialStarted).count());
+
+        // the same inputs again: the journal has every trial, the failed one included (only the winner, whose network went
+        // with the completed step's checkpoints, is trained again)
+        List<JobEvent> again = new ArrayList<>();
+        TestBases.job(spec, project, out, again::add, options.apply(false)).train();
+        assertEquals(List.of(), started(again).stream().filter(t -> t == 0).toList(), "the failed trial is not run again");
+
+        List<JobEvent> rerun = new ArrayList<>();
+        TestBases.job(spec, project, out, rerun::add, options.apply(true)).train();
+        assertEquals(1, started(rerun).stream().filter(t -> t == 0).count(), "rerunFailed runs the failed trial: " + started(rerun));
+        int winner = report(out).winner();
+        assertTrue(started(rerun).stream().allMatch(t -> t == 0 || t == winner), "and no other but the winner");
+        assertEquals("failed", report(out).trials().stream().filter(t -> t.trial() == 0).findFirst().orElseThrow().status());
+    }
+
+    private static List<Integer> started(List<JobEvent> events) {
+        return events.stream().filter(e -> e instanceof JobEvent.TrialStarted).map(e -> ((JobEvent.TrialStarted) e).trial()).toList();
+    }
+
+    private static SweepReport report(Path out) throws Exception {
+        return Json.read(out.resolve(OutputFiles.SWEEP), SweepReport.class);
     }
 }

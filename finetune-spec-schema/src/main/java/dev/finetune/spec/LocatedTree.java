@@ -7,8 +7,11 @@ import java.util.Map;
 /**
  * A spec as a JSON tree, with where each value and each key stood in the YAML file. Paths look like
  * {@code training.batchSize} and {@code evaluation.gates[1]}; the root is the empty path.
+ *
+ * @param floatLiterals the numbers written as floats ({@code 2e1}, {@code 32.0}) as written, by path: JSON Schema
+ *                      draft 6+ counts an integral float as an integer, so integer keys check these themselves
  */
-record LocatedTree(JsonNode root, Map<String, Location> values, Map<String, Location> keys) {
+record LocatedTree(JsonNode root, Map<String, Location> values, Map<String, Location> keys, Map<String, String> floatLiterals) {
 
     Location valueAt(String path) {
         Location at = values.get(path);

@@ -69,6 +69,7 @@ public final class SpecParser {
                         + YamlTree.describe(tree.get().root()));
             } else {
                 SpecSchema.get().validate(tree.get(), problems);
+                SpecSchema.get().checkIntegerLiterals(tree.get(), problems);
                 // the binder's own checks run on invalid trees too, so every problem shows at once
                 FinetuneSpec spec = new SpecBinder(tree.get(), problems, allowPathsOutsideProject).bind();
                 if (problems.isEmpty()) {

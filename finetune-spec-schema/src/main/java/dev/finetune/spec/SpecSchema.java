@@ -67,6 +67,59 @@ public final class SpecSchema {
         found.stream().distinct().forEach(p -> problems.add(p.location(), p.message()));
     }
 
+    /**
+     * Refuses integral numbers written as floats ({@code epochs: 2e1}, {@code batchSize: 32.0}) where the schema wants an
+     * integer: draft 6+ validators count them as integers, but a float there is a slip (or a unit mix-up) worth naming.
+     */
+    void checkIntegerLiterals(LocatedTree tree, Problems problems) {
+        walk(tree.root(), schemaJson, "", tree, problems);
+    }
+
+    private void walk(JsonNode value, JsonNode unresolved, String path, LocatedTree tree, Problems problems) {
+        JsonNode schema = resolve(unresolved);
+        if (schema.isMissingNode() || schema.isBoolean()) {
+            return;
+        }
+        if (value.isObject()) {
+            value.fields().forEachRemaining(e -> {
+                JsonNode sub = schema.path("properties").path(e.getKey());
+                walk(e.getValue(), sub.isMissingNode() ? schema.path("additionalProperties") : sub,
+                        LocatedTree.child(path, e.getKey()), tree, problems);
+            });
+        } else if (value.isArray()) {
+            for (int i = 0; i < value.size(); i++) {
+                walk(value.get(i), schema.path("items"), LocatedTree.item(path, i), tree, problems);
+            }
+        } else if (value.isNumber() && tree.floatLiterals().containsKey(path) && wantsIntegerOnly(schema.path("type"))
+                && value.decimalValue().stripTrailingZeros().scale() <= 0) {
+            String written = tree.floatLiterals().get(path);
+            problems.add(tree.valueAt(path), "`" + path + "` must be an integer, found the float `" + written + "`; write `"
+                    + value.decimalValue().toBigIntegerExact() + "`");
+        }
+    }
+
+    /** A {@code $ref} within this schema ({@code #/properties/...}), followed; other nodes as they are. */
+    private JsonNode resolve(JsonNode schema) {
+        for (int hops = 0; schema.has("$ref") && hops < 8; hops++) {
+            String ref = schema.get("$ref").asText();
+            if (!ref.startsWith("#")) {
+                return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            }
+            schema = schemaJson.at(ref.substring(1));
+        }
+        return schema;
+    }
+
+    private static boolean wantsIntegerOnly(JsonNode type) {
+        List<String> types = new ArrayList<>();
+        if (type.isArray()) {
+            type.forEach(t -> types.add(t.asText()));
+        } else if (type.isTextual()) {
+            types.add(type.asText());
+        }
+        return types.contains("integer") && !types.contains("number");
+    }
+
     private Optional<SpecProblem> describe(ValidationMessage m, LocatedTree tree, String file) {
         String path = path(m.getInstanceLocation());
         JsonNode sub = subschema(m);

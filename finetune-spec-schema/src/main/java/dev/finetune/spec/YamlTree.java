@@ -45,6 +45,8 @@ final class YamlTree {
     private final Problems problems;
     private final Map<String, Location> values = new HashMap<>();
     private final Map<String, Location> keys = new HashMap<>();
+    /** Numbers written as floats ({@code 2e1}, {@code 32.0}), by path, as written: integer keys refuse them. */
+    private final Map<String, String> floatLiterals = new HashMap<>();
     /** Collections on the path from the root: an alias to one of them would make the tree infinite. */
     private final Set<Node> open = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** Whether a node was left out (a tag, a non-name key, a recursive alias): the tree then misses values. */
@@ -98,7 +100,7 @@ final class YamlTree {
         JsonNode json = tree.convert(root, "");
         // a duplicate key keeps its first value, so the tree is still whole and the later checks can report the rest
         return json == null || tree.lossy ? Optional.empty()
-                : Optional.of(new LocatedTree(json, Map.copyOf(tree.values), Map.copyOf(tree.keys)));
+                : Optional.of(new LocatedTree(json, Map.copyOf(tree.values), Map.copyOf(tree.keys), Map.copyOf(tree.floatLiterals)));
     }
 
     /** Where the first collection deeper than {@link #MAX_DEPTH} starts, if any. */
@@ -179,10 +181,10 @@ final class YamlTree {
             }
             return array;
         }
-        return scalar((ScalarNode) node);
+        return scalar((ScalarNode) node, path);
     }
 
-    private static JsonNode scalar(ScalarNode s) {
+    private JsonNode scalar(ScalarNode s, String path) {
         String v = s.getValue();
         Tag tag = s.getTag();
         if (tag.equals(Tag.NULL)) {
@@ -209,6 +211,12 @@ final class YamlTree {
                 if (Double.isInfinite(number.doubleValue())) {
                     return JsonNodeFactory.instance.textNode(v);
                 }
+                if (number.signum() != 0 && number.doubleValue() == 0) {
+                    // the engine reads numbers as doubles: this one would silently become 0
+                    problems.add(s, "`" + (path.isEmpty() ? "spec" : path) + "`: `" + v + "` is too small for a 64-bit float "
+                            + "(the smallest is 4.9e-324) and would read as 0; expected a number that is 0 or at least that");
+                }
+                floatLiterals.put(path, v);
                 return JsonNodeFactory.instance.numberNode(number);
             } catch (NumberFormatException e) {
                 // e.g. an exponent too large for BigDecimal: the schema reports it as not a number

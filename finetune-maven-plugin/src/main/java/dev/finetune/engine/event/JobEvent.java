@@ -62,8 +62,11 @@ public sealed interface JobEvent {
                       double seconds) implements JobEvent {
     }
 
-    /** A training run's state was written to {@code file}, so a rerun can resume after {@code epoch}. */
-    record CheckpointWritten(String run, int epoch, String file) implements JobEvent {
+    /**
+     * A training run's state was written to {@code file} (relative to the output directory), so a rerun can resume
+     * after {@code epoch}; writing it took {@code seconds}.
+     */
+    record CheckpointWritten(String run, int epoch, String file, double seconds) implements JobEvent {
     }
 
     /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.engine.train.Checkpoints;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,13 +30,16 @@ import java.util.Optional;
  * @param frozenFeatureCache train on cached frozen-prefix outputs when possible
  * @param parentPid          the build's JVM: the fork stops when it disappears; empty in-process
  * @param allowPathsOutsideProject the build's {@code finetune.allowPathsOutsideProject} (never the spec's own say)
+ * @param checkpoints        training's checkpoints and sweep journal, keyed by the inputs' fingerprint; empty: none
+ * @param rerunFailedTrials  run the sweep trials that the journal records as failed again
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
-                          boolean allowPathsOutsideProject) {
+                          boolean allowPathsOutsideProject, Optional<Checkpoints.Policy> checkpoints,
+                          boolean rerunFailedTrials) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 2;
+    public static final int PROTOCOL = 3;
 
     public enum Task { train, evaluate }
 
@@ -61,11 +65,17 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                                  boolean allowPathsOutsideProject) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false);
+    }
+
+    /** This request, checkpointing by {@code policy}. */
+    public ForkRequest withCheckpoints(Optional<Checkpoints.Policy> policy, boolean rerunFailed) {
+        return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed);
     }
 
     public JobOptions jobOptions() {
-        return new JobOptions(frozenFeatureCache, ompThreads);
+        return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials);
     }
 
     public void write(Path file) throws IOException {

@@ -20,9 +20,11 @@ import dev.finetune.engine.report.TrainingReport;
 import dev.finetune.engine.report.TrainingTimings;
 import dev.finetune.engine.sweep.LocalTrialExecutor;
 import dev.finetune.engine.sweep.LocalTrialWorker;
+import dev.finetune.engine.sweep.SweepJournal;
 import dev.finetune.engine.sweep.SweepRunner;
 import dev.finetune.engine.sweep.SweepTables;
 import dev.finetune.engine.sweep.TrialExecutor;
+import dev.finetune.engine.train.Checkpoints;
 import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
@@ -118,6 +120,10 @@ public final class FinetuneJob {
                 options.frozenFeatureCache(), log);
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));
+        Optional<Checkpoints> checkpoints = options.checkpoints().isPresent()
+                ? Optional.of(Checkpoints.open(outputDir.resolve(OutputFiles.CHECKPOINTS), options.checkpoints().get(), log))
+                : Optional.empty();
+        Path journalFile = outputDir.resolve(OutputFiles.SWEEP_JOURNAL);
         List<TrainingTimings> timings = new ArrayList<>();
         // the spec that made the model: with a sweep, the winning trial's
         FinetuneSpec chosen = spec;
@@ -128,7 +134,10 @@ public final class FinetuneJob {
             SweepRunner.Outcome outcome;
             try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
                     sweep.metric(), log), sweep.parallelism(), options.threadsPerTrial(), log)) {
-                outcome = new SweepRunner(spec, log).run(trials);
+                Optional<SweepJournal> journal = checkpoints.isPresent()
+                        ? Optional.of(SweepJournal.open(journalFile, checkpoints.get().dir(), checkpoints.get().key(), options.rerunFailedTrials()))
+                        : Optional.empty();
+                outcome = new SweepRunner(spec, log).run(trials, journal);
             }
             Json.write(outputDir.resolve(OutputFiles.SWEEP), outcome.report());
             AtomicFiles.write(outputDir.resolve(OutputFiles.SWEEP_TABLE), SweepTables.markdown(outcome.report()).getBytes(StandardCharsets.UTF_8));
@@ -140,8 +149,9 @@ public final class FinetuneJob {
         } else {
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
+            Files.deleteIfExists(journalFile);
             tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
-            result = new Trainer(spec, log).train("fine-tune", cache.target(tuned), data.classes());
+            result = new Trainer(spec, log, checkpoints).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
         save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
@@ -151,7 +161,7 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, splits.train(),
+            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints).train("from-scratch", scratch, splits.train(),
                     splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());
@@ -161,6 +171,10 @@ public final class FinetuneJob {
             Files.deleteIfExists(scratchReport);
         }
         Json.write(outputDir.resolve(OutputFiles.TIMINGS), timings);
+        // the step is complete: nothing left to resume (a sweep's journal stays, for rerunning failed trials)
+        if (checkpoints.isPresent()) {
+            Checkpoints.discard(checkpoints.get().dir());
+        }
     }
 
     public MetricsReport evaluate() throws IOException {

@@ -1,13 +1,25 @@
 package dev.finetune.engine.job;
 
+import dev.finetune.engine.train.Checkpoints;
+
+import java.util.Optional;
+
 /**
- * Engine settings that are not part of the spec.
+ * Engine settings that are not part of the spec (nor of the inputs' fingerprint: none changes a result).
  *
  * @param frozenFeatureCache train on cached outputs of the frozen input layers when possible
  *                           ({@link dev.finetune.engine.train.FrozenFeatureCache}); off only to measure or debug it
  * @param threadsPerTrial    ND4J's OpenMP threads, which bound how many sweep trials run at once by default
+ * @param checkpoints        how training checkpoints, keyed by the inputs' fingerprint, so that a rerun after a crash
+ *                           resumes (and a sweep runs only the trials its journal lacks); empty: neither
+ * @param rerunFailedTrials  run again the sweep trials the journal records as failed, rather than keep their failure
  */
-public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
+public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
+                         boolean rerunFailedTrials) {
 
     public static final JobOptions DEFAULTS = new JobOptions(true, 1);
+
+    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false);
+    }
 }

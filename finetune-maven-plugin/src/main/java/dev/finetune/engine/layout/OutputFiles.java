@@ -26,6 +26,16 @@ public final class OutputFiles {
     /** Every sweep trial and the winner; hold wall-clock times, so not packaged either. */
     public static final String SWEEP = "sweep.json";
     public static final String SWEEP_TABLE = "sweep.md";
+    /**
+     * Training's checkpoints (a folder): the fitted networks with updater state, the loop's bookkeeping, finished sweep
+     * trials' networks; keyed by the inputs' fingerprint, removed when the training step completes.
+     */
+    public static final String CHECKPOINTS = "checkpoints";
+    /**
+     * Each finished sweep trial's outcome, one JSON line each, appended (and synced) as it ends, so a rerun after a crash
+     * runs only the trials it lacks; kept after the step, for {@code -Dfinetune.sweep.rerunFailed}.
+     */
+    public static final String SWEEP_JOURNAL = "sweep-journal.jsonl";
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
     public static final String EVENTS = "events.jsonl";
 

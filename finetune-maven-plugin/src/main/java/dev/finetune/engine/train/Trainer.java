@@ -19,10 +19,17 @@ public final class Trainer {
 
     private final FinetuneSpec spec;
     private final EventSink log;
+    private final Optional<Checkpoints> checkpoints;
 
     public Trainer(FinetuneSpec spec, EventSink log) {
+        this(spec, log, Optional.empty());
+    }
+
+    /** @param checkpoints where runs checkpoint and resume from (each run by its label) */
+    public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints) {
         this.spec = spec;
         this.log = log;
+        this.checkpoints = checkpoints;
     }
 
     /** The report (reproducible) and the wall-clock times of one training run. */
@@ -31,7 +38,7 @@ public final class Trainer {
 
     /** Trains {@code target} to its end (epoch limit or patience) and leaves the best epoch's parameters in it. */
     public Result train(String label, TrainingTarget target, List<String> classes) {
-        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty());
+        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints);
         while (!run.finished()) {
             run.epoch();
         }

@@ -24,7 +24,8 @@ import java.util.Random;
 /**
  * One training run, an epoch at a time, so a sweep can interleave trials and stop poor ones between epochs. Each
  * epoch reseeds ND4J's (per-thread) generator from the run's seed and the epoch number, so results do not depend on
- * which thread runs which epoch, nor on what ran on that thread before. The test split never comes here.
+ * which thread runs which epoch, nor on what ran on that thread before (nor on whether the run resumed from a
+ * {@link Checkpoints checkpoint}). The test split never comes here.
  */
 public final class TrainingRun {
 
@@ -37,7 +38,7 @@ public final class TrainingRun {
     private final Metric metric;
     private final int maxEpochs;
     private final int patience;
-    private final Random shuffle;
+    private Random shuffle;
     private final long trainable;
 
     private final List<EpochRecord> epochs = new ArrayList<>();
@@ -54,6 +55,9 @@ public final class TrainingRun {
     /** The last minibatch loss that was a number, for the message when training diverges. */
     private java.util.OptionalDouble lastFiniteLoss = java.util.OptionalDouble.empty();
     private String lastFiniteAt = "";
+    private final Optional<Checkpoints> checkpoints;
+    private int checkpointedEpoch;
+    private long checkpointedAt = System.nanoTime();
 
     /**
      * @param trial     the sweep trial this run is, if any: its epochs are reported as the trial's, and its start is
@@ -61,7 +65,17 @@ public final class TrainingRun {
      */
     public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
                        Optional<Integer> trial) {
+        this(spec, label, target, classes, log, trial, Optional.empty());
+    }
+
+    /**
+     * @param checkpoints where the run writes its checkpoints, and resumes from its last one if there is one (with
+     *                    the same key: the caller's inputs fingerprint)
+     */
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial, Optional<Checkpoints> checkpoints) {
         this.label = label;
+        this.checkpoints = checkpoints;
         this.trial = trial;
         this.target = target;
         this.classes = classes;
@@ -79,6 +93,45 @@ public final class TrainingRun {
                     trainable, target.whole().numParams(),
                     target.whole().frozenLayerNames().isEmpty() ? "" : ", frozen: " + target.whole().frozenLayerNames()));
         }
+        checkpoints.flatMap(c -> c.load(label, target.fitted())).ifPresent(r -> {
+            resume(r);
+            log.info(String.format(Locale.ROOT, "%s: resuming from its checkpoint after epoch %d of %d (%s, same inputs, fingerprint %s)%s",
+                    label, r.state().epoch(), maxEpochs, checkpoints.get().dir().getFileName(),
+                    checkpoints.get().key().substring(0, Math.min(12, checkpoints.get().key().length())),
+                    finished ? "; it had finished, nothing left to train" : ""));
+        });
+    }
+
+    private void resume(Checkpoints.Resumed r) {
+        RunState s = r.state();
+        epochs.addAll(s.epochs());
+        validationByEpoch.addAll(s.validationByEpoch());
+        epochSeconds.addAll(s.epochSeconds());
+        best = r.best();
+        bestValue = s.bestValue();
+        bestEpoch = s.bestEpoch();
+        sinceBest = s.sinceBest();
+        finished = s.finished();
+        stoppedEarly = s.stoppedEarly();
+        stopReason = Optional.ofNullable(s.stopReason());
+        nanos = s.nanos();
+        lastFiniteLoss = s.lastFiniteLoss() == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(s.lastFiniteLoss());
+        lastFiniteAt = s.lastFiniteAt();
+        shuffle = RunState.decode(s.shuffle());
+        checkpointedEpoch = s.epoch();
+    }
+
+    /** Writes a checkpoint when the policy says one is due (and always once the run has finished). */
+    private void checkpointIfDue() {
+        if (checkpoints.isEmpty() || !checkpoints.get().due(epochs.size() - checkpointedEpoch, System.nanoTime() - checkpointedAt, finished)) {
+            return;
+        }
+        checkpoints.get().save(label, target.fitted(), best, new RunState.Builder(epochs.size(), List.copyOf(epochs),
+                List.copyOf(validationByEpoch), List.copyOf(epochSeconds), bestValue, bestEpoch, sinceBest, finished, stoppedEarly,
+                stopReason.orElse(null), nanos, lastFiniteLoss.isPresent() ? lastFiniteLoss.getAsDouble() : null, lastFiniteAt,
+                RunState.encode(shuffle)));
+        checkpointedEpoch = epochs.size();
+        checkpointedAt = System.nanoTime();
     }
 
     /** A sweep's trials are summed up per trial; a plain run logs its start and its stop. */
@@ -183,6 +236,7 @@ public final class TrainingRun {
         } else if (epoch >= maxEpochs) {
             finished = true;
         }
+        checkpointIfDue();
     }
 
     /** Ends the run before its epoch limit, e.g. because a sweep's early termination stopped it. */

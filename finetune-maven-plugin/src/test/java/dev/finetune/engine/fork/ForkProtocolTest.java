@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.finetune.engine.train.Checkpoints;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,12 @@ class ForkProtocolTest {
         inProcess.write(file);
         assertEquals(inProcess, ForkRequest.read(file));
         assertTrue(ForkRequest.read(file).spec().isAbsolute());
+
+        ForkRequest checkpointing = inProcess.withCheckpoints(Optional.of(new Checkpoints.Policy("ace712507c70", 2, 5)), true);
+        checkpointing.write(file);
+        assertEquals(checkpointing, ForkRequest.read(file));
+        assertEquals(Optional.of(new Checkpoints.Policy("ace712507c70", 2, 5)), ForkRequest.read(file).jobOptions().checkpoints());
+        assertTrue(ForkRequest.read(file).jobOptions().rerunFailedTrials());
     }
 
     @Test
@@ -43,7 +50,7 @@ class ForkProtocolTest {
                 new JobEvent.TrialStarted(2, 44L, Map.of("training.learningRate", 0.003)),
                 new JobEvent.TrialEnded(2, Map.of("head.hidden", List.of(32)), "stopped", "accuracy", Optional.of(0.97), 3, 4,
                         Optional.of("median stop"), Optional.empty(), 1.5),
-                new JobEvent.CheckpointWritten("fine-tune", 4, "checkpoints/fine-tune-4.zip"),
+                new JobEvent.CheckpointWritten("fine-tune", 4, "checkpoints/fine-tune.json", 0.25),
                 new JobFinished("train", JobFinished.Outcome.userError, List.of("a.csv: row 3: bad", "b")));
         for (JobEvent e : events) {
             assertEquals(Optional.of(e), ForkProtocol.parse(ForkProtocol.frame(e)), e.toString());
