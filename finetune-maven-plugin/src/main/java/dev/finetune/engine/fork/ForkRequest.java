@@ -29,13 +29,14 @@ import java.util.Optional;
  * @param frozenFeatureCache train on cached frozen-prefix outputs when possible
  * @param parentPid          the build's JVM: the fork stops when it disappears; empty in-process
  * @param allowPathsOutsideProject the build's {@code finetune.allowPathsOutsideProject} (never the spec's own say)
+ * @param heartbeatSeconds   {@code finetune.heartbeat}: a progress line within an epoch at least this often; 0 for none
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
-                          boolean allowPathsOutsideProject) {
+                          boolean allowPathsOutsideProject, int heartbeatSeconds) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 2;
+    public static final int PROTOCOL = 3;
 
     public enum Task { train, evaluate }
 
@@ -60,12 +61,19 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                                  boolean allowPathsOutsideProject) {
+        return of(task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads, frozenFeatureCache, parentPid,
+                allowPathsOutsideProject, (int) JobOptions.DEFAULT_HEARTBEAT.toSeconds());
+    }
+
+    public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
+                                 int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
+                                 boolean allowPathsOutsideProject, int heartbeatSeconds) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, heartbeatSeconds);
     }
 
     public JobOptions jobOptions() {
-        return new JobOptions(frozenFeatureCache, ompThreads);
+        return new JobOptions(frozenFeatureCache, ompThreads, java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)));
     }
 
     public void write(Path file) throws IOException {

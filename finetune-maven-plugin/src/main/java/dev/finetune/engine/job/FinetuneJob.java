@@ -127,7 +127,7 @@ public final class FinetuneJob {
             SweepSpec sweep = spec.sweep().get();
             SweepRunner.Outcome outcome;
             try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
-                    sweep.metric(), log), sweep.parallelism(), options.threadsPerTrial(), log)) {
+                    sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log)) {
                 outcome = new SweepRunner(spec, log).run(trials);
             }
             Json.write(outputDir.resolve(OutputFiles.SWEEP), outcome.report());
@@ -141,7 +141,7 @@ public final class FinetuneJob {
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
-            result = new Trainer(spec, log).train("fine-tune", cache.target(tuned), data.classes());
+            result = new Trainer(spec, log, options.heartbeat()).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
         save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
@@ -151,7 +151,7 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log).train("from-scratch", scratch, splits.train(),
+            Trainer.Result scratchResult = new Trainer(chosen, log, options.heartbeat()).train("from-scratch", scratch, splits.train(),
                     splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());

@@ -57,7 +57,7 @@ public final class SweepRunner {
         log.info(String.format(Locale.ROOT, "sweep: %d %s trials ranked by validation %s (%s), early termination %s",
                 trials.size(), sweep.strategy(), sweep.metric(), sweep.goal(), sweep.earlyTermination().policy()));
         List<TrialTask> tasks = trials.stream().map(t -> TrialTask.of(t, 0)).toList();
-        Ends ends = new Ends(trials);
+        Ends ends = new Ends(trials, started);
         // by trial index (the plan numbers trials 0..n-1); a trial that failed to build is reported here
         List<TrialOutcome> outcomes = new ArrayList<>(executor.run(tasks, AFTER_THE_CALL));
         ends.report(outcomes);
@@ -122,9 +122,11 @@ public final class SweepRunner {
     private final class Ends {
         private final List<Trial> trials;
         private final Set<Integer> reported = new HashSet<>();
+        private final long started;
 
-        Ends(List<Trial> trials) {
+        Ends(List<Trial> trials, long started) {
             this.trials = trials;
+            this.started = started;
         }
 
         void report(List<TrialOutcome> outcomes) {
@@ -135,6 +137,10 @@ public final class SweepRunner {
             if (o.finished() && reported.add(o.index())) {
                 log.emit(new JobEvent.TrialEnded(o.index(), trials.get(o.index()).displayValues(), o.status().name(), sweep.metric().name(),
                         o.value(), o.bestEpoch(), o.epochsRun(), o.stopReasonText(), o.errorText(), o.seconds()));
+                // "trial k of N" with the sweep's ETA at its pace so far, so a long sweep never reads as stuck
+                double elapsed = (System.nanoTime() - started) / 1e9;
+                int done = reported.size();
+                log.emit(new JobEvent.SweepProgress(done, trials.size(), elapsed, elapsed / done * (trials.size() - done)));
             }
         }
     }
