@@ -20,7 +20,10 @@ public final class Heatmap {
         int left = 28 + labelWidth;
         int top = 58;
         int width = left + k * cell + 20;
-        int height = top + k * cell + 46 + labelWidth / 2;
+        int longest = classes.stream().mapToInt(c -> Math.min(16, c.length())).max().orElse(1);
+        // labels wider than a cell are written at 45 degrees so neighbours do not overlap
+        boolean slanted = longest * 7 > cell - 4;
+        int height = top + k * cell + 24 + (slanted ? (int) (longest * 7 * 0.75) : 10);
         Svg svg = new Svg(Math.max(width, 260), height, "chart chart-confusion", title);
         svg.text(Math.max(width, 260) / 2.0, 18, "middle", "#24292f", 13, "600", title);
         svg.text(left + k * cell / 2.0, 38, "middle", "#57606a", 11, null, "predicted class");
@@ -52,8 +55,8 @@ public final class Heatmap {
         for (int j = 0; j < k; j++) {
             double x = left + j * cell + cell / 2.0;
             double y = top + k * cell + 14;
-            svg.text(x, y, k > 6 ? "end" : "middle", "#24292f", 11, null, LineChart.ellipsis(classes.get(j), 16), "col-label",
-                    k > 6 ? -45 : 0);
+            svg.text(x, y, slanted ? "end" : "middle", "#24292f", 11, null, LineChart.ellipsis(classes.get(j), 16), "col-label",
+                    slanted ? -45 : 0);
         }
         return svg.render();
     }

@@ -41,7 +41,7 @@ public final class LineChart {
 
     /** Height the legend adds below a panel of {@code width}. */
     static double legendHeight(Panel p, double width) {
-        return rows(p, width) * LEGEND_ROW + 6;
+        return rows(p, width) * LEGEND_ROW + 12;
     }
 
     private static int rows(Panel p, double width) {
@@ -99,7 +99,8 @@ public final class LineChart {
         for (double t : xt) {
             double x = xs.px(t);
             svg.line(x, bottom, x, bottom + 4, "#57606a", 1, null, null);
-            svg.text(x, bottom + 16, "middle", "#57606a", 11, null, xs.label(t));
+            // epochs are whole numbers
+            svg.text(x, bottom + 16, "middle", "#57606a", 11, null, String.valueOf(Math.round(t)));
         }
         svg.line(left, bottom, right, bottom, "#57606a", 1, null, "axis");
         svg.line(left, top, left, bottom, "#57606a", 1, null, "axis");
@@ -136,7 +137,7 @@ public final class LineChart {
         for (int i = 0; i < p.series().size(); i++) {
             Series s = p.series().get(i);
             double lx = left + (i % perRow) * 170;
-            double ly = y0 + h + (i / perRow) * LEGEND_ROW;
+            double ly = y0 + h + 8 + (i / perRow) * LEGEND_ROW;
             svg.line(lx, ly - 4, lx + 18, ly - 4, s.color(), 2, s.dashed() ? "6 4" : null, "legend-line");
             svg.text(lx + 22, ly, "start", "#24292f", 11, null, ellipsis(s.name() + (s.stopped() ? " ×" : ""), 26), "legend", 0);
         }

@@ -25,6 +25,10 @@ public final class ReportCharts {
     private static final String[] COLORS = {"#0969da", "#bc4c00", "#6e7781", "#1a7f37", "#8250df", "#cf222e", "#116329",
             "#953800", "#0550ae", "#a475f9", "#4d2d00", "#bf3989"};
 
+    /** Trials other than the winner (green): no green among them. */
+    private static final String[] TRIAL_COLORS = {"#0969da", "#bc4c00", "#8250df", "#cf222e", "#953800", "#0550ae", "#a475f9",
+            "#bf3989", "#6e7781", "#4d2d00"};
+
     private ReportCharts() {
     }
 
@@ -104,7 +108,7 @@ public final class ReportCharts {
             if (pts.isEmpty()) {
                 continue;
             }
-            String color = t.winner() ? "#1a7f37" : COLORS[(t.trial() % (COLORS.length - 3)) + 3];
+            String color = t.winner() ? "#1a7f37" : TRIAL_COLORS[t.trial() % TRIAL_COLORS.length];
             series.add(new LineChart.Series("trial " + t.trial() + (t.winner() ? " (winner)" : ""), pts, color, !t.winner(),
                     t.stoppedEarly()));
         }

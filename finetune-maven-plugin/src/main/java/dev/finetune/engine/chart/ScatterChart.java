@@ -22,7 +22,7 @@ public final class ScatterChart {
         int width = 420;
         int height = 280;
         double left = 56;
-        double right = width - 16;
+        double right = width - 28;
         double top = 30;
         double bottom = height - 56;
         Svg svg = new Svg(width, height, "chart chart-scatter", title);

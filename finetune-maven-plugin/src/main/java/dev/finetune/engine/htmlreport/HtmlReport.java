@@ -36,30 +36,44 @@ import java.util.Locale;
 public final class HtmlReport {
 
     /**
-     * Sorts the trial table by a clicked column (numbers by value, the rest as text; a second click reverses), and
-     * marks the page ready, which the browser test checks. No other script runs on the page.
+     * Sorts the trial table by a clicked column (numbers by value, the rest as text; a second click reverses), or on
+     * load by the address's {@code #sort=N} / {@code #sort=-N} (column N, 0-based, ascending / descending), so a
+     * link can show the table sorted. Records script errors and Content-Security-Policy violations on the root
+     * element and marks the page ready: the browser test checks all three. No other script runs on the page.
      */
     static final String SCRIPT = """
             (function () {
-              document.querySelectorAll('table.sortable').forEach(function (table) {
+              var root = document.documentElement;
+              window.addEventListener('error', function (e) { root.setAttribute('data-script-error', String(e.message)); });
+              document.addEventListener('securitypolicyviolation', function (e) {
+                root.setAttribute('data-csp-violation', String(e.violatedDirective));
+              });
+              function sortBy(table, col, asc) {
                 var heads = table.tHead.rows[0].cells;
-                Array.prototype.forEach.call(heads, function (th, col) {
+                Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
+                heads[col].setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+                var body = table.tBodies[0];
+                var rows = Array.prototype.slice.call(body.rows);
+                rows.sort(function (a, b) {
+                  var x = a.cells[col].getAttribute('data-sort'), y = b.cells[col].getAttribute('data-sort');
+                  var nx = parseFloat(x), ny = parseFloat(y);
+                  var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
+                  return asc ? c : -c;
+                });
+                rows.forEach(function (r) { body.appendChild(r); });
+              }
+              var tables = document.querySelectorAll('table.sortable');
+              Array.prototype.forEach.call(tables, function (table) {
+                Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {
                   th.addEventListener('click', function () {
-                    var body = table.tBodies[0];
-                    var asc = th.getAttribute('aria-sort') !== 'ascending';
-                    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
-                    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-                    var rows = Array.prototype.slice.call(body.rows);
-                    rows.sort(function (a, b) {
-                      var x = a.cells[col].getAttribute('data-sort'), y = b.cells[col].getAttribute('data-sort');
-                      var nx = parseFloat(x), ny = parseFloat(y);
-                      var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
-                      return asc ? c : -c;
-                    });
-                    rows.forEach(function (r) { body.appendChild(r); });
+                    sortBy(table, col, th.getAttribute('aria-sort') !== 'ascending');
                   });
                 });
               });
+              var m = /^#sort=(-?)(\\d+)$/.exec(window.location.hash);
+              if (m && tables.length > 0 && Number(m[2]) < tables[0].tHead.rows[0].cells.length) {
+                sortBy(tables[0], Number(m[2]), m[1] !== '-');
+              }
               document.body.setAttribute('data-ready', 'true');
             })();
             """;
