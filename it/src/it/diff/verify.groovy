@@ -36,7 +36,7 @@ assert md.contains('![test confusion matrix of this build](diff-confusion-matrix
 ['diff-learning-curve.svg', 'diff-confusion-matrix.svg'].each { assert new File(basedir, "target/finetune/${it}").isFile() }
 def page = new File(basedir, 'target/finetune/report.html').getText('UTF-8')
 assert page.contains('<section id="diff">') && page.contains('Against the baseline 1.0.0')
-assert page.contains('data-series="1.0.0 validation accuracy"') : "the baseline's curve beside this build's"
+assert page.contains('data-series="1.0.0 validation loss"') : "the baseline's curve beside this build's"
 def json = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/finetune/diff.json'))
 assert json.verdict == 'changed'
 assert json.baseline == '1.0.0'
