@@ -29,6 +29,14 @@ assert md =~ /\| accuracy \| 0\.\d{4} \| 0\.\d{4} \| ([-+]0\.\d{4} (better|\*\*w
 assert md =~ /\| macroF1 may drop by at most 0\.5 \| 0\.\d{4} \| 0\.\d{4} \| [-+]0\.\d{4} \| passed \|/
 assert md.contains('<details><summary>Per-class test metrics (5 classes)</summary>')
 assert md.contains('<details><summary>Confusion cells that moved most</summary>')
+// the charts beside diff.md, shown in a collapsed section, and report.html refreshed with the baseline beside this build
+assert md.contains('<details><summary>Charts (SVG files beside diff.md)</summary>')
+assert md.contains('![learning curves of this build and the baseline](diff-learning-curve.svg)')
+assert md.contains('![test confusion matrix of this build](diff-confusion-matrix.svg)')
+['diff-learning-curve.svg', 'diff-confusion-matrix.svg'].each { assert new File(basedir, "target/finetune/${it}").isFile() }
+def page = new File(basedir, 'target/finetune/report.html').getText('UTF-8')
+assert page.contains('<section id="diff">') && page.contains('Against the baseline 1.0.0')
+assert page.contains('data-series="1.0.0 validation loss"') : "the baseline's curve beside this build's"
 def json = new groovy.json.JsonSlurper().parse(new File(basedir, 'target/finetune/diff.json'))
 assert json.verdict == 'changed'
 assert json.baseline == '1.0.0'
@@ -55,6 +63,7 @@ def failed = new File(basedir, 'target/finetune-regressed/diff.md').text
 assert failed.contains(':x: **Regression vs diff-1.0.0-model.zip: accuracy may drop by at most 0.05: ')
 assert failed.contains('| `training.learningRate` | `0.001` | `0.000001` |')
 assert failed.contains('| accuracy may drop by at most 0.05 | ')
+assert new File(basedir, 'target/finetune-regressed/report.html').getText('UTF-8').contains('data-verdict="failed"')
 
 // 5. the same with -Dfinetune.ignoreGates: reported as for evaluation.gates, the build passes, nothing retrained
 assert ignored.contains('Inputs unchanged since the last training')

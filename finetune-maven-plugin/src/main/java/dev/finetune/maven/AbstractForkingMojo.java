@@ -88,6 +88,13 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "7200")
     protected int forkTimeout;
 
+    /**
+     * Seconds between progress lines within an epoch (batches done of the total, the epoch's ETA), so a long epoch
+     * never leaves the log silent; 0 for none. Does not affect results.
+     */
+    @Parameter(property = "finetune.heartbeat", defaultValue = "30")
+    protected int heartbeat;
+
     protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
         runEngine(task, baseModel, Optional.empty(), false);
     }
@@ -101,7 +108,8 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
         ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
-                frozenFeatureCache, buildPid, allowPathsOutsideProject).withCheckpoints(checkpoints, rerunFailed);
+                frozenFeatureCache, buildPid, allowPathsOutsideProject, Math.max(0, heartbeat))
+                .withCheckpoints(checkpoints, rerunFailed);
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             failOnError(task, ForkMain.run(request, mavenLog()));

@@ -1,6 +1,15 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.htmlreport.HtmlReport;
+import dev.finetune.engine.htmlreport.ReportInputs;
+import dev.finetune.engine.packaging.GitInfo;
+import dev.finetune.spec.FinetuneSpec;
+import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.Parameter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Goals whose results depend on how the engine trains: {@code train} and {@code evaluate}, which run it, and
@@ -53,5 +62,27 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
                 .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
                 + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
                 + " frozenFeatureCache=" + frozenFeatureCache;
+    }
+
+    /**
+     * Writes {@code report.html} from the records in the output directory; says where in one line. Nothing when no
+     * training has finished yet.
+     *
+     * @param metricsCurrent whether metrics.json belongs to the current inputs (else the page says "not evaluated")
+     */
+    protected void writeHtmlReport(FinetuneSpec parsed, boolean metricsCurrent, Optional<ReportInputs.Baseline> baseline)
+            throws MojoExecutionException {
+        Path out = outputDirectory.toPath();
+        String title = (project.getName() == null ? project.getArtifactId() : project.getName()) + " " + project.getVersion();
+        Optional<String> commit = GitInfo.of(baseDir()).map(g -> g.commit().substring(0, Math.min(12, g.commit().length()))
+                + (g.dirty() ? " + uncommitted changes" : ""));
+        try {
+            Optional<ReportInputs> inputs = ReportInputs.read(out, parsed, title, commit, metricsCurrent, baseline);
+            if (inputs.isPresent()) {
+                getLog().info("Report: " + HtmlReport.write(out, inputs.get()).toUri());
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot write " + out.resolve("report.html") + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -6,6 +6,7 @@ import dev.finetune.engine.diff.DiffMarkdown;
 import dev.finetune.engine.diff.DiffReport;
 import dev.finetune.engine.diff.Snapshot;
 import dev.finetune.engine.diff.SnapshotReader;
+import dev.finetune.engine.htmlreport.ReportInputs;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -84,7 +85,9 @@ public class DiffMojo extends AbstractTrainingMojo {
             Snapshot before = SnapshotReader.fromArchive(b.file(), b.label(), b.source());
             Snapshot after = SnapshotReader.fromBuild(current, CanonicalSpec.toYaml(parsed), out, resultsCurrent(parsed));
             report = DiffReport.compare(before, after, parsed.evaluation().regression());
-            DiffFiles.write(out, report);
+            DiffFiles.write(out, report, before, after);
+            writeHtmlReport(parsed, after.test().isPresent(), Optional.of(new ReportInputs.Baseline(b.label(), before.training(),
+                    before.test(), report)));
         } catch (IOException e) {
             throw new MojoExecutionException("finetune:diff cannot read or write its reports: " + e.getMessage(), e);
         }

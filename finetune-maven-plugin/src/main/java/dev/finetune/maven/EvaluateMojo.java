@@ -68,6 +68,9 @@ public class EvaluateMojo extends AbstractForkingMojo {
         if (Files.isRegularFile(metricsFile) && Files.isRegularFile(gatesFile) && rawInputsUnchanged(marker)
                 && trained.equals(recordedFingerprint(marker))) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
+            if (!Files.isRegularFile(out.resolve(OutputFiles.REPORT_HTML))) {
+                writeHtmlReport(parseSpec(), true, Optional.empty());
+            }
             report(readLines(gatesFile));
             return;
         }
@@ -101,6 +104,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot write " + gatesFile + ": " + e.getMessage(), e);
         }
+        writeHtmlReport(parsed, true, Optional.empty());
         writeRecord(marker, fingerprint, parsed, base);
         report(results);
     }

@@ -107,6 +107,10 @@ public class TrainMojo extends AbstractForkingMojo {
         // the model's hash too: a model.zip replaced afterwards makes the next build retrain, and evaluate and
         // package refuse it (TrainedModel)
         writeRecord(marker, fingerprint, parsed, base, List.of(model()));
+        if (parsed.sweep().isPresent()) {
+            // the sweep's charts are worth a look before (or without) evaluation; evaluate adds the test split
+            writeHtmlReport(parsed, false, java.util.Optional.empty());
+        }
     }
 
     private Path model() {

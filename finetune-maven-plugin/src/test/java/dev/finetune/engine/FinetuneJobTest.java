@@ -165,7 +165,21 @@ class FinetuneJobTest {
             assertEquals(card, new String(zip.getInputStream(zip.getEntry("finetune/model-card.md")).readAllBytes(),
                     java.nio.charset.StandardCharsets.UTF_8));
             assertNotNull(zip.getEntry("finetune/lineage.json"));
+            // the card's charts: beside it and in the zip, the same bytes from both trainings
+            for (String svg : List.of(OutputFiles.LEARNING_CURVE_SVG, OutputFiles.CONFUSION_SVG)) {
+                assertTrue(card.contains("](" + svg + ")"), svg + " shown by the card");
+                assertArrayEquals(Files.readAllBytes(a.resolve(svg)), zip.getInputStream(zip.getEntry("finetune/" + svg)).readAllBytes());
+                assertArrayEquals(Files.readAllBytes(a.resolve(svg)), Files.readAllBytes(b.resolve(svg)));
+            }
         }
+        // the confusion matrix as a table too: the header names the predicted classes, each row a true class's counts
+        int[][] cm = metrics.test().confusionMatrix();
+        assertTrue(card.contains("| true / predicted | " + String.join(" | ", metrics.test().classes()) + " |"), card);
+        StringBuilder first = new StringBuilder("| " + metrics.test().classes().get(0) + " |");
+        for (int j = 0; j < cm.length; j++) {
+            first.append(' ').append(j == 0 ? "**" + cm[0][0] + "**" : String.valueOf(cm[0][j])).append(" |");
+        }
+        assertTrue(card.contains(first + "\n"), first + " in\n" + card);
     }
 
     @Test

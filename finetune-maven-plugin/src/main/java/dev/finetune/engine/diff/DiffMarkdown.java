@@ -24,6 +24,15 @@ public final class DiffMarkdown {
     }
 
     public static String render(DiffReport r) {
+        return render(r, List.of());
+    }
+
+    /** A chart beside diff.md: the plugin's own alt text and file name (nothing from data). */
+    public record Image(String alt, String file) {
+    }
+
+    /** With {@code images}: SVG charts written beside diff.md, shown in a collapsed section after the data facts. */
+    public static String render(DiffReport r, List<Image> images) {
         StringBuilder md = new StringBuilder();
         String title = r.baseline().map(b -> "### finetune:diff: " + text(r.current()) + " vs " + text(b))
                 .orElse("### finetune:diff: " + text(r.current()));
@@ -108,6 +117,10 @@ public final class DiffMarkdown {
                 }
             }
         });
+        if (!images.isEmpty()) {
+            details(md, "Charts (SVG files beside diff.md)", () -> images.forEach(i ->
+                    md.append("![").append(Markdown.text(i.alt())).append("](").append(i.file()).append(")\n\n")));
+        }
         if (!r.notes().isEmpty()) {
             md.append('\n');
             // the notes are the plugin's sentences, quoting commands and values in backticks; the values may be anyone's

@@ -30,6 +30,13 @@ public final class EventText {
         if (event instanceof JobEvent.TrialEnded t) {
             return Optional.of(new Line(Level.INFO, trial(t)));
         }
+        if (event instanceof JobEvent.Heartbeat h) {
+            return Optional.of(new Line(Level.INFO, heartbeat(h)));
+        }
+        if (event instanceof JobEvent.SweepProgress p) {
+            return Optional.of(new Line(Level.INFO, String.format(Locale.ROOT, "sweep: trial %d of %d done, %s elapsed, ETA %s",
+                    p.done(), p.total(), formatEta(p.elapsedSeconds()), p.done() >= p.total() ? "0s" : formatEta(p.etaSeconds()))));
+        }
         return Optional.empty();
     }
 
@@ -38,6 +45,14 @@ public final class EventText {
                 e.run(), e.epoch(), e.maxEpochs(), e.trainLoss(), e.metric(), e.value(),
                 e.improved() ? " *" : String.format(Locale.ROOT, " (best %.4f @%d)", e.bestValue(), e.bestEpoch()),
                 e.seconds(), formatEta(e.etaSeconds()));
+    }
+
+    /** Short enough for a {@code -B} log line (under 120 characters with Maven's prefix). */
+    private static String heartbeat(JobEvent.Heartbeat h) {
+        String line = String.format(Locale.ROOT, "%s epoch %d/%d: batch %d/%d (%d%%), epoch ETA %s",
+                h.run(), h.epoch(), h.maxEpochs(), h.batches(), h.totalBatches(),
+                h.totalBatches() == 0 ? 0 : 100 * h.batches() / h.totalBatches(), formatEta(h.epochEtaSeconds()));
+        return h.trial().isPresent() ? line : line + ", run ETA " + formatEta(h.runEtaSeconds());
     }
 
     private static String trial(JobEvent.TrialEnded t) {

@@ -20,6 +20,8 @@ import java.util.Optional;
         @JsonSubTypes.Type(value = JobEvent.TrialStarted.class, name = "trialStarted"),
         @JsonSubTypes.Type(value = JobEvent.TrialEnded.class, name = "trialEnded"),
         @JsonSubTypes.Type(value = JobEvent.CheckpointWritten.class, name = "checkpointWritten"),
+        @JsonSubTypes.Type(value = JobEvent.Heartbeat.class, name = "heartbeat"),
+        @JsonSubTypes.Type(value = JobEvent.SweepProgress.class, name = "sweepProgress"),
         @JsonSubTypes.Type(value = JobEvent.JobFinished.class, name = "jobFinished")})
 public sealed interface JobEvent {
 
@@ -46,6 +48,25 @@ public sealed interface JobEvent {
                       double validationLoss, double validationAccuracy, double validationMacroF1, String metric,
                       double value, boolean improved, double bestValue, int bestEpoch, double seconds,
                       double etaSeconds) implements JobEvent {
+    }
+
+    /**
+     * A training is still inside an epoch: sent every {@code finetune.heartbeat} seconds between minibatches, so a long
+     * epoch never leaves the build log silent.
+     *
+     * @param batches         minibatches of this epoch done so far, of {@code totalBatches}
+     * @param epochEtaSeconds the rest of this epoch at its pace so far (validation not counted)
+     * @param runEtaSeconds   the rest of the run's epoch limit at the pace so far
+     */
+    record Heartbeat(String run, Optional<Integer> trial, int epoch, int maxEpochs, int batches, int totalBatches,
+                     double epochEtaSeconds, double runEtaSeconds) implements JobEvent {
+    }
+
+    /**
+     * A sweep trial ended: {@code done} of {@code total} trials have, and the rest would take {@code etaSeconds} at
+     * the sweep's pace so far.
+     */
+    record SweepProgress(int done, int total, double elapsedSeconds, double etaSeconds) implements JobEvent {
     }
 
     /** A sweep trial's network was built; it trains next. {@code values} are the trial's swept settings. */

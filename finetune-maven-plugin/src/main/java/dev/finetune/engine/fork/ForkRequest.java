@@ -32,14 +32,15 @@ import java.util.Optional;
  * @param allowPathsOutsideProject the build's {@code finetune.allowPathsOutsideProject} (never the spec's own say)
  * @param checkpoints        training's checkpoints and sweep journal, keyed by the inputs' fingerprint; empty: none
  * @param rerunFailedTrials  run the sweep trials that the journal records as failed again
+ * @param heartbeatSeconds   {@code finetune.heartbeat}: a progress line within an epoch at least this often; 0 for none
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                           boolean allowPathsOutsideProject, Optional<Checkpoints.Policy> checkpoints,
-                          boolean rerunFailedTrials) {
+                          boolean rerunFailedTrials, int heartbeatSeconds) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 3;
+    public static final int PROTOCOL = 4;
 
     public enum Task { train, evaluate }
 
@@ -64,18 +65,26 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                                  boolean allowPathsOutsideProject) {
+        return of(task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads, frozenFeatureCache, parentPid,
+                allowPathsOutsideProject, (int) JobOptions.DEFAULT_HEARTBEAT.toSeconds());
+    }
+
+    public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
+                                 int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
+                                 boolean allowPathsOutsideProject, int heartbeatSeconds) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false, heartbeatSeconds);
     }
 
     /** This request, checkpointing by {@code policy}. */
     public ForkRequest withCheckpoints(Optional<Checkpoints.Policy> policy, boolean rerunFailed) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds);
     }
 
     public JobOptions jobOptions() {
-        return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials);
+        return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials,
+                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)));
     }
 
     public void write(Path file) throws IOException {

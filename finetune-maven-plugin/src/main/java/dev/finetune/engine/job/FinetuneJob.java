@@ -133,7 +133,7 @@ public final class FinetuneJob {
             SweepSpec sweep = spec.sweep().get();
             SweepRunner.Outcome outcome;
             try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
-                    sweep.metric(), log), sweep.parallelism(), options.threadsPerTrial(), log)) {
+                    sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log)) {
                 Optional<SweepJournal> journal = checkpoints.isPresent()
                         ? Optional.of(SweepJournal.open(journalFile, checkpoints.get().dir(), checkpoints.get().key(), options.rerunFailedTrials()))
                         : Optional.empty();
@@ -151,7 +151,7 @@ public final class FinetuneJob {
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);
             tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
-            result = new Trainer(spec, log, checkpoints).train("fine-tune", cache.target(tuned), data.classes());
+            result = new Trainer(spec, log, checkpoints, options.heartbeat()).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
         save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
@@ -161,7 +161,7 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints).train("from-scratch", scratch, splits.train(),
+            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints, options.heartbeat()).train("from-scratch", scratch, splits.train(),
                     splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());

@@ -13,13 +13,27 @@ import java.util.Optional;
  * @param checkpoints        how training checkpoints, keyed by the inputs' fingerprint, so that a rerun after a crash
  *                           resumes (and a sweep runs only the trials its journal lacks); empty: neither
  * @param rerunFailedTrials  run again the sweep trials the journal records as failed, rather than keep their failure
+ * @param heartbeat          the longest a training stays silent within an epoch ({@link
+ *                           dev.finetune.engine.event.JobEvent.Heartbeat}); zero for no heartbeat
  */
 public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                         boolean rerunFailedTrials) {
+                         boolean rerunFailedTrials, java.time.Duration heartbeat) {
+
+    /** How often a training says where it is within an epoch, by default ({@code finetune.heartbeat}). */
+    public static final java.time.Duration DEFAULT_HEARTBEAT = dev.finetune.engine.train.Trainer.DEFAULT_HEARTBEAT;
 
     public static final JobOptions DEFAULTS = new JobOptions(true, 1);
 
     public JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false);
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT);
+    }
+
+    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, java.time.Duration heartbeat) {
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, heartbeat);
+    }
+
+    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
+                      boolean rerunFailedTrials) {
+        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, DEFAULT_HEARTBEAT);
     }
 }

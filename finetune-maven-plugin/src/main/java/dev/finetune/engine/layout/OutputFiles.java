@@ -50,6 +50,18 @@ public final class OutputFiles {
     public static final String DIFF_MARKDOWN = "diff.md";
     public static final String DIFF_JSON = "diff.json";
 
+    // --- charts and the HTML report (SVG files beside the Markdown reports that show them; also in the model zip)
+    /** The self-contained HTML report: written by evaluate, refreshed by diff (and by train after a sweep). */
+    public static final String REPORT_HTML = "report.html";
+    /** Learning curves of the model (and of the from-scratch baseline), shown by the model card. */
+    public static final String LEARNING_CURVE_SVG = "learning-curve.svg";
+    /** The test confusion matrix as a heatmap, shown by the model card. */
+    public static final String CONFUSION_SVG = "confusion-matrix.svg";
+    /** This build's and the baseline's learning curves on one chart, shown by diff.md. */
+    public static final String DIFF_LEARNING_CURVE_SVG = "diff-learning-curve.svg";
+    /** This build's test confusion heatmap, shown by diff.md. */
+    public static final String DIFF_CONFUSION_SVG = "diff-confusion-matrix.svg";
+
     // --- markers: what each goal's last completed run was made from (see InputRecord)
     public static final String VALIDATE_MARKER = "validate.fingerprint";
     public static final String TRAIN_MARKER = "train.fingerprint";

@@ -1,5 +1,6 @@
 package dev.finetune.engine.packaging;
 
+import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.ClassMetrics;
 import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.Markdown;
@@ -104,6 +105,9 @@ public final class ModelCard {
                 + Markdown.cell(String.valueOf(tools.ompWaitPolicy())) + "), Java "
                 + Markdown.cell(tools.java()));
 
+        md.append("\n![Learning curves: loss and validation ").append(Markdown.text(training.selectionMetric()))
+                .append(" per epoch, the selected epoch marked](").append(OutputFiles.LEARNING_CURVE_SVG).append(")\n");
+
         metrics.ifPresent(r -> {
             md.append("\n## Evaluation on the test split\n\n");
             md.append("| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
@@ -116,6 +120,7 @@ public final class ModelCard {
             md.append("\nAccuracy ").append(pct(r.test().accuracy())).append("; validation accuracy ")
                     .append(pct(r.validation().accuracy())).append(".\n");
             r.scratchTest().ifPresent(s -> md.append(comparison(r.test(), s)));
+            confusion(md, r.test());
         });
 
         md.append("\n## Quality gates\n\n");
@@ -129,6 +134,22 @@ public final class ModelCard {
                 .append("software versions. Building the same commit with the same backend and thread settings gives the same parameters:\n\n")
                 .append("```\nmvn -Dfinetune.force package\n```\n");
         return md.toString();
+    }
+
+    /** The test confusion matrix as a table (rows: true class) and as the heatmap beside the card. */
+    private static void confusion(StringBuilder md, SplitMetrics m) {
+        md.append("\n### Confusion matrix\n\nRows are true classes, columns predicted ones.\n\n| true / predicted |");
+        m.classes().forEach(c -> md.append(' ').append(Markdown.cell(c)).append(" |"));
+        md.append("\n|---|").append("---:|".repeat(m.classes().size())).append('\n');
+        for (int i = 0; i < m.classes().size(); i++) {
+            md.append("| ").append(Markdown.cell(m.classes().get(i))).append(" |");
+            for (int j = 0; j < m.classes().size(); j++) {
+                int n = m.confusionMatrix()[i][j];
+                md.append(' ').append(i == j ? "**" + n + "**" : String.valueOf(n)).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append("\n![Confusion matrix heatmap: counts and share of each true class](").append(OutputFiles.CONFUSION_SVG).append(")\n");
     }
 
     private static void dataRow(StringBuilder md, String split, DatasetSummary.Split s) {

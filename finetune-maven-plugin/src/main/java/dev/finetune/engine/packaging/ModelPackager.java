@@ -1,5 +1,6 @@
 package dev.finetune.engine.packaging;
 
+import dev.finetune.engine.chart.ReportCharts;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.layout.OutputFiles;
 
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +72,18 @@ public final class ModelPackager {
         String card = ModelCard.render(r.name(), r.description(), trained, lineage, training, metrics);
         Json.write(out.resolve(OutputFiles.LINEAGE), lineage);
         AtomicFiles.write(out.resolve(OutputFiles.MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
+        // the card's images, beside it here and in the zip; the same records give the same bytes
+        List<ReportCharts.Run> runs = new ArrayList<>();
+        runs.add(new ReportCharts.Run(sweep.isPresent() ? "winner" : "fine-tune", training));
+        metrics.flatMap(MetricsReport::scratchTraining).ifPresent(s -> runs.add(new ReportCharts.Run("from scratch", s)));
+        byte[] curves = ReportCharts.learningCurves(runs).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(out.resolve(OutputFiles.LEARNING_CURVE_SVG), curves);
+        Optional<byte[]> confusion = metrics.map(m -> ReportCharts.confusion(m.test()).getBytes(StandardCharsets.UTF_8));
+        if (confusion.isPresent()) {
+            AtomicFiles.write(out.resolve(OutputFiles.CONFUSION_SVG), confusion.get());
+        } else {
+            Files.deleteIfExists(out.resolve(OutputFiles.CONFUSION_SVG));
+        }
 
         Map<String, byte[]> metadata = new LinkedHashMap<>();
         metadata.put(OutputFiles.ARCHIVE_SPEC, Files.readAllBytes(r.specFile()));
@@ -80,6 +94,8 @@ public final class ModelPackager {
         }
         metadata.put(OutputFiles.LINEAGE, Files.readAllBytes(out.resolve(OutputFiles.LINEAGE)));
         metadata.put(OutputFiles.MODEL_CARD, card.getBytes(StandardCharsets.UTF_8));
+        metadata.put(OutputFiles.LEARNING_CURVE_SVG, curves);
+        confusion.ifPresent(c -> metadata.put(OutputFiles.CONFUSION_SVG, c));
         ModelArchive.write(target, model, metadata, r.timestamp());
         return lineage;
     }

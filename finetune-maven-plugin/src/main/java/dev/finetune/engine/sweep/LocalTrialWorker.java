@@ -30,6 +30,7 @@ public final class LocalTrialWorker implements TrialWorker {
     private final Metric metric;
     private final EventSink log;
     private final Map<Integer, LiveTrial> trials = new ConcurrentHashMap<>();
+    private final java.time.Duration heartbeat;
 
     /**
      * @param base   the base network; each trial works on its own copy
@@ -37,6 +38,13 @@ public final class LocalTrialWorker implements TrialWorker {
      * @param metric the sweep's metric, which outcomes report
      */
     public LocalTrialWorker(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric, EventSink log) {
+        this(base, cache, numClasses, classes, metric, log, dev.finetune.engine.train.Trainer.DEFAULT_HEARTBEAT);
+    }
+
+    /** @param heartbeat the longest a trial's epoch goes without a progress event ({@code finetune.heartbeat}) */
+    public LocalTrialWorker(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric, EventSink log,
+                            java.time.Duration heartbeat) {
+        this.heartbeat = heartbeat;
         this.base = base;
         this.cache = cache;
         this.numClasses = numClasses;
@@ -108,7 +116,7 @@ public final class LocalTrialWorker implements TrialWorker {
             copy = base.copy();
         }
         t.net = new ModelSurgery(spec).apply(copy, numClasses, spec.base().toString());
-        t.run = new TrainingRun(spec, "trial " + task.index(), cache.target(t.net), classes, log, Optional.of(task.index()));
+        t.run = new TrainingRun(spec, "trial " + task.index(), cache.target(t.net), classes, log, Optional.of(task.index()), heartbeat);
         t.featuresCached = cache.unsupported(t.net).isEmpty();
         log.emit(new JobEvent.TrialStarted(task.index(), task.seed(), task.values()));
     }

@@ -73,7 +73,7 @@ public final class SweepRunner {
             log.info(String.format(Locale.ROOT, "sweep: resuming: %d of %d trials finished in an earlier run (%s), running the other %d",
                     journaled.size(), trials.size(), journal.get().file().getFileName(), trials.size() - journaled.size()));
         }
-        Ends ends = new Ends(trials, tasks, executor, journal, journaled.keySet());
+        Ends ends = new Ends(trials, tasks, executor, journal, journaled.keySet(), started);
         // by trial index (the plan numbers trials 0..n-1); a trial that failed to build is reported here
         List<TrialOutcome> outcomes = new ArrayList<>(Collections.nCopies(trials.size(), (TrialOutcome) null));
         journaled.forEach((index, entry) -> outcomes.set(index, entry.outcome()));
@@ -174,12 +174,15 @@ public final class SweepRunner {
         private final Optional<SweepJournal> journal;
         private final Set<Integer> reported = new HashSet<>();
         private final Set<Integer> stoppedBySweep = new HashSet<>();
+        private final long started;
 
-        Ends(List<Trial> trials, List<TrialTask> tasks, TrialExecutor executor, Optional<SweepJournal> journal, Set<Integer> journaled) {
+        Ends(List<Trial> trials, List<TrialTask> tasks, TrialExecutor executor, Optional<SweepJournal> journal,
+             Set<Integer> journaled, long started) {
             this.trials = trials;
             this.tasks = tasks;
             this.executor = executor;
             this.journal = journal;
+            this.started = started;
             reported.addAll(journaled);
         }
 
@@ -198,6 +201,10 @@ public final class SweepRunner {
                         o.ok() ? Optional.of(executor.finish(o)) : Optional.empty()));
                 log.emit(new JobEvent.TrialEnded(o.index(), trials.get(o.index()).displayValues(), o.status().name(), sweep.metric().name(),
                         o.value(), o.bestEpoch(), o.epochsRun(), o.stopReasonText(), o.errorText(), o.seconds()));
+                // "trial k of N" with the sweep's ETA at its pace so far, so a long sweep never reads as stuck
+                double elapsed = (System.nanoTime() - started) / 1e9;
+                int done = reported.size();
+                log.emit(new JobEvent.SweepProgress(done, trials.size(), elapsed, elapsed / done * (trials.size() - done)));
             }
         }
     }

@@ -20,16 +20,30 @@ public final class Trainer {
     private final FinetuneSpec spec;
     private final EventSink log;
     private final Optional<Checkpoints> checkpoints;
+    private final java.time.Duration heartbeat;
+
+    /** How often a training says where it is within an epoch, unless told otherwise ({@code finetune.heartbeat}). */
+    public static final java.time.Duration DEFAULT_HEARTBEAT = java.time.Duration.ofSeconds(30);
 
     public Trainer(FinetuneSpec spec, EventSink log) {
-        this(spec, log, Optional.empty());
+        this(spec, log, Optional.empty(), DEFAULT_HEARTBEAT);
     }
 
     /** @param checkpoints where runs checkpoint and resume from (each run by its label) */
     public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints) {
+        this(spec, log, checkpoints, DEFAULT_HEARTBEAT);
+    }
+
+    /** @param heartbeat the longest an epoch goes without a progress event ({@code finetune.heartbeat}) */
+    public Trainer(FinetuneSpec spec, EventSink log, java.time.Duration heartbeat) {
+        this(spec, log, Optional.empty(), heartbeat);
+    }
+
+    public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat) {
         this.spec = spec;
         this.log = log;
         this.checkpoints = checkpoints;
+        this.heartbeat = heartbeat;
     }
 
     /** The report (reproducible) and the wall-clock times of one training run. */
@@ -38,7 +52,7 @@ public final class Trainer {
 
     /** Trains {@code target} to its end (epoch limit or patience) and leaves the best epoch's parameters in it. */
     public Result train(String label, TrainingTarget target, List<String> classes) {
-        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints);
+        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints, heartbeat);
         while (!run.finished()) {
             run.epoch();
         }

@@ -52,6 +52,8 @@ public final class TrainingRun {
     private boolean stoppedEarly;
     private Optional<String> stopReason = Optional.empty();
     private long nanos;
+    /** {@link JobEvent.Heartbeat} at least this often within an epoch; 0 for none. */
+    private final long heartbeatNanos;
     /** The last minibatch loss that was a number, for the message when training diverges. */
     private java.util.OptionalDouble lastFiniteLoss = java.util.OptionalDouble.empty();
     private String lastFiniteAt = "";
@@ -65,7 +67,7 @@ public final class TrainingRun {
      */
     public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
                        Optional<Integer> trial) {
-        this(spec, label, target, classes, log, trial, Optional.empty());
+        this(spec, label, target, classes, log, trial, Optional.empty(), Trainer.DEFAULT_HEARTBEAT);
     }
 
     /**
@@ -74,6 +76,18 @@ public final class TrainingRun {
      */
     public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
                        Optional<Integer> trial, Optional<Checkpoints> checkpoints) {
+        this(spec, label, target, classes, log, trial, checkpoints, Trainer.DEFAULT_HEARTBEAT);
+    }
+
+    /** @param heartbeat the longest an epoch goes without a progress event; zero for none */
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial, java.time.Duration heartbeat) {
+        this(spec, label, target, classes, log, trial, Optional.empty(), heartbeat);
+    }
+
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat) {
+        this.heartbeatNanos = heartbeat.toNanos();
         this.label = label;
         this.checkpoints = checkpoints;
         this.trial = trial;
@@ -193,6 +207,8 @@ public final class TrainingRun {
         Net net = target.fitted();
         double lossSum = 0;
         int batches = 0;
+        int totalBatches = (target.train().numExamples() + training.batchSize() - 1) / training.batchSize();
+        long lastBeat = epochStart;
         for (Iterator<DataSet> epochBatches = target.train().shuffled(training.batchSize(), shuffle); epochBatches.hasNext(); ) {
             net.fit(epochBatches.next());
             double loss = net.model().score();
@@ -203,6 +219,11 @@ public final class TrainingRun {
             lastFiniteLoss = java.util.OptionalDouble.of(loss);
             lastFiniteAt = "epoch " + epoch + ", batch " + batches;
             lossSum += loss;
+            long now = System.nanoTime();
+            if (heartbeatNanos > 0 && now - lastBeat >= heartbeatNanos && batches < totalBatches) {
+                lastBeat = now;
+                heartbeat(epoch, batches, totalBatches, (now - epochStart) / 1e9);
+            }
         }
         SplitMetrics val = Evaluator.evaluate(net, target.validation(), classes, "validation");
         double seconds = (System.nanoTime() - epochStart) / 1e9;
@@ -237,6 +258,14 @@ public final class TrainingRun {
             finished = true;
         }
         checkpointIfDue();
+    }
+
+    private void heartbeat(int epoch, int batches, int totalBatches, double elapsed) {
+        double epochEta = elapsed / batches * (totalBatches - batches);
+        // later epochs at the pace of the finished ones, or of this one's batches before any finished
+        double perEpoch = epochs.isEmpty() ? elapsed / batches * totalBatches : seconds() / epochs.size();
+        log.emit(new JobEvent.Heartbeat(label, trial, epoch, maxEpochs, batches, totalBatches, epochEta,
+                epochEta + perEpoch * (maxEpochs - epoch)));
     }
 
     /** Ends the run before its epoch limit, e.g. because a sweep's early termination stopped it. */

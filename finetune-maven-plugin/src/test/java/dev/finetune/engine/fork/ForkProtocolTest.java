@@ -39,6 +39,12 @@ class ForkProtocolTest {
         assertEquals(checkpointing, ForkRequest.read(file));
         assertEquals(Optional.of(new Checkpoints.Policy("ace712507c70", 2, 5)), ForkRequest.read(file).jobOptions().checkpoints());
         assertTrue(ForkRequest.read(file).jobOptions().rerunFailedTrials());
+        // finetune.heartbeat reaches the engine's options; by default 30 s
+        assertEquals(java.time.Duration.ofSeconds(30), ForkRequest.read(file).jobOptions().heartbeat());
+        ForkRequest quick = ForkRequest.of(ForkRequest.Task.train, Path.of("finetune.yaml"), dir, dir, dir.resolve("b.zip"),
+                1, 1, true, Optional.empty(), false, 7);
+        quick.write(file);
+        assertEquals(java.time.Duration.ofSeconds(7), ForkRequest.read(file).jobOptions().heartbeat());
     }
 
     @Test
@@ -51,6 +57,8 @@ class ForkProtocolTest {
                 new JobEvent.TrialEnded(2, Map.of("head.hidden", List.of(32)), "stopped", "accuracy", Optional.of(0.97), 3, 4,
                         Optional.of("median stop"), Optional.empty(), 1.5),
                 new JobEvent.CheckpointWritten("fine-tune", 4, "checkpoints/fine-tune.json", 0.25),
+                new JobEvent.Heartbeat("fine-tune", Optional.empty(), 2, 50, 120, 400, 42.0, 1870.0),
+                new JobEvent.SweepProgress(3, 9, 64.0, 128.0),
                 new JobFinished("train", JobFinished.Outcome.userError, List.of("a.csv: row 3: bad", "b")));
         for (JobEvent e : events) {
             assertEquals(Optional.of(e), ForkProtocol.parse(ForkProtocol.frame(e)), e.toString());
