@@ -151,7 +151,8 @@ public final class SweepBenchmark {
         };
         FinetuneJob job = new FinetuneJob(spec, example.toAbsolutePath(), example.resolve(BASE_FILE).toAbsolutePath().normalize(),
                 out.toAbsolutePath(),
-                data -> new RunInfo("benchmark", "cpu", OMP_THREADS, BLAS_THREADS, System.getProperty("java.version"), "", data.classes()),
+                data -> new RunInfo("benchmark", "cpu", OMP_THREADS, BLAS_THREADS,
+                        System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), System.getProperty("java.version"), "", data.classes()),
                 quiet, new JobOptions(cache, OMP_THREADS));
         // each run on a fresh thread, as each build's training runs on a fresh JVM's main thread: ND4J keeps
         // per-thread state (workspaces, OpenMP team), and a thread that ran other networks before was measured
