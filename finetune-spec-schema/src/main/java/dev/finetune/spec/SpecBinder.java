@@ -208,13 +208,13 @@ final class SpecBinder {
             problems.add(tree.valueAt("dataset.normalize"), "`dataset.image.mean` and `std` apply to pixels scaled to 0..1, "
                     + "which is `normalize: image`; found `normalize: " + normalize + "`: remove `normalize` or the mean and std");
         }
-        Optional<Integer> channels = i.path("channels").isInt() ? Optional.of(i.path("channels").asInt()) : Optional.empty();
+        Optional<Integer> channels = i.path("channels").isIntegralNumber() ? Optional.of(i.path("channels").asInt()) : Optional.empty();
         if (channels.isPresent() && i.has("mean") && mean.size() != channels.get()) {
             problems.add(tree.valueAt("dataset.image.mean"), "`dataset.image.mean` has " + mean.size()
                     + " value(s) but `dataset.image.channels` is " + channels.get() + "; give one per channel");
         }
-        return new ImageSpec(i.path("height").isInt() ? Optional.of(i.path("height").asInt()) : Optional.empty(),
-                i.path("width").isInt() ? Optional.of(i.path("width").asInt()) : Optional.empty(), channels, mean, std);
+        return new ImageSpec(i.path("height").isIntegralNumber() ? Optional.of(i.path("height").asInt()) : Optional.empty(),
+                i.path("width").isIntegralNumber() ? Optional.of(i.path("width").asInt()) : Optional.empty(), channels, mean, std);
     }
 
     private static List<Double> numbers(JsonNode list) {
