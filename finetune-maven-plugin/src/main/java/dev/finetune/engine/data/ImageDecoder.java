@@ -1,6 +1,5 @@
 package dev.finetune.engine.data;
 
-import dev.finetune.engine.UserInputException;
 import org.datavec.api.io.labels.ParentPathLabelGenerator;
 import org.datavec.api.io.labels.PathLabelGenerator;
 import org.datavec.image.loader.NativeImageLoader;
@@ -9,7 +8,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,12 +28,11 @@ final class ImageDecoder {
         this.loader = new NativeImageLoader(shape.height(), shape.width(), shape.channels());
     }
 
-    /** The images' rows, in order; every image that does not decode is reported, by path, in one exception. */
-    LabeledRows decode(String source, List<ImageFolder.Image> images, List<String> classes) {
+    /** The images' rows, in order; each image that does not decode is added to {@code problems}, by path. */
+    LabeledRows decode(String source, List<ImageFolder.Image> images, List<String> classes, List<String> problems) {
         float[][] features = new float[images.size()][];
         int[] labelIndex = new int[images.size()];
         int[] rows = new int[images.size()];
-        List<String> problems = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             ImageFolder.Image image = images.get(i);
             String label = labels.getLabelForPath(image.file().toUri()).toString();
@@ -52,9 +49,6 @@ final class ImageDecoder {
             }
             labelIndex[i] = image.label();
             rows[i] = i + 1;
-        }
-        if (!problems.isEmpty()) {
-            throw new UserInputException(String.join("\n", problems));
         }
         return new LabeledRows(source, features, labelIndex, rows);
     }

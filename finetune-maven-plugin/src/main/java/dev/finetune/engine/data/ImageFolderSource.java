@@ -121,11 +121,16 @@ public final class ImageFolderSource implements DatasetSource {
         }
         ImageDecoder decoder = new ImageDecoder(shape);
         String name = spec.path().orElseGet(() -> "images");
-        return new SplitData(listing.classes(),
-                decoder.decode(name + " (train)", listing.train(), listing.classes()),
-                decoder.decode(name + " (validation)", listing.validation(), listing.classes()),
-                decoder.decode(name + " (test)", listing.test(), listing.classes()),
+        List<String> problems = new ArrayList<>();
+        SplitData data = new SplitData(listing.classes(),
+                decoder.decode(name + " (train)", listing.train(), listing.classes(), problems),
+                decoder.decode(name + " (validation)", listing.validation(), listing.classes(), problems),
+                decoder.decode(name + " (test)", listing.test(), listing.classes(), problems),
                 Optional.of(listing.duplicates()));
+        if (!problems.isEmpty()) {
+            throw new UserInputException(String.join("\n", problems.stream().sorted().toList()));
+        }
+        return data;
     }
 
     @Override
