@@ -64,17 +64,21 @@ public final class Fingerprint {
 
     private static String treeSha256(Path dir) throws IOException {
         MessageDigest digest = digest();
-        List<Path> files;
+        MessageDigest file = digest();
+        TreeMap<String, Path> files = new TreeMap<>();
         try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(p -> { for (Path part : dir.relativize(p)) { if (part.toString().startsWith(".")) { return false; } } return true; })
-                    .sorted(java.util.Comparator.comparing(p -> dir.relativize(p).toString().replace('\\', '/')))
-                    .toList();
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                if (!rel.startsWith(".") && !rel.contains("/.")) {
+                    files.put(rel, p);
+                }
+            });
         }
-        for (Path f : files) {
-            digest.update(dir.relativize(f).toString().replace('\\', '/').getBytes(StandardCharsets.UTF_8));
+        for (var f : files.entrySet()) {
+            digest.update(f.getKey().getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
-            digest.update(sha256(f).getBytes(StandardCharsets.UTF_8));
+            // image files are small: read whole, no stream and buffer per file
+            digest.update(HexFormat.of().formatHex(file.digest(Files.readAllBytes(f.getValue()))).getBytes(StandardCharsets.UTF_8));
             digest.update((byte) '\n');
         }
         return HexFormat.of().formatHex(digest.digest());
