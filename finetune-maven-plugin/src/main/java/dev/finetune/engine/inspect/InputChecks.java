@@ -72,8 +72,9 @@ public final class InputChecks {
         if (base.isPresent() && data.featureCount().isPresent()) {
             int features = data.featureCount().getAsInt();
             base.get().inputSize().filter(n -> n != features).ifPresent(n ->
-                    problems.add(spec.locate("dataset") + ": the dataset has " + features
-                            + " feature columns but " + spec.base() + " takes " + n + " inputs"));
+                    problems.add(spec.locate("dataset") + ": " + (spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images
+                            ? "the images, sized by `dataset.image`, have " + features + " values each" : "the dataset has " + features
+                            + " feature columns") + " but " + spec.base() + " takes " + n + " inputs"));
         }
         return new Result(List.copyOf(problems), base, data.warnings());
     }
