@@ -278,7 +278,8 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     private static String shaOrAbsent(Path file) {
         try {
-            return Files.isRegularFile(file) ? Fingerprint.sha256(file) : ABSENT;
+            // a folder is an image dataset, hashed as a tree of files
+            return Files.isRegularFile(file) || Files.isDirectory(file) ? Fingerprint.sha256(file) : ABSENT;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

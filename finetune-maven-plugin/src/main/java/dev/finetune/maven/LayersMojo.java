@@ -2,6 +2,7 @@ package dev.finetune.maven;
 
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
+import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.inspect.LayerTable;
 import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
@@ -39,7 +40,13 @@ public class LayersMojo extends AbstractFinetuneMojo {
         }
         OptionalInt classes;
         try {
-            classes = OptionalInt.of(DatasetSource.of(parsed.dataset(), projectPaths()::resolve).load().numClasses());
+            // inspected, not loaded: no ND4J (nor image decoding) in Maven's JVM
+            DatasetSource.Inspection data = DatasetSource.of(parsed.dataset(), projectPaths()::resolve,
+                    new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(base.file(), parsed.base()).channelsLast())).inspect(parsed::locate);
+            if (!data.problems().isEmpty()) {
+                throw new UserInputException(String.join("\n", data.problems()));
+            }
+            classes = OptionalInt.of(data.classes().size());
         } catch (UserInputException e) {
             getLog().warn("The dataset could not be read, so the new output layer's size is unknown: " + e.getMessage());
             classes = OptionalInt.empty();

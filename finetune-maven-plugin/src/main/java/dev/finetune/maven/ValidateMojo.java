@@ -60,6 +60,7 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs: " + count(problems.size())
                     + ", listed above");
         }
+        checked.warnings().forEach(w -> getLog().warn(parsed.locate("dataset") + ": " + w));
         writeRecord(marker, fingerprint.orElseThrow(), parsed, base);
         SweepSize.warning(parsed).ifPresent(w -> getLog().warn(parsed.locate(parsed.sweep().isPresent() ? "sweep" : "training")
                 + ": " + w));

@@ -29,6 +29,26 @@ class FingerprintTest {
     }
 
     @Test
+    void aFolderHashesAsATreeOfFilesSoAnyAddedRenamedOrChangedFileCounts(@TempDir Path dir) throws Exception {
+        Path photos = dir.resolve("photos");
+        TestImages.folder(photos, 2, "cat", "dog");
+        String before = Fingerprint.sha256(photos);
+        Files.writeString(photos.resolve(".DS_Store"), "hidden: skipped");
+        Files.createDirectories(photos.resolve("cat/.cache"));
+        Files.writeString(photos.resolve("cat/.cache/x"), "hidden folder: skipped");
+        assertEquals(before, Fingerprint.sha256(photos));
+        Files.copy(photos.resolve("cat/000.png"), photos.resolve("cat/002.png"));
+        String added = Fingerprint.sha256(photos);
+        assertNotEquals(before, added);
+        Files.move(photos.resolve("cat/002.png"), photos.resolve("dog/002.png"));
+        assertNotEquals(added, Fingerprint.sha256(photos), "the same bytes under another class");
+        Files.delete(photos.resolve("dog/002.png"));
+        assertEquals(before, Fingerprint.sha256(photos));
+        Files.write(photos.resolve("dog/001.png"), TestImages.greyPng(28, 28, 77));
+        assertNotEquals(before, Fingerprint.sha256(photos));
+    }
+
+    @Test
     void theSameEntriesWrittenAtOtherTimesHashTheSame(@TempDir Path dir) throws Exception {
         Path a = zip(dir.resolve("a.zip"), 1_700_000_000_000L, "weights");
         Path b = zip(dir.resolve("b.zip"), 1_800_000_000_000L, "weights");

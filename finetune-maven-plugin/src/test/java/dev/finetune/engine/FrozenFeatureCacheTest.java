@@ -135,9 +135,9 @@ class FrozenFeatureCacheTest {
         List<String> lines = new ArrayList<>();
         assertEquals(java.util.Optional.empty(), new FrozenFeatureCache(none, none, true, true, EventSink.lines(lines::add)).unsupported(net));
         FrozenFeatureCache augmented = new FrozenFeatureCache(none, none, false, true, EventSink.lines(lines::add));
-        assertEquals(java.util.Optional.of("the dataset source is not deterministic (augmentation)"), augmented.unsupported(net));
+        assertEquals(java.util.Optional.of("the dataset source is not deterministic (dataset.augmentation changes the training images every epoch)"), augmented.unsupported(net));
         assertFalse(augmented.target(net).cached());
-        assertEquals(List.of("frozen-feature cache off: the dataset source is not deterministic (augmentation); "
+        assertEquals(List.of("frozen-feature cache off: the dataset source is not deterministic (dataset.augmentation changes the training images every epoch); "
                 + "training runs full forward passes"), lines);
     }
 

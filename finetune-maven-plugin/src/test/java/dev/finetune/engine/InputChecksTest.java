@@ -107,10 +107,44 @@ class InputChecksTest {
         assertTrue(broken.get(0).startsWith("finetune.yaml:1:15: " + project.resolve("not-a-model.zip") + ": not a readable base model; the formats this plugin reads are: DL4J model zip"), broken.get(0));
     }
 
+    @Test
+    void imagesAreCheckedAgainstTheBasesInputSize() throws Exception {
+        writeImages(project.resolve("photos8"), 8);
+        assertEquals(List.of(), problems("base: { path: mln.zip }\ndataset:\n  type: images\n  path: photos8\n"
+                + "  image: { height: 8, width: 8, channels: 1 }\n"));
+        assertEquals(List.of("finetune.yaml:3:3: the images, sized by `dataset.image`, have 100 values each but mln.zip takes 64 inputs"),
+                problems("base: { path: mln.zip }\ndataset:\n  type: images\n  path: photos8\n"
+                        + "  image: { height: 10, width: 10, channels: 1 }\n"));
+    }
+
+    private static void writeImages(Path root, int side) throws Exception {
+        for (String c : List.of("a", "b")) {
+            Files.createDirectories(root.resolve(c));
+            for (int i = 0; i < 10; i++) {
+                Files.write(root.resolve(c + "/" + i + ".png"), TestImages.greyPng(side, side, i + (c.equals("a") ? 0 : 50)));
+            }
+        }
+    }
+
     /** Run in a fresh JVM that lists every class it loads: validation must not touch ND4J or its natives. */
     @Test
     void validationLoadsNoNd4j() throws Exception {
-        Files.writeString(project.resolve("check.yaml"), "base: { path: mln.zip }\ndataset: { path: upper.csv }\nfreeze: { upTo: 0 }\n");
+        validatesWithoutNd4j("base: { path: mln.zip }\ndataset: { path: upper.csv }\nfreeze: { upTo: 0 }\n");
+    }
+
+    /** Image folders too: headers are read in plain Java, neither ND4J nor DataVec's image loader nor OpenCV loads. */
+    @Test
+    void imageValidationLoadsNoNd4jNorOpenCv() throws Exception {
+        writeImages(project.resolve("photos8"), 8);
+        List<String> out = validatesWithoutNd4j("base: { path: mln.zip }\ndataset:\n  type: images\n  path: photos8\n"
+                + "  image: { height: 8, width: 8, channels: 1 }\n");
+        assertTrue(out.stream().anyMatch(l -> l.contains("dev.finetune.engine.data.ImageFolder ")), "the image check ran");
+        assertEquals(List.of(), out.stream().filter(l -> l.contains("org.opencv") || l.contains("org.bytedeco.opencv")
+                || l.contains("org.datavec.image")).toList());
+    }
+
+    private List<String> validatesWithoutNd4j(String specText) throws Exception {
+        Files.writeString(project.resolve("check.yaml"), specText);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-verbose:class", "-cp", System.getProperty("java.class.path"), InputChecksMain.class.getName(),
                 project.resolve("check.yaml").toString(), project.toString()));
@@ -122,5 +156,6 @@ class InputChecksTest {
         List<String> nd4j = out.stream().filter(l -> l.contains("org.nd4j.linalg.factory.Nd4j ")
                 || l.contains("org.bytedeco.javacpp.Loader ") || l.contains("org.nd4j.linalg.api.ndarray.INDArray ")).toList();
         assertEquals(List.of(), nd4j);
+        return out;
     }
 }

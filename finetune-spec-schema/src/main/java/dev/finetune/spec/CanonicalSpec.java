@@ -61,9 +61,12 @@ public final class CanonicalSpec {
         Map<String, Object> dataset = new LinkedHashMap<>();
         d.path().ifPresent(p -> dataset.put("path", p));
         d.files().ifPresent(f -> dataset.put("files", ordered("train", f.train(), "validation", f.validation(), "test", f.test())));
-        dataset.put("labelColumn", d.labelColumn().index().<Object>map(i -> i).orElseGet(() -> d.labelColumn().name().orElseThrow()));
-        dataset.put("header", d.header());
-        dataset.put("delimiter", String.valueOf(d.delimiter()));
+        if (d.type() == FinetuneSpec.DatasetSpec.Type.csv) {
+            // CSV's own keys; an image's class is its folder's name
+            dataset.put("labelColumn", d.labelColumn().index().<Object>map(i -> i).orElseGet(() -> d.labelColumn().name().orElseThrow()));
+            dataset.put("header", d.header());
+            dataset.put("delimiter", String.valueOf(d.delimiter()));
+        }
         if (d.path().isPresent()) {
             var s = d.split();
             Map<String, Object> split = ordered("train", s.train(), "validation", s.validation(), "test", s.test());
@@ -74,6 +77,22 @@ public final class CanonicalSpec {
         dataset.put("normalize", d.normalize().name());
         // last rather than first: resolved specs written before the key existed differ from today's by one line
         dataset.put("type", d.type().name());
+        d.image().ifPresent(i -> {
+            Map<String, Object> image = new LinkedHashMap<>();
+            i.height().ifPresent(h -> image.put("height", h));
+            i.width().ifPresent(w -> image.put("width", w));
+            i.channels().ifPresent(c -> image.put("channels", c));
+            if (!i.mean().isEmpty()) {
+                image.put("mean", i.mean());
+                image.put("std", i.std());
+            }
+            dataset.put("image", image);
+        });
+        d.augmentation().ifPresent(a -> {
+            Map<String, Object> augmentation = ordered("flip", a.flip().name(), "shift", a.shift(), "rotate", a.rotate());
+            augmentation.put("brightness", a.brightness());
+            dataset.put("augmentation", augmentation);
+        });
         root.put("dataset", dataset);
 
         Map<String, Object> freeze = new LinkedHashMap<>();

@@ -85,15 +85,19 @@ public record FinetuneSpec(
     }
 
     /**
-     * @param type        what kind of data the files hold, which decides how the engine reads them; the other keys
-     *                    describe CSV data, the only kind so far
-     * @param path        one CSV file split by {@link #split}; empty when separate files are given
-     * @param files       separate train/validation/test files; empty when {@link #path} is used
-     * @param labelColumn the column holding the class
+     * @param type        what kind of data the files hold, which decides how the engine reads them
+     * @param path        one CSV file (or, for images, one folder) split by {@link #split}; empty when separate files
+     *                    are given
+     * @param files       separate train/validation/test files (folders for images); empty when {@link #path} is used
+     * @param labelColumn the column holding the class (CSV only, as {@code header} and {@code delimiter})
      * @param header      whether the first line names the columns
      * @param delimiter   the field separator
      * @param split       ratios used with {@link #path}
      * @param normalize   how features are scaled (fitted on the training split only)
+     * @param image        for {@code type: images}: the size images are resized to and per-channel scaling; empty
+     *                     for CSV data
+     * @param augmentation for {@code type: images}: random changes to training images, drawn anew each epoch; empty
+     *                     when off
      */
     public record DatasetSpec(
             Type type,
@@ -103,12 +107,62 @@ public record FinetuneSpec(
             boolean header,
             char delimiter,
             SplitSpec split,
-            Normalization normalize) {
+            Normalization normalize,
+            Optional<ImageSpec> image,
+            Optional<AugmentationSpec> augmentation) {
+
+        /** CSV data, which has no image settings. */
+        public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
+                           char delimiter, SplitSpec split, Normalization normalize) {
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, Optional.empty(), Optional.empty());
+        }
 
         /** The kind of data, named by {@code dataset.type}. */
         public enum Type {
             /** numeric CSV columns plus one label column */
-            csv
+            csv,
+            /** a folder of PNG/JPEG images with one sub-folder per class */
+            images
+        }
+
+        /** Whether augmentation changes any training image. */
+        public boolean augments() {
+            return augmentation.filter(AugmentationSpec::changesImages).isPresent();
+        }
+    }
+
+    /**
+     * How images become network input ({@code dataset.image}).
+     *
+     * @param height   rows images are resized to; empty: the base's input height
+     * @param width    columns images are resized to; empty: the base's input width
+     * @param channels 1 (grey) or 3 (RGB); empty: the base's input channels
+     * @param mean     per-channel mean subtracted after scaling to 0..1 (with {@link #std}); empty: none
+     * @param std      per-channel standard deviation divided by after subtracting {@link #mean}
+     */
+    public record ImageSpec(Optional<Integer> height, Optional<Integer> width, Optional<Integer> channels,
+                            List<Double> mean, List<Double> std) {
+        public ImageSpec {
+            mean = List.copyOf(mean);
+            std = List.copyOf(std);
+        }
+    }
+
+    /**
+     * Random changes to training images ({@code dataset.augmentation}), drawn per epoch from the training seed;
+     * validation and test images are never changed.
+     *
+     * @param flip       mirror an image with probability 1/2 (per axis for {@code both})
+     * @param shift      translate by up to this many pixels along each axis
+     * @param rotate     rotate by up to this many degrees either way
+     * @param brightness scale pixel values by a factor in [1 - brightness, 1 + brightness]
+     */
+    public record AugmentationSpec(Flip flip, int shift, double rotate, double brightness) {
+
+        public enum Flip { none, horizontal, vertical, both }
+
+        public boolean changesImages() {
+            return flip != Flip.none || shift > 0 || rotate > 0 || brightness > 0;
         }
     }
 

@@ -3,6 +3,8 @@ package dev.finetune.spec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import dev.finetune.spec.FinetuneSpec.Activation;
+import dev.finetune.spec.FinetuneSpec.AugmentationSpec;
+import dev.finetune.spec.FinetuneSpec.ImageSpec;
 import dev.finetune.spec.FinetuneSpec.BaseSpec;
 import dev.finetune.spec.FinetuneSpec.ColumnRef;
 import dev.finetune.spec.FinetuneSpec.DatasetSpec;
@@ -140,9 +142,12 @@ final class SpecBinder {
             problems.add(tree.keyAt("dataset.files"), "`dataset` has both `path` and `files`; use `path` with `split`, "
                     + "or `files` with one file per split");
         } else if (path.isEmpty() && files.isEmpty() && d.isObject()) {
-            problems.add(tree.valueAt("dataset"), "`dataset` needs `path` (one CSV split by ratios) or `files` "
-                    + "(train, validation and test CSVs)");
+            problems.add(tree.valueAt("dataset"), type == DatasetSpec.Type.images
+                    ? "`dataset` needs `path` (one folder with a sub-folder per class, split by ratios) or `files` "
+                    + "(train, validation and test folders, each with a sub-folder per class)"
+                    : "`dataset` needs `path` (one CSV split by ratios) or `files` (train, validation and test CSVs)");
         }
+        checkKeysOfType(d, type);
         JsonNode label = d.path("labelColumn");
         ColumnRef labelColumn = label.isTextual() ? ColumnRef.ofName(label.textValue()) : ColumnRef.ofIndex(label.asInt(-1));
         boolean header = d.path("header").asBoolean(false);
@@ -165,8 +170,66 @@ final class SpecBinder {
         }
         String delimiterText = d.path("delimiter").asText(",");
         char delimiter = delimiterText.isEmpty() ? ',' : delimiterText.charAt(0);
-        Normalization normalize = enumOr(Normalization.class, d.path("normalize"), Normalization.standardize);
-        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize);
+        // pixels are 0..255 whatever the image: scaling them to 0..1 is the usual default, not per-pixel statistics
+        Normalization normalize = enumOr(Normalization.class, d.path("normalize"),
+                type == DatasetSpec.Type.images ? Normalization.image : Normalization.standardize);
+        Optional<ImageSpec> image = type == DatasetSpec.Type.images ? Optional.of(image(d.path("image"), normalize)) : Optional.empty();
+        Optional<AugmentationSpec> augmentation = type == DatasetSpec.Type.images && d.has("augmentation")
+                ? Optional.of(augmentation(d.path("augmentation"))) : Optional.empty();
+        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation);
+    }
+
+    /** Keys that describe one kind of data only are mistakes with the other: say so rather than ignore them. */
+    private void checkKeysOfType(JsonNode d, DatasetSpec.Type type) {
+        List<String> csvOnly = List.of("labelColumn", "header", "delimiter");
+        List<String> imagesOnly = List.of("image", "augmentation");
+        for (String key : type == DatasetSpec.Type.images ? csvOnly : imagesOnly) {
+            if (d.has(key)) {
+                problems.add(tree.keyAt("dataset." + key), "`dataset." + key + "` applies to `type: "
+                        + (type == DatasetSpec.Type.images ? "csv" : "images") + "` data only; this dataset is `type: "
+                        + type + "`" + (type == DatasetSpec.Type.images
+                        ? " (an image's class is the name of the folder it is in)" : ""));
+            }
+        }
+    }
+
+    private ImageSpec image(JsonNode i, Normalization normalize) {
+        List<Double> mean = numbers(i.path("mean"));
+        List<Double> std = numbers(i.path("std"));
+        if (i.has("mean") != i.has("std")) {
+            String given = i.has("mean") ? "mean" : "std";
+            problems.add(tree.keyAt("dataset.image." + given), "`dataset.image." + given + "` needs `dataset.image."
+                    + (given.equals("mean") ? "std" : "mean") + "` too: images are scaled to 0..1, then (x - mean) / std per channel");
+        } else if (i.has("mean") && mean.size() != std.size()) {
+            problems.add(tree.valueAt("dataset.image.std"), "`dataset.image.std` has " + std.size() + " value(s) but `mean` has "
+                    + mean.size() + "; give one of each per channel");
+        }
+        if (i.has("mean") && normalize != Normalization.image) {
+            problems.add(tree.valueAt("dataset.normalize"), "`dataset.image.mean` and `std` apply to pixels scaled to 0..1, "
+                    + "which is `normalize: image`; found `normalize: " + normalize + "`: remove `normalize` or the mean and std");
+        }
+        Optional<Integer> channels = i.path("channels").isIntegralNumber() ? Optional.of(i.path("channels").asInt()) : Optional.empty();
+        if (channels.isPresent() && i.has("mean") && mean.size() != channels.get()) {
+            problems.add(tree.valueAt("dataset.image.mean"), "`dataset.image.mean` has " + mean.size()
+                    + " value(s) but `dataset.image.channels` is " + channels.get() + "; give one per channel");
+        }
+        return new ImageSpec(i.path("height").isIntegralNumber() ? Optional.of(i.path("height").asInt()) : Optional.empty(),
+                i.path("width").isIntegralNumber() ? Optional.of(i.path("width").asInt()) : Optional.empty(), channels, mean, std);
+    }
+
+    private static List<Double> numbers(JsonNode list) {
+        List<Double> out = new ArrayList<>();
+        for (JsonNode n : list.isArray() ? list : MissingNode.getInstance()) {
+            if (n.isNumber()) {
+                out.add(n.asDouble());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static AugmentationSpec augmentation(JsonNode a) {
+        return new AugmentationSpec(enumOr(AugmentationSpec.Flip.class, a.path("flip"), AugmentationSpec.Flip.none),
+                a.path("shift").asInt(0), a.path("rotate").asDouble(0), a.path("brightness").asDouble(0));
     }
 
     private FreezeSpec freeze(JsonNode f) {

@@ -57,6 +57,15 @@ class SchemaMatchesRecordsTest {
         Map<String, Object> head = (Map<String, Object>) CanonicalSpec.toMap(withHidden).get("head");
         compareDefaults(schema.path("properties").path("head").path("properties").path("hidden").path("items"),
                 ((List<Map<String, Object>>) head.get("hidden")).get(0), "head.hidden[0]");
+        // image data: its own keys' defaults
+        FinetuneSpec images = new SpecParser().parse("finetune.yaml", """
+                base: { path: b.zip }
+                dataset: { type: images, path: photos, image: {}, augmentation: {} }
+                """);
+        Map<String, Object> dataset = (Map<String, Object>) CanonicalSpec.toMap(images).get("dataset");
+        JsonNode datasetSchema = schema.path("properties").path("dataset").path("properties");
+        compareDefaults(datasetSchema.path("augmentation"), (Map<String, Object>) dataset.get("augmentation"), "dataset.augmentation");
+        compareDefaults(datasetSchema.path("image"), (Map<String, Object>) dataset.get("image"), "dataset.image");
         assertEquals(List.of(), mismatches);
     }
 
@@ -107,7 +116,7 @@ class SchemaMatchesRecordsTest {
             }
         } else if (type == Double.class) {
             expect(path, types, Set.of("number"));
-        } else if (type == int.class || type == long.class) {
+        } else if (type == int.class || type == long.class || type == Integer.class) {
             expect(path, types, Set.of("integer"));
         } else if (type == double.class) {
             expect(path, types, Set.of("number"));

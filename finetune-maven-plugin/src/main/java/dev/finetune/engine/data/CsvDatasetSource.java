@@ -58,7 +58,8 @@ public final class CsvDatasetSource implements DatasetSource {
             return new Inspection(missing.stream().sorted().toList(), OptionalInt.empty());
         }
         try {
-            return new Inspection(List.of(), OptionalInt.of(load().featureCount()));
+            SplitData data = load();
+            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), List.of(), data.classes());
         } catch (UserInputException e) {
             // one problem per line: a data file's bad cells are each a problem of their own
             return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());

@@ -15,14 +15,22 @@ import java.util.function.Function;
  * of the engine. Creating a source and asking for its input files or problems needs no ND4J (both run in Maven's
  * JVM); loading and batching run in the engine's.
  */
-public sealed interface DatasetSource permits CsvDatasetSource {
+public sealed interface DatasetSource permits CsvDatasetSource, ImageFolderSource {
 
     /**
      * @param resolver turns a path written in the spec into a file (relative to the project)
      */
     static DatasetSource of(DatasetSpec spec, Function<String, Path> resolver) {
+        return of(spec, resolver, ImageShape.BaseInput.UNKNOWN);
+    }
+
+    /**
+     * @param base what the base says about its input: images are resized to it unless the spec says otherwise
+     */
+    static DatasetSource of(DatasetSpec spec, Function<String, Path> resolver, ImageShape.BaseInput base) {
         return switch (spec.type()) {
             case csv -> new CsvDatasetSource(spec, resolver);
+            case images -> new ImageFolderSource(spec, resolver, base);
         };
     }
 
@@ -62,10 +70,18 @@ public sealed interface DatasetSource permits CsvDatasetSource {
      *
      * @param problems     each naming the spec key, or the data file and row; empty when the data is usable
      * @param featureCount the number of input features, when the data could be read
+     * @param warnings     what is usable but likely a mistake (e.g. the same image in two splits)
+     * @param classes      the class names, when the data could be read
      */
-    record Inspection(List<String> problems, OptionalInt featureCount) {
+    record Inspection(List<String> problems, OptionalInt featureCount, List<String> warnings, List<String> classes) {
         public Inspection {
             problems = List.copyOf(problems);
+            warnings = List.copyOf(warnings);
+            classes = List.copyOf(classes);
+        }
+
+        public Inspection(List<String> problems, OptionalInt featureCount) {
+            this(problems, featureCount, List.of(), List.of());
         }
     }
 

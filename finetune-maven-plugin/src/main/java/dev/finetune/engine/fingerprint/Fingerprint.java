@@ -42,7 +42,15 @@ public final class Fingerprint {
         return sha256(all.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The SHA-256 of a file's bytes; of a folder (an image dataset), over every file below it in path order, each its
+     * relative path (with {@code /}) then its bytes' SHA-256, so adding, removing, renaming or changing a file changes
+     * it. Hidden entries (names starting with a dot) are skipped, as the image source skips them.
+     */
     public static String sha256(Path file) throws IOException {
+        if (Files.isDirectory(file)) {
+            return treeSha256(file);
+        }
         MessageDigest digest = digest();
         try (InputStream in = Files.newInputStream(file)) {
             byte[] buffer = new byte[1 << 16];
@@ -50,6 +58,28 @@ public final class Fingerprint {
             while ((n = in.read(buffer)) > 0) {
                 digest.update(buffer, 0, n);
             }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static String treeSha256(Path dir) throws IOException {
+        MessageDigest digest = digest();
+        MessageDigest file = digest();
+        TreeMap<String, Path> files = new TreeMap<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).forEach(p -> {
+                String rel = dir.relativize(p).toString().replace('\\', '/');
+                if (!rel.startsWith(".") && !rel.contains("/.")) {
+                    files.put(rel, p);
+                }
+            });
+        }
+        for (var f : files.entrySet()) {
+            digest.update(f.getKey().getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            // image files are small: read whole, no stream and buffer per file
+            digest.update(HexFormat.of().formatHex(file.digest(Files.readAllBytes(f.getValue()))).getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) '\n');
         }
         return HexFormat.of().formatHex(digest.digest());
     }

@@ -5,6 +5,7 @@ import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
+import dev.finetune.engine.data.ImageShape;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SweepTarget;
 
@@ -43,8 +44,12 @@ public final class InputChecks {
      *
      * @param problems each naming the spec position or the data file and row; empty when all is well
      * @param base     the base's inspection, when it could be read
+     * @param warnings what is usable but likely a mistake (e.g. the same image in two splits)
      */
-    public record Result(List<String> problems, Optional<BaseModelInfo> base) {
+    public record Result(List<String> problems, Optional<BaseModelInfo> base, List<String> warnings) {
+        public Result(List<String> problems, Optional<BaseModelInfo> base) {
+            this(problems, base, List.of());
+        }
     }
 
     /** Every problem found, each naming the spec position or the data file and row; empty when all is well. */
@@ -58,7 +63,7 @@ public final class InputChecks {
         base.ifPresent(info -> checkSweptFreeze(info, problems));
         DatasetSource.Inspection data;
         try {
-            data = DatasetSource.of(spec.dataset(), resolver).inspect(spec::locate);
+            data = DatasetSource.of(spec.dataset(), resolver, baseInput(base)).inspect(spec::locate);
         } catch (UserInputException e) {
             // the resolver refuses a path that leaves the project through a symbolic link
             data = new DatasetSource.Inspection(List.of(spec.locate("dataset") + ": " + e.getMessage()), java.util.OptionalInt.empty());
@@ -67,10 +72,17 @@ public final class InputChecks {
         if (base.isPresent() && data.featureCount().isPresent()) {
             int features = data.featureCount().getAsInt();
             base.get().inputSize().filter(n -> n != features).ifPresent(n ->
-                    problems.add(spec.locate("dataset") + ": the dataset has " + features
-                            + " feature columns but " + spec.base() + " takes " + n + " inputs"));
+                    problems.add(spec.locate("dataset") + ": " + (spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images
+                            ? "the images, sized by `dataset.image`, have " + features + " values each" : "the dataset has " + features
+                            + " feature columns") + " but " + spec.base() + " takes " + n + " inputs"));
         }
-        return new Result(List.copyOf(problems), base);
+        return new Result(List.copyOf(problems), base, data.warnings());
+    }
+
+    /** What images are resized to by default: the base's input, in its channel order. */
+    private ImageShape.BaseInput baseInput(Optional<BaseModelInfo> base) {
+        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(baseModel, spec.base()).channelsLast()))
+                .orElse(ImageShape.BaseInput.UNKNOWN);
     }
 
     private Optional<BaseModelInfo> checkBase(List<String> problems) {

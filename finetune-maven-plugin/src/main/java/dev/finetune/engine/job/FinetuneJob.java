@@ -4,6 +4,7 @@ import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
+import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
 import dev.finetune.engine.model.BaseFormat;
@@ -83,8 +84,17 @@ public final class FinetuneJob {
         this.log = log;
         this.options = options;
         ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
-        this.source = DatasetSource.of(spec.dataset(), paths::resolve);
+        this.source = DatasetSource.of(spec.dataset(), paths::resolve, baseInput(spec, baseModel));
         this.paths = paths;
+    }
+
+    /** Image data is resized to the base's input; CSV rows need nothing from the base here. */
+    private static ImageShape.BaseInput baseInput(FinetuneSpec spec, Path baseModel) {
+        if (spec.dataset().type() != FinetuneSpec.DatasetSpec.Type.images || !Files.isRegularFile(baseModel)) {
+            return ImageShape.BaseInput.UNKNOWN;
+        }
+        BaseFormat format = BaseFormat.of(baseModel, spec.base());
+        return new ImageShape.BaseInput(format.inspect(baseModel).inputShape(), format.channelsLast());
     }
 
     private final ProjectPaths paths;
@@ -96,9 +106,11 @@ public final class FinetuneJob {
 
     public SplitData loadData() {
         SplitData data = source.load();
-        log.info(String.format("data: %d classes %s, %d features; %d train / %d validation / %d test rows",
+        log.info(String.format("data: %d classes %s, %d features; %d train / %d validation / %d test %s",
                 data.numClasses(), data.classes(), data.featureCount(), data.train().size(), data.validation().size(),
-                data.test().size()));
+                data.test().size(), spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images ? "images" : "rows"));
+        data.duplicatesAcrossSplits().filter(n -> n > 0).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
+                + " in more than one split (same content), so some metrics are not on unseen images; finetune:validate names them"));
         return data;
     }
 

@@ -32,6 +32,12 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
     /** Whether {@code file} is of this format, judged by its content; reads as little as it can. */
     boolean recognises(Path file);
 
+    /**
+     * Whether the network takes an image as a flat row with the channels last ({@code [height, width, channels]}, as
+     * Keras flattens images) rather than first ({@code [channels, height, width]}, DL4J's convolutional-flat input).
+     */
+    boolean channelsLast();
+
     /** Layers, input shape and parameter counts, read from the model's configuration: no weights, no ND4J. */
     BaseModelInfo inspect(Path file);
 

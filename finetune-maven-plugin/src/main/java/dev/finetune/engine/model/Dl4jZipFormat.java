@@ -55,6 +55,11 @@ final class Dl4jZipFormat implements BaseFormat {
     }
 
     @Override
+    public boolean channelsLast() {
+        return false;
+    }
+
+    @Override
     public String displayName() {
         return "DL4J model zip";
     }

@@ -33,6 +33,11 @@ final class KerasH5Format implements BaseFormat {
     }
 
     @Override
+    public boolean channelsLast() {
+        return true;
+    }
+
+    @Override
     public String displayName() {
         return "Keras 2 HDF5 model";
     }

@@ -59,8 +59,11 @@ public final class ModelCard {
                 + (g.dirty() ? " with uncommitted changes" : "")).orElse("not a git checkout"));
 
         md.append("\n## Intended use\n\n");
-        md.append("Classifies rows of ").append(lineage.dataset().map(DatasetSummary::featureCount).orElse(0))
-                .append(" features, like those of ")
+        boolean images = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images;
+        md.append(images ? "Classifies images (each decoded to " : "Classifies rows of ")
+                .append(lineage.dataset().map(DatasetSummary::featureCount).orElse(0))
+                .append(images ? " values: resized to the base's input, R, G, B, 0..255, in its channel order), like those in "
+                        : " features, like those of ")
                 .append(Markdown.code(spec.dataset().path().orElseGet(() -> spec.dataset().files().orElseThrow().train())))
                 .append(", into the classes above. It was evaluated only on held-out rows of that dataset; inputs from another ")
                 .append("source, scale or class set are outside what was measured. Feed raw features: the normaliser fitted on the ")
@@ -70,7 +73,7 @@ public final class ModelCard {
         md.append("\n## Data\n\n| split | rows | rows per class | SHA-256 of rows |\n|---|---:|---|---|\n");
         lineage.dataset().ifPresent(d -> List.of("train", "validation", "test").stream().filter(d.splits()::containsKey)
                 .forEach(split -> dataRow(md, split, d.splits().get(split))));
-        spec.dataset().path().ifPresent(p -> md.append("\nOne file, ").append(Markdown.code(p)).append(", split ")
+        spec.dataset().path().ifPresent(p -> md.append(images ? "\nOne folder, " : "\nOne file, ").append(Markdown.code(p)).append(", split ")
                 .append(ratio(spec.dataset().split().train())).append(" / ").append(ratio(spec.dataset().split().validation()))
                 .append(" / ").append(ratio(spec.dataset().split().test())).append(spec.dataset().split().stratify() ? " stratified" : "")
                 .append(" with seed ").append(spec.dataset().split().seed()).append(". The test split was used only for the final metrics.\n"));

@@ -4,6 +4,8 @@ import dev.finetune.engine.data.LabeledRows;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.fingerprint.Fingerprint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -21,8 +24,19 @@ import java.util.TreeMap;
  * @param classes      class names, in the order of the model's outputs
  * @param featureCount features per row
  * @param splits       {@code train}, {@code validation} and {@code test}
+ * @param duplicatesAcrossSplits image data only: how many distinct images (by content) are in more than one split
  */
-public record DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits) {
+public record DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits,
+                             @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> duplicatesAcrossSplits) {
+
+    /** Older reports have no {@code duplicatesAcrossSplits}, and CSV data never counts them. */
+    public DatasetSummary {
+        duplicatesAcrossSplits = duplicatesAcrossSplits == null ? Optional.empty() : duplicatesAcrossSplits;
+    }
+
+    public DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits) {
+        this(classes, featureCount, splits, Optional.empty());
+    }
 
     /**
      * @param sha256 SHA-256 over the split's rows in split order, each its class name then its features as
@@ -36,7 +50,7 @@ public record DatasetSummary(List<String> classes, int featureCount, Map<String,
         splits.put("train", split(data.train(), data.classes()));
         splits.put("validation", split(data.validation(), data.classes()));
         splits.put("test", split(data.test(), data.classes()));
-        return new DatasetSummary(List.copyOf(data.classes()), data.featureCount(), splits);
+        return new DatasetSummary(List.copyOf(data.classes()), data.featureCount(), splits, data.duplicatesAcrossSplits());
     }
 
     private static Split split(LabeledRows rows, List<String> classes) {

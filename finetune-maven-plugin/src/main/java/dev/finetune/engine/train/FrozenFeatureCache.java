@@ -89,7 +89,7 @@ public final class FrozenFeatureCache {
             return Optional.of("switched off");
         }
         if (!deterministic) {
-            return Optional.of("the dataset source is not deterministic (augmentation)");
+            return Optional.of("the dataset source is not deterministic (dataset.augmentation changes the training images every epoch)");
         }
         if (net.isGraph()) {
             return Optional.of("the base is a ComputationGraph (the cache handles MultiLayerNetwork bases)");
