@@ -47,20 +47,48 @@ public record FinetuneSpec(
     /**
      * The base model: exactly one of {@code path} and {@code artifact}.
      *
-     * @param path     a DL4J model zip (MultiLayerNetwork or ComputationGraph) or a Keras 2 {@code .h5}, relative to
-     *                 the project directory
-     * @param artifact Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model file
-     * @param sha256   the expected SHA-256 of the model file, checked before it is used
-     * @param format   how to read the model file; empty: recognised by its content
+     * @param path              a DL4J model zip (MultiLayerNetwork or ComputationGraph), a Keras 2 {@code .h5} or an
+     *                          ONNX model, relative to the project directory (or an archive holding one, see {@code entry})
+     * @param artifact          Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model file
+     * @param sha256            the expected SHA-256 of the file {@code path} or {@code artifact} names (the archive itself
+     *                          when {@code entry} picks a file inside it), checked before it is used
+     * @param format            how to read the model file; empty: recognised by its content
+     * @param extension         the artifact's file extension (Maven's type), e.g. {@code jar}; empty: {@code zip}
+     * @param entry             the model's path inside the archive (zip or jar) that {@code path} or {@code artifact} names
+     * @param tokenizer         ONNX text encoders: the Hugging Face {@code tokenizer.json}, in the same archive as
+     *                          {@code entry} or, without one, in the project; empty: found beside the model
+     * @param output            ONNX bases: the output tensor whose values are the features; empty: the model's first
+     * @param pooling           ONNX bases with per-token outputs: how tokens become one vector; empty: {@code mean}
+     * @param maxSequenceLength ONNX text encoders: tokens per example, longer texts truncated; empty: 128
      */
-    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format) {
+    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format,
+                           Optional<String> extension, Optional<String> entry, Optional<String> tokenizer,
+                           Optional<String> output, Optional<Pooling> pooling, Optional<Integer> maxSequenceLength) {
+
+        /** Tokens per example when {@code base.maxSequenceLength} is not given. */
+        public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 128;
 
         /** A base model file's format, named by {@code base.format}. */
         public enum Format {
             /** DL4J's model zip, as ModelSerializer (and this plugin) writes it */
             dl4j,
             /** a Keras 2 HDF5 model, as {@code model.save("model.h5")} writes it */
-            keras
+            keras,
+            /** an ONNX model, run by ONNX Runtime as a frozen body */
+            onnx
+        }
+
+        /** How an ONNX output of one vector per token becomes one vector per example. */
+        public enum Pooling {
+            /** the mean over the tokens the attention mask marks (as sentence-transformers do) */
+            mean,
+            /** the first token's vector ([CLS]) */
+            cls
+        }
+
+        public BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format) {
+            this(path, artifact, sha256, format, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty());
         }
 
         /** A base with its format recognised by content. */
@@ -77,10 +105,19 @@ public record FinetuneSpec(
             return path.isPresent() ? "base.path" : "base.artifact";
         }
 
-        /** The base as the spec names it: its path or its coordinates. */
+        /** The artifact's extension: {@code base.extension}, else {@code zip}. */
+        public String artifactExtension() {
+            return extension.orElse("zip");
+        }
+
+        public int sequenceLength() {
+            return maxSequenceLength.orElse(DEFAULT_MAX_SEQUENCE_LENGTH);
+        }
+
+        /** The base as the spec names it: its path or its coordinates, with the entry inside. */
         @Override
         public String toString() {
-            return path.orElseGet(() -> artifact.orElse("?"));
+            return path.orElseGet(() -> artifact.orElse("?")) + entry.map(e -> "!" + e).orElse("");
         }
     }
 
@@ -94,6 +131,8 @@ public record FinetuneSpec(
      * @param delimiter   the field separator
      * @param split       ratios used with {@link #path}
      * @param normalize   how features are scaled (fitted on the training split only)
+     * @param textColumn  the column holding each example's text, for text encoder bases; the example is then that
+     *                    text alone (other columns besides the label are not read); empty: numeric columns
      */
     public record DatasetSpec(
             Type type,
@@ -103,7 +142,13 @@ public record FinetuneSpec(
             boolean header,
             char delimiter,
             SplitSpec split,
-            Normalization normalize) {
+            Normalization normalize,
+            Optional<ColumnRef> textColumn) {
+
+        public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
+                           char delimiter, SplitSpec split, Normalization normalize) {
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, Optional.empty());
+        }
 
         /** The kind of data, named by {@code dataset.type}. */
         public enum Type {
@@ -147,10 +192,15 @@ public record FinetuneSpec(
     /**
      * @param layers layers frozen one by one
      * @param upTo   freeze every layer from the input up to and including this one
+     * @param all    freeze every layer the head keeps ({@code freeze: all}); the only choice for ONNX bases
      */
-    public record FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo) {
+    public record FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo, boolean all) {
+        public FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo) {
+            this(layers, upTo, false);
+        }
+
         public boolean isEmpty() {
-            return layers.isEmpty() && upTo.isEmpty();
+            return layers.isEmpty() && upTo.isEmpty() && !all;
         }
     }
 

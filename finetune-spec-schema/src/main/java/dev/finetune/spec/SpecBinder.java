@@ -100,7 +100,8 @@ final class SpecBinder {
         if (path.isPresent() && artifact.isPresent()) {
             problems.add(tree.keyAt("base.artifact"), "`base` has both `path` and `artifact`; name the model zip in the "
                     + "project with `path`, or a released model with `artifact: groupId:artifactId:version`");
-        } else if (!b.has("path") && !b.has("artifact") && b.isObject() && !hasUnknownKey(b, "sha256", "format")) {
+        } else if (!b.has("path") && !b.has("artifact") && b.isObject()
+                && !hasUnknownKey(b, "sha256", "format", "extension", "entry", "tokenizer", "output", "pooling", "maxSequenceLength")) {
             // with an unknown key (a typo of `path`?) the schema's "did you mean" says it better
             problems.add(tree.valueAt("base"), "`base` needs `path` (a model zip in the project) or `artifact` "
                     + "(Maven coordinates groupId:artifactId:version[:classifier] of a model zip)");
@@ -108,7 +109,41 @@ final class SpecBinder {
         // an unknown name is the schema's to report
         Optional<BaseSpec.Format> format = java.util.Arrays.stream(BaseSpec.Format.values())
                 .filter(f -> b.path("format").isTextual() && f.name().equals(b.path("format").textValue())).findFirst();
-        return new BaseSpec(path, artifact, text(b, "sha256"), format);
+        if (b.has("extension") && artifact.isEmpty() && path.isPresent()) {
+            problems.add(tree.keyAt("base.extension"), "`base.extension` is the extension of an artifact's file and applies to "
+                    + "`base.artifact` only; `base.path` names the file itself");
+        }
+        Optional<String> entry = text(b, "entry");
+        entry.ifPresent(e -> archivePath("base.entry", e));
+        Optional<String> tokenizer = text(b, "tokenizer");
+        if (tokenizer.isPresent()) {
+            if (entry.isPresent()) {
+                archivePath("base.tokenizer", tokenizer.get());
+            } else if (artifact.isPresent()) {
+                problems.add(tree.keyAt("base.tokenizer"), "`base.tokenizer` names a file inside the archive `base.entry` is in;"
+                        + " with `base.artifact` and no `base.entry` there is no archive to look in: add `base.entry`");
+            } else {
+                checkInsideProject("base.tokenizer", allowOutside);
+            }
+        }
+        Optional<BaseSpec.Pooling> pooling = java.util.Arrays.stream(BaseSpec.Pooling.values())
+                .filter(f -> b.path("pooling").isTextual() && f.name().equals(b.path("pooling").textValue())).findFirst();
+        Optional<Integer> maxLength = b.path("maxSequenceLength").isInt() ? Optional.of(b.path("maxSequenceLength").intValue())
+                : Optional.empty();
+        return new BaseSpec(path, artifact, text(b, "sha256"), format, text(b, "extension"), entry, tokenizer,
+                text(b, "output"), pooling, maxLength);
+    }
+
+    /**
+     * A path inside an archive: relative, with {@code /} separators and no {@code ..}, so extracting it cannot write or
+     * read outside the directory it goes to (zip slip).
+     */
+    private void archivePath(String key, String value) {
+        boolean traverses = java.util.Arrays.asList(value.split("/", -1)).contains("..");
+        if (value.startsWith("/") || value.contains("\\") || value.contains(":") || traverses || value.endsWith("/")) {
+            problems.add(tree.valueAt(key), "`" + key + "` must be a file's path inside the archive, relative, with `/`"
+                    + " between folders and no `..`, found `" + value + "`");
+        }
     }
 
     private static boolean hasUnknownKey(JsonNode mapping, String... known) {
@@ -166,19 +201,38 @@ final class SpecBinder {
         String delimiterText = d.path("delimiter").asText(",");
         char delimiter = delimiterText.isEmpty() ? ',' : delimiterText.charAt(0);
         Normalization normalize = enumOr(Normalization.class, d.path("normalize"), Normalization.standardize);
-        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize);
+        JsonNode text = d.path("textColumn");
+        Optional<ColumnRef> textColumn = text.isTextual() ? Optional.of(ColumnRef.ofName(text.textValue()))
+                : text.isInt() ? Optional.of(ColumnRef.ofIndex(text.intValue())) : Optional.empty();
+        if (text.isTextual() && !header) {
+            problems.add(tree.valueAt("dataset.textColumn"), "`dataset.textColumn` names a column, which needs "
+                    + "`header: true`; or give a 0-based index");
+        }
+        if (textColumn.isPresent() && textColumn.get().equals(labelColumn)) {
+            problems.add(tree.valueAt("dataset.textColumn"), "`dataset.textColumn` is the label column `" + labelColumn
+                    + "`; name the column that holds the text");
+        }
+        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize, textColumn);
     }
 
     private FreezeSpec freeze(JsonNode f) {
+        if (f.isTextual() && f.textValue().equals("all")) {
+            return new FreezeSpec(List.of(), Optional.empty(), true);
+        }
         if (!f.isObject()) {
             return new FreezeSpec(List.of(), Optional.empty());
+        }
+        boolean all = f.path("all").asBoolean(false);
+        if (all && (f.has("layers") || f.has("upTo"))) {
+            problems.add(tree.keyAt("freeze.all"), "`freeze.all` freezes every layer the head keeps; leave out `layers` and"
+                    + " `upTo`, or `all`");
         }
         List<LayerRef> layers = new ArrayList<>();
         for (int i = 0; f.path("layers").isArray() && i < f.path("layers").size(); i++) {
             layers.add(layer(f.path("layers").get(i), LocatedTree.item("freeze.layers", i)));
         }
         Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), "freeze.upTo")) : Optional.empty();
-        return new FreezeSpec(List.copyOf(layers), upTo);
+        return new FreezeSpec(List.copyOf(layers), upTo, all);
     }
 
     LayerRef layer(JsonNode n, String path) {
