@@ -87,11 +87,11 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.forkTimeout", defaultValue = "7200")
     protected int forkTimeout;
 
-    protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
+    protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
-        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
-                frozenFeatureCache, buildPid, allowPathsOutsideProject);
+        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), threads, blasThreads,
+                frozenFeatureCache, buildPid, allowPathsOutsideProject).withTokenizer(base.tokenizer());
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             failOnError(task, ForkMain.run(request, mavenLog()));

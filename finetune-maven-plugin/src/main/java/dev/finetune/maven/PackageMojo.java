@@ -141,7 +141,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
             getLog().warn("No test metrics: the model is packaged without them (was evaluation skipped?)");
         }
         // metrics.json is recorded even when absent, so a later evaluation makes the zip stale
-        writeRecord(marker, fingerprint(parsed, base.file()), parsed, base, List.of(out.resolve(OutputFiles.TRAIN_MARKER),
+        writeRecord(marker, fingerprint(parsed, base), parsed, base, List.of(out.resolve(OutputFiles.TRAIN_MARKER),
                 out.resolve(OutputFiles.TRAINING), out.resolve(OutputFiles.METRICS), target));
         publish(target, mainArtifact);
     }

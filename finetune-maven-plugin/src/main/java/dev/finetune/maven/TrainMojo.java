@@ -39,7 +39,7 @@ public class TrainMojo extends AbstractForkingMojo {
         }
         FinetuneSpec parsed = parseSpec();
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
-        Fingerprint fingerprint = fingerprint(parsed, base.file());
+        Fingerprint fingerprint = fingerprint(parsed, base);
         if (modelPresent && upToDate(marker, fingerprint)) {
             writeRecord(marker, fingerprint, parsed, base, List.of(model())); // the same inputs, written differently
             logSkipped(fingerprint.value());
@@ -51,7 +51,7 @@ public class TrainMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
-        runEngine(ForkRequest.Task.train, base.file());
+        runEngine(ForkRequest.Task.train, base);
         // the model's hash too: a model.zip replaced afterwards makes the next build retrain, and evaluate and
         // package refuse it (TrainedModel)
         writeRecord(marker, fingerprint, parsed, base, List.of(model()));

@@ -29,13 +29,14 @@ import java.util.Optional;
  * @param frozenFeatureCache train on cached frozen-prefix outputs when possible
  * @param parentPid          the build's JVM: the fork stops when it disappears; empty in-process
  * @param allowPathsOutsideProject the build's {@code finetune.allowPathsOutsideProject} (never the spec's own say)
+ * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
-                          boolean allowPathsOutsideProject) {
+                          boolean allowPathsOutsideProject, Optional<Path> tokenizer) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 2;
+    public static final int PROTOCOL = 3;
 
     public enum Task { train, evaluate }
 
@@ -50,6 +51,7 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
         projectDir = projectDir.toAbsolutePath();
         outputDir = outputDir.toAbsolutePath();
         baseModel = baseModel.toAbsolutePath();
+        tokenizer = tokenizer == null ? Optional.empty() : tokenizer.map(Path::toAbsolutePath);
     }
 
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
@@ -61,11 +63,17 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                                  boolean allowPathsOutsideProject) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty());
+    }
+
+    /** The same request with the base's tokenizer.json. */
+    public ForkRequest withTokenizer(Optional<Path> file) {
+        return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, file);
     }
 
     public JobOptions jobOptions() {
-        return new JobOptions(frozenFeatureCache, ompThreads);
+        return new JobOptions(frozenFeatureCache, ompThreads, tokenizer);
     }
 
     public void write(Path file) throws IOException {

@@ -26,6 +26,10 @@ public final class OutputFiles {
     /** Every sweep trial and the winner; hold wall-clock times, so not packaged either. */
     public static final String SWEEP = "sweep.json";
     public static final String SWEEP_TABLE = "sweep.md";
+    /** With an ONNX text encoder base: tokens per example, truncated texts and encoding time per split. */
+    public static final String TEXT_ENCODING = "text-encoding.json";
+    /** Where a base's {@code base.entry} (and its tokenizer) are extracted to, under the output directory. */
+    public static final String BASE_EXTRACTED_DIR = "base";
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
     public static final String EVENTS = "events.jsonl";
 
