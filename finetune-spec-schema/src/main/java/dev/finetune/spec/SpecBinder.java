@@ -128,7 +128,8 @@ final class SpecBinder {
         }
         Optional<BaseSpec.Pooling> pooling = java.util.Arrays.stream(BaseSpec.Pooling.values())
                 .filter(f -> b.path("pooling").isTextual() && f.name().equals(b.path("pooling").textValue())).findFirst();
-        Optional<Integer> maxLength = b.path("maxSequenceLength").isInt() ? Optional.of(b.path("maxSequenceLength").intValue())
+        Optional<Integer> maxLength = b.path("maxSequenceLength").isIntegralNumber() && b.path("maxSequenceLength").canConvertToInt()
+                ? Optional.of(b.path("maxSequenceLength").intValue())
                 : Optional.empty();
         return new BaseSpec(path, artifact, text(b, "sha256"), format, text(b, "extension"), entry, tokenizer,
                 text(b, "output"), pooling, maxLength);
@@ -203,7 +204,7 @@ final class SpecBinder {
         Normalization normalize = enumOr(Normalization.class, d.path("normalize"), Normalization.standardize);
         JsonNode text = d.path("textColumn");
         Optional<ColumnRef> textColumn = text.isTextual() ? Optional.of(ColumnRef.ofName(text.textValue()))
-                : text.isInt() ? Optional.of(ColumnRef.ofIndex(text.intValue())) : Optional.empty();
+                : text.isIntegralNumber() && text.canConvertToInt() ? Optional.of(ColumnRef.ofIndex(text.intValue())) : Optional.empty();
         if (text.isTextual() && !header) {
             problems.add(tree.valueAt("dataset.textColumn"), "`dataset.textColumn` names a column, which needs "
                     + "`header: true`; or give a 0-based index");
