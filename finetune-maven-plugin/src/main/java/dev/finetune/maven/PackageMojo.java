@@ -128,7 +128,8 @@ public class PackageMojo extends AbstractFinetuneMojo {
                 outputDirectory.toPath().toAbsolutePath(), base.file(), base.coordinates(),
                 new Lineage.Model(project.getGroupId(), project.getArtifactId(), project.getVersion()), plugin.getVersion(),
                 project.getName() == null ? project.getArtifactId() : project.getName(),
-                project.getDescription() == null ? "" : project.getDescription(), timestamp(), git());
+                project.getDescription() == null ? "" : project.getDescription(), timestamp(), git(), base.source(),
+                base.tokenizer());
         Lineage lineage;
         try {
             lineage = ModelPackager.write(request, target);

@@ -120,7 +120,13 @@ public final class FinetuneJob {
         dev.finetune.engine.onnx.TextFeatures.Result result = dev.finetune.engine.onnx.TextFeatures.encode(data, baseModel,
                 tokenizer, spec.base(), options.threadsPerTrial(), splits, log);
         Files.createDirectories(outputDir);
-        Json.write(outputDir.resolve(OutputFiles.TEXT_ENCODING), result.report());
+        // training writes the file anew; evaluation adds its splits to training's
+        Path report = outputDir.resolve(OutputFiles.TEXT_ENCODING);
+        dev.finetune.engine.onnx.TextFeatures.Report written = result.report();
+        if (!splits.contains("train") && Files.isRegularFile(report)) {
+            written = Json.read(report, dev.finetune.engine.onnx.TextFeatures.Report.class).with(written);
+        }
+        Json.write(report, written);
         return result.data();
     }
 

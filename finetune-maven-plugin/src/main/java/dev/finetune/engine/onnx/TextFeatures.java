@@ -27,6 +27,18 @@ public final class TextFeatures {
      * @param splits            per encoded split: examples, how many were truncated, seconds
      */
     public record Report(int maxSequenceLength, int dimension, Map<String, SplitReport> splits) {
+
+        /** This report's splits with {@code later}'s added (replacing any of the same name), in split order. */
+        public Report with(Report later) {
+            Map<String, SplitReport> all = new LinkedHashMap<>();
+            for (String name : List.of("train", "validation", "test")) {
+                SplitReport s = later.splits().containsKey(name) ? later.splits().get(name) : splits.get(name);
+                if (s != null) {
+                    all.put(name, s);
+                }
+            }
+            return new Report(later.maxSequenceLength(), later.dimension(), all);
+        }
     }
 
     public record SplitReport(int examples, int truncated, double seconds) {
