@@ -158,6 +158,9 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     private List<String> jvmArgs() {
         List<String> args = new ArrayList<>();
+        // DJL's tokenizers probe for CUDA on load and warn when there is none: noise for a CPU tokenizer (finetune.argLine
+        // can set it back)
+        args.add("-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error");
         if (argLine != null && !argLine.isBlank()) {
             args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
         }

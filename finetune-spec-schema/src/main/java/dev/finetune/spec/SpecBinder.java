@@ -117,11 +117,9 @@ final class SpecBinder {
         entry.ifPresent(e -> archivePath("base.entry", e));
         Optional<String> tokenizer = text(b, "tokenizer");
         if (tokenizer.isPresent()) {
+            // inside the archive `base.entry` is in; without one, a file of the project
             if (entry.isPresent()) {
                 archivePath("base.tokenizer", tokenizer.get());
-            } else if (artifact.isPresent()) {
-                problems.add(tree.keyAt("base.tokenizer"), "`base.tokenizer` names a file inside the archive `base.entry` is in;"
-                        + " with `base.artifact` and no `base.entry` there is no archive to look in: add `base.entry`");
             } else {
                 checkInsideProject("base.tokenizer", allowOutside);
             }
