@@ -106,6 +106,21 @@ class OnnxBaseTest {
     }
 
     @Test
+    void aSweepTrainsEachTrialsHeadOnTheSameEncodedFeatures() throws Exception {
+        Path out = project.resolve("sweep");
+        List<String> lines = new ArrayList<>();
+        job(spec(SPEC.replace("training: { learningRate: 0.01, batchSize: 8, epochs: 15, seed: 3 }",
+                "training: { learningRate: 0.01, batchSize: 8, epochs: 5, seed: 3 }")
+                + "sweep: { strategy: grid, parallelism: 2, parameters: { head.hidden: { values: [[], [16]] } } }\n"), out, lines).train();
+        // encoded once for both trials
+        assertEquals(2, lines.stream().filter(l -> l.contains("frozen-feature cache: ONNX encoder outputs")).count(),
+                String.join("\n", lines));
+        assertTrue(Files.isRegularFile(out.resolve(OutputFiles.SWEEP)));
+        MultiLayerNetwork winner = ModelSerializer.restoreMultiLayerNetwork(out.resolve(OutputFiles.MODEL).toFile());
+        assertTrue(winner.numParams() == 384 * 2 + 2 || winner.numParams() == 384 * 16 + 16 + 16 * 2 + 2, "params " + winner.numParams());
+    }
+
+    @Test
     void inspectionReadsTheGraphWithoutOnnxRuntimeAndTheLayerTableShowsItFrozen() throws Exception {
         BaseModelInfo info = BaseFormat.of(project.resolve("encoder.onnx"), spec(SPEC).base()).inspect(project.resolve("encoder.onnx"));
         assertTrue(info.frozenOnly());
