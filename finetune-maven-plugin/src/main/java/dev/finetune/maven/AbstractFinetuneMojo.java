@@ -144,7 +144,12 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     /** The base model file, resolved through Maven when the spec names it by coordinates. */
     protected BaseModelResolver.ResolvedBase resolveBase(FinetuneSpec parsed) throws MojoFailureException, MojoExecutionException {
-        return new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths()).resolve(parsed);
+        return resolver().resolve(parsed);
+    }
+
+    private BaseModelResolver resolver() {
+        return new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths(),
+                outputDirectory.toPath().toAbsolutePath());
     }
 
     /**
@@ -159,13 +164,25 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
      * What decides this goal's result: the resolved spec (without the gates, see
      * {@link CanonicalSpec#trainingInputsYaml}), {@link #settings()}, the base model's and data's bytes.
      */
-    protected Fingerprint fingerprint(FinetuneSpec parsed, Path baseModel) throws MojoExecutionException {
+    protected Fingerprint fingerprint(FinetuneSpec parsed, BaseModelResolver.ResolvedBase base) throws MojoExecutionException {
+        return fingerprint(parsed, base.source(), base.tokenizerInProject());
+    }
+
+    /**
+     * @param baseSource the file the spec's base names (for a {@code base.entry}, the archive: the extracted files
+     *                   follow from it and the spec)
+     * @param tokenizer  an ONNX base's tokenizer.json when it is a project file of its own
+     */
+    private Fingerprint fingerprint(FinetuneSpec parsed, Path baseSource, Optional<String> tokenizer) throws MojoExecutionException {
         try {
             Fingerprint f = new Fingerprint()
                     // gates are checked on the metrics afterwards: changing one does not retrain
                     .text("spec", CanonicalSpec.trainingInputsYaml(parsed))
                     .text(SETTINGS_PART, settings())
-                    .file(BASE_PART, baseModel);
+                    .file(BASE_PART, baseSource);
+            if (tokenizer.isPresent()) {
+                f.file(TOKENIZER_PART, baseDir().resolve(tokenizer.get()));
+            }
             for (String path : datasetFiles(parsed)) {
                 f.file(DATA_PART + path, baseDir().resolve(path));
             }
@@ -178,6 +195,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     /** Names of the fingerprint's parts; a data file's is followed by its path. */
     private static final String SETTINGS_PART = "settings";
     private static final String BASE_PART = "base";
+    private static final String TOKENIZER_PART = "tokenizer";
     private static final String DATA_PART = "data:";
 
     /** The data files as the spec writes them; creating the source initialises no ND4J in Maven's JVM. */
@@ -218,7 +236,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
                     // the record must be of this spec file (finetune.spec may name another), unchanged
                     case spec -> input.reference().equals(specReference()) ? shaOrAbsent(specPath()) : ABSENT;
                     case file -> shaOrAbsent(baseDir().resolve(input.reference()));
-                    case artifact -> new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths()).find(input.reference())
+                    case artifact -> resolver().find(input.reference())
                             .map(f -> shaOrAbsent(f)).orElse(ABSENT);
                 };
                 if (!now.equals(input.sha256())) {
@@ -304,6 +322,9 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
                 inputs.add(new InputRecord.Input(InputRecord.Kind.artifact, hashed.get(BASE_PART), base.coordinates().get()));
             } else {
                 inputs.add(new InputRecord.Input(InputRecord.Kind.file, hashed.get(BASE_PART), parsed.base().path().orElseThrow()));
+            }
+            if (base.tokenizerInProject().isPresent()) {
+                inputs.add(new InputRecord.Input(InputRecord.Kind.file, hashed.get(TOKENIZER_PART), base.tokenizerInProject().get()));
             }
             for (String path : datasetFiles(parsed)) {
                 inputs.add(new InputRecord.Input(InputRecord.Kind.file, hashed.get(DATA_PART + path), path));

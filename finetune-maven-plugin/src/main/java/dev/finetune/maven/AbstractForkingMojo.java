@@ -95,21 +95,21 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.heartbeat", defaultValue = "30")
     protected int heartbeat;
 
-    protected void runEngine(ForkRequest.Task task, Path baseModel) throws MojoExecutionException, MojoFailureException {
-        runEngine(task, baseModel, Optional.empty(), false);
+    protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
+        runEngine(task, base, Optional.empty(), false);
     }
 
     /**
      * @param checkpoints how training checkpoints (keyed by the inputs' fingerprint), so a rerun resumes; empty: never
      * @param rerunFailed run the sweep trials that the journal records as failed again
      */
-    protected void runEngine(ForkRequest.Task task, Path baseModel, Optional<Checkpoints.Policy> checkpoints, boolean rerunFailed)
-            throws MojoExecutionException, MojoFailureException {
+    protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base, Optional<Checkpoints.Policy> checkpoints,
+                             boolean rerunFailed) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
-        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, baseModel, threads, blasThreads,
+        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), threads, blasThreads,
                 frozenFeatureCache, buildPid, allowPathsOutsideProject, Math.max(0, heartbeat))
-                .withCheckpoints(checkpoints, rerunFailed);
+                .withCheckpoints(checkpoints, rerunFailed).withTokenizer(base.tokenizer());
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             failOnError(task, ForkMain.run(request, mavenLog()));
@@ -215,6 +215,9 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         // the native build decides the exact parameters (FMA kernels round differently): the fork records it
         args.add("-D" + ForkMain.NATIVE_BUILD_PROPERTY + "=" + (backend.equals("cpu") ? "nd4j-native " : ForkClasspath.CUDA_ARTIFACT + " ")
                 + backendClassifier);
+        // DJL's tokenizers probe for CUDA on load and warn when there is none: noise for a CPU tokenizer (finetune.argLine
+        // can set it back)
+        args.add("-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error");
         if (argLine != null && !argLine.isBlank()) {
             args.addAll(Arrays.asList(argLine.trim().split("\\s+")));
         }

@@ -109,6 +109,6 @@ public class DiffMojo extends AbstractTrainingMojo {
     /** Whether metrics.json and training.json were made from exactly this spec and these inputs. */
     private boolean resultsCurrent(FinetuneSpec parsed) throws MojoExecutionException, MojoFailureException {
         Path marker = outputDirectory.toPath().resolve(OutputFiles.EVALUATE_MARKER);
-        return recordedFingerprint(marker).equals(Optional.of(fingerprint(parsed, resolveBase(parsed).file()).value()));
+        return recordedFingerprint(marker).equals(Optional.of(fingerprint(parsed, resolveBase(parsed)).value()));
     }
 }

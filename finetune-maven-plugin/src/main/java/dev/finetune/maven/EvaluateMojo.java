@@ -76,7 +76,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
         }
         FinetuneSpec parsed = parseSpec();
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
-        Fingerprint fingerprint = fingerprint(parsed, base.file());
+        Fingerprint fingerprint = fingerprint(parsed, base);
         if (!trained.get().equals(fingerprint.value())) {
             throw new MojoFailureException(OutputFiles.MODEL + " was trained on other inputs (the spec, base, data or training"
                     + " settings changed since): run the build from `compile` (e.g. `mvn verify`) so that finetune:train retrains");
@@ -89,7 +89,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
             } catch (IOException e) {
                 throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
             }
-            runEngine(ForkRequest.Task.evaluate, base.file());
+            runEngine(ForkRequest.Task.evaluate, base);
         }
         MetricsReport metrics;
         try {

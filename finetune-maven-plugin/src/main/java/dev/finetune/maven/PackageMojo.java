@@ -129,7 +129,8 @@ public class PackageMojo extends AbstractFinetuneMojo {
                 outputDirectory.toPath().toAbsolutePath(), base.file(), base.coordinates(),
                 new Lineage.Model(project.getGroupId(), project.getArtifactId(), project.getVersion()), plugin.getVersion(),
                 project.getName() == null ? project.getArtifactId() : project.getName(),
-                project.getDescription() == null ? "" : project.getDescription(), timestamp(), git());
+                project.getDescription() == null ? "" : project.getDescription(), timestamp(), git(), base.source(),
+                base.tokenizer());
         Lineage lineage;
         try {
             lineage = ModelPackager.write(request, target);
@@ -146,7 +147,7 @@ public class PackageMojo extends AbstractFinetuneMojo {
             getLog().warn("No test metrics: the model is packaged without them (was evaluation skipped?)");
         }
         // metrics.json is recorded even when absent, so a later evaluation makes the zip stale
-        writeRecord(marker, fingerprint(parsed, base.file()), parsed, base, List.of(out.resolve(OutputFiles.TRAIN_MARKER),
+        writeRecord(marker, fingerprint(parsed, base), parsed, base, List.of(out.resolve(OutputFiles.TRAIN_MARKER),
                 out.resolve(OutputFiles.TRAINING), out.resolve(OutputFiles.METRICS), target));
         publish(target, mainArtifact);
     }

@@ -47,13 +47,13 @@ public class ValidateMojo extends AbstractFinetuneMojo {
         FinetuneSpec parsed = parseSpec();
         warnIfBaseBuiltLater(parsed);
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
-        Optional<Fingerprint> fingerprint = readableInputs(parsed, base.file());
+        Optional<Fingerprint> fingerprint = readableInputs(parsed, base);
         if (fingerprint.isPresent() && upToDate(marker, fingerprint.get())) {
             writeRecord(marker, fingerprint.get(), parsed, base); // the same inputs, written differently
             logUnchanged(started);
             return;
         }
-        InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file()).check();
+        InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file(), base.tokenizer()).check();
         List<String> problems = checked.problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
@@ -77,9 +77,9 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     }
 
     /** The inputs' fingerprint; empty when an input cannot be read (the checks then say which and where). */
-    private Optional<Fingerprint> readableInputs(FinetuneSpec parsed, Path baseModel) {
+    private Optional<Fingerprint> readableInputs(FinetuneSpec parsed, BaseModelResolver.ResolvedBase base) {
         try {
-            return Optional.of(fingerprint(parsed, baseModel));
+            return Optional.of(fingerprint(parsed, base));
         } catch (MojoExecutionException e) {
             return Optional.empty();
         }

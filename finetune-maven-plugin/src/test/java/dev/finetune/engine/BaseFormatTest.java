@@ -215,7 +215,17 @@ class BaseFormatTest {
         UserInputException e = assertThrows(UserInputException.class, () -> BaseFormat.of(text));
         assertEquals(text + ": not a readable base model; the formats this plugin reads are: DL4J model zip (a zip holding "
                 + "configuration.json and coefficients.bin, as ModelSerializer writes it), Keras 2 HDF5 model (an HDF5 file "
-                + "(.h5) with a Keras model_config, as Keras 2's model.save(\"model.h5\") writes it)", e.getMessage());
+                + "(.h5) with a Keras model_config, as Keras 2's model.save(\"model.h5\") writes it), ONNX model (an ONNX protobuf"
+                + " model (.onnx), as torch.onnx.export or tf2onnx write it)", e.getMessage());
+        // a jar or zip that holds a model somewhere inside: the message says how to name it
+        Path jar = dir.resolve("encoder.jar");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("model.onnx"));
+            out.closeEntry();
+        }
+        UserInputException archive = assertThrows(UserInputException.class, () -> BaseFormat.of(jar));
+        assertTrue(archive.getMessage().endsWith("; this file is a zip or jar archive: name the model file inside it with"
+                + " `base.entry`"), archive.getMessage());
         assertEquals(dir.resolve("absent.zip") + ": base model not found",
                 assertThrows(UserInputException.class, () -> BaseFormat.of(dir.resolve("absent.zip"))).getMessage());
     }

@@ -11,7 +11,11 @@ public final class InputChecksMain {
     public static void main(String[] args) throws Exception {
         Path base = Path.of(args[1]);
         var spec = new SpecParser().parse(Path.of(args[0]));
-        List<String> problems = new InputChecks(spec, base::resolve, base.resolve(spec.base().path().orElseThrow())).problems();
+        Path model = base.resolve(spec.base().path().orElseThrow());
+        // an ONNX text encoder's tokenizer, when the test put one beside the model
+        java.util.Optional<Path> tokenizer = java.util.Optional.of(model.resolveSibling("tokenizer.json"))
+                .filter(java.nio.file.Files::isRegularFile);
+        List<String> problems = new InputChecks(spec, base::resolve, model, tokenizer).problems();
         problems.forEach(System.out::println);
         System.out.println("problems: " + problems.size());
     }

@@ -122,7 +122,8 @@ class KerasH5FormatTest {
             UserInputException e = assertThrows(UserInputException.class, () -> BaseFormat.of(file));
             assertEquals(file + ": not a readable base model; the formats this plugin reads are: DL4J model zip (a zip holding "
                     + "configuration.json and coefficients.bin, as ModelSerializer writes it), Keras 2 HDF5 model (an HDF5 "
-                    + "file (.h5) with a Keras model_config, as Keras 2's model.save(\"model.h5\") writes it)", e.getMessage());
+                    + "file (.h5) with a Keras model_config, as Keras 2's model.save(\"model.h5\") writes it), ONNX model (an ONNX"
+                    + " protobuf model (.onnx), as torch.onnx.export or tf2onnx write it)", e.getMessage());
         }
     }
 

@@ -50,7 +50,8 @@ class LayerTableTest {
     void thePlanMatchesTheSurgeryForBothKindsOfBase() throws Exception {
         for (String base : List.of("mln.zip", "graph.zip")) {
             for (String rest : List.of("freeze: { upTo: hidden1 }\nhead: { hidden: [8] }\n", "freeze: { layers: [hidden2] }\n",
-                    "head: { removeLayers: 2, hidden: [4, 3] }\n")) {
+                    "head: { removeLayers: 2, hidden: [4, 3] }\n", "freeze: all\nhead: { hidden: [6] }\n",
+                    "freeze: { all: true }\nhead: { removeLayers: 2 }\n")) {
                 FinetuneSpec spec = spec(base, rest);
                 BaseModelInfo info = BaseFormat.inspectAny(project.resolve(base));
                 LayerTable table = LayerTable.of(spec, info, OptionalInt.of(5));

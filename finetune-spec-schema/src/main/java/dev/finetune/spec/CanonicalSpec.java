@@ -55,6 +55,13 @@ public final class CanonicalSpec {
         spec.base().artifact().ifPresent(a -> base.put("artifact", a));
         spec.base().sha256().ifPresent(h -> base.put("sha256", h));
         spec.base().format().ifPresent(f -> base.put("format", f.name()));
+        // the keys below only when given, so resolved specs of bases without them read as before they existed
+        spec.base().extension().ifPresent(e -> base.put("extension", e));
+        spec.base().entry().ifPresent(e -> base.put("entry", e));
+        spec.base().tokenizer().ifPresent(t -> base.put("tokenizer", t));
+        spec.base().output().ifPresent(o -> base.put("output", o));
+        spec.base().pooling().ifPresent(p -> base.put("pooling", p.name()));
+        spec.base().maxSequenceLength().ifPresent(m -> base.put("maxSequenceLength", m));
         root.put("base", base);
 
         var d = spec.dataset();
@@ -93,11 +100,15 @@ public final class CanonicalSpec {
             augmentation.put("brightness", a.brightness());
             dataset.put("augmentation", augmentation);
         });
+        d.textColumn().ifPresent(t -> dataset.put("textColumn", t.index().<Object>map(i -> i).orElseGet(() -> t.name().orElseThrow())));
         root.put("dataset", dataset);
 
         Map<String, Object> freeze = new LinkedHashMap<>();
         freeze.put("layers", spec.freeze().layers().stream().map(CanonicalSpec::layer).toList());
         spec.freeze().upTo().ifPresent(u -> freeze.put("upTo", layer(u)));
+        if (spec.freeze().all()) {
+            freeze.put("all", true);
+        }
         root.put("freeze", freeze);
 
         Map<String, Object> head = new LinkedHashMap<>();

@@ -47,20 +47,48 @@ public record FinetuneSpec(
     /**
      * The base model: exactly one of {@code path} and {@code artifact}.
      *
-     * @param path     a DL4J model zip (MultiLayerNetwork or ComputationGraph) or a Keras 2 {@code .h5}, relative to
-     *                 the project directory
-     * @param artifact Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model file
-     * @param sha256   the expected SHA-256 of the model file, checked before it is used
-     * @param format   how to read the model file; empty: recognised by its content
+     * @param path              a DL4J model zip (MultiLayerNetwork or ComputationGraph), a Keras 2 {@code .h5} or an
+     *                          ONNX model, relative to the project directory (or an archive holding one, see {@code entry})
+     * @param artifact          Maven coordinates {@code groupId:artifactId:version[:classifier]} of a model file
+     * @param sha256            the expected SHA-256 of the file {@code path} or {@code artifact} names (the archive itself
+     *                          when {@code entry} picks a file inside it), checked before it is used
+     * @param format            how to read the model file; empty: recognised by its content
+     * @param extension         the artifact's file extension (Maven's type), e.g. {@code jar}; empty: {@code zip}
+     * @param entry             the model's path inside the archive (zip or jar) that {@code path} or {@code artifact} names
+     * @param tokenizer         ONNX text encoders: the Hugging Face {@code tokenizer.json}, in the same archive as
+     *                          {@code entry} or, without one, in the project; empty: found beside the model
+     * @param output            ONNX bases: the output tensor whose values are the features; empty: the model's first
+     * @param pooling           ONNX bases with per-token outputs: how tokens become one vector; empty: {@code mean}
+     * @param maxSequenceLength ONNX text encoders: tokens per example, longer texts truncated; empty: 128
      */
-    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format) {
+    public record BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format,
+                           Optional<String> extension, Optional<String> entry, Optional<String> tokenizer,
+                           Optional<String> output, Optional<Pooling> pooling, Optional<Integer> maxSequenceLength) {
+
+        /** Tokens per example when {@code base.maxSequenceLength} is not given. */
+        public static final int DEFAULT_MAX_SEQUENCE_LENGTH = 128;
 
         /** A base model file's format, named by {@code base.format}. */
         public enum Format {
             /** DL4J's model zip, as ModelSerializer (and this plugin) writes it */
             dl4j,
             /** a Keras 2 HDF5 model, as {@code model.save("model.h5")} writes it */
-            keras
+            keras,
+            /** an ONNX model, run by ONNX Runtime as a frozen body */
+            onnx
+        }
+
+        /** How an ONNX output of one vector per token becomes one vector per example. */
+        public enum Pooling {
+            /** the mean over the tokens the attention mask marks (as sentence-transformers do) */
+            mean,
+            /** the first token's vector ([CLS]) */
+            cls
+        }
+
+        public BaseSpec(Optional<String> path, Optional<String> artifact, Optional<String> sha256, Optional<Format> format) {
+            this(path, artifact, sha256, format, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Optional.empty());
         }
 
         /** A base with its format recognised by content. */
@@ -77,10 +105,19 @@ public record FinetuneSpec(
             return path.isPresent() ? "base.path" : "base.artifact";
         }
 
-        /** The base as the spec names it: its path or its coordinates. */
+        /** The artifact's extension: {@code base.extension}, else {@code zip}. */
+        public String artifactExtension() {
+            return extension.orElse("zip");
+        }
+
+        public int sequenceLength() {
+            return maxSequenceLength.orElse(DEFAULT_MAX_SEQUENCE_LENGTH);
+        }
+
+        /** The base as the spec names it: its path or its coordinates, with the entry inside. */
         @Override
         public String toString() {
-            return path.orElseGet(() -> artifact.orElse("?"));
+            return path.orElseGet(() -> artifact.orElse("?")) + entry.map(e -> "!" + e).orElse("");
         }
     }
 
@@ -98,6 +135,8 @@ public record FinetuneSpec(
      *                     for CSV data
      * @param augmentation for {@code type: images}: random changes to training images, drawn anew each epoch; empty
      *                     when off
+     * @param textColumn  the column holding each example's text, for text encoder bases; the example is then that
+     *                    text alone (other columns besides the label are not read); empty: numeric columns
      */
     public record DatasetSpec(
             Type type,
@@ -109,12 +148,28 @@ public record FinetuneSpec(
             SplitSpec split,
             Normalization normalize,
             Optional<ImageSpec> image,
-            Optional<AugmentationSpec> augmentation) {
+            Optional<AugmentationSpec> augmentation,
+            Optional<ColumnRef> textColumn) {
 
-        /** CSV data, which has no image settings. */
+        /** CSV data of numbers, which has no image settings and no text column. */
         public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
                            char delimiter, SplitSpec split, Normalization normalize) {
-            this(type, path, files, labelColumn, header, delimiter, split, normalize, Optional.empty(), Optional.empty());
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, Optional.empty(), Optional.empty(),
+                    Optional.empty());
+        }
+
+        /** Image data (or CSV without a text column). */
+        public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
+                           char delimiter, SplitSpec split, Normalization normalize, Optional<ImageSpec> image,
+                           Optional<AugmentationSpec> augmentation) {
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation, Optional.empty());
+        }
+
+        /** CSV data with a text column. */
+        public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
+                           char delimiter, SplitSpec split, Normalization normalize, Optional<ColumnRef> textColumn) {
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, Optional.empty(), Optional.empty(),
+                    textColumn);
         }
 
         /** The kind of data, named by {@code dataset.type}. */
@@ -201,10 +256,15 @@ public record FinetuneSpec(
     /**
      * @param layers layers frozen one by one
      * @param upTo   freeze every layer from the input up to and including this one
+     * @param all    freeze every layer the head keeps ({@code freeze: all}); the only choice for ONNX bases
      */
-    public record FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo) {
+    public record FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo, boolean all) {
+        public FreezeSpec(List<LayerRef> layers, Optional<LayerRef> upTo) {
+            this(layers, upTo, false);
+        }
+
         public boolean isEmpty() {
-            return layers.isEmpty() && upTo.isEmpty();
+            return layers.isEmpty() && upTo.isEmpty() && !all;
         }
     }
 

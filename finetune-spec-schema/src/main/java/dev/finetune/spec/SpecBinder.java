@@ -102,7 +102,8 @@ final class SpecBinder {
         if (path.isPresent() && artifact.isPresent()) {
             problems.add(tree.keyAt("base.artifact"), "`base` has both `path` and `artifact`; name the model zip in the "
                     + "project with `path`, or a released model with `artifact: groupId:artifactId:version`");
-        } else if (!b.has("path") && !b.has("artifact") && b.isObject() && !hasUnknownKey(b, "sha256", "format")) {
+        } else if (!b.has("path") && !b.has("artifact") && b.isObject()
+                && !hasUnknownKey(b, "sha256", "format", "extension", "entry", "tokenizer", "output", "pooling", "maxSequenceLength")) {
             // with an unknown key (a typo of `path`?) the schema's "did you mean" says it better
             problems.add(tree.valueAt("base"), "`base` needs `path` (a model zip in the project) or `artifact` "
                     + "(Maven coordinates groupId:artifactId:version[:classifier] of a model zip)");
@@ -110,7 +111,40 @@ final class SpecBinder {
         // an unknown name is the schema's to report
         Optional<BaseSpec.Format> format = java.util.Arrays.stream(BaseSpec.Format.values())
                 .filter(f -> b.path("format").isTextual() && f.name().equals(b.path("format").textValue())).findFirst();
-        return new BaseSpec(path, artifact, text(b, "sha256"), format);
+        if (b.has("extension") && artifact.isEmpty() && path.isPresent()) {
+            problems.add(tree.keyAt("base.extension"), "`base.extension` is the extension of an artifact's file and applies to "
+                    + "`base.artifact` only; `base.path` names the file itself");
+        }
+        Optional<String> entry = text(b, "entry");
+        entry.ifPresent(e -> archivePath("base.entry", e));
+        Optional<String> tokenizer = text(b, "tokenizer");
+        if (tokenizer.isPresent()) {
+            // inside the archive `base.entry` is in; without one, a file of the project
+            if (entry.isPresent()) {
+                archivePath("base.tokenizer", tokenizer.get());
+            } else {
+                checkInsideProject("base.tokenizer", allowOutside);
+            }
+        }
+        Optional<BaseSpec.Pooling> pooling = java.util.Arrays.stream(BaseSpec.Pooling.values())
+                .filter(f -> b.path("pooling").isTextual() && f.name().equals(b.path("pooling").textValue())).findFirst();
+        Optional<Integer> maxLength = b.path("maxSequenceLength").isIntegralNumber() && b.path("maxSequenceLength").canConvertToInt()
+                ? Optional.of(b.path("maxSequenceLength").intValue())
+                : Optional.empty();
+        return new BaseSpec(path, artifact, text(b, "sha256"), format, text(b, "extension"), entry, tokenizer,
+                text(b, "output"), pooling, maxLength);
+    }
+
+    /**
+     * A path inside an archive: relative, with {@code /} separators and no {@code ..}, so extracting it cannot write or
+     * read outside the directory it goes to (zip slip).
+     */
+    private void archivePath(String key, String value) {
+        boolean traverses = java.util.Arrays.asList(value.split("/", -1)).contains("..");
+        if (value.startsWith("/") || value.contains("\\") || value.contains(":") || traverses || value.endsWith("/")) {
+            problems.add(tree.valueAt(key), "`" + key + "` must be a file's path inside the archive, relative, with `/`"
+                    + " between folders and no `..`, found `" + value + "`");
+        }
     }
 
     private static boolean hasUnknownKey(JsonNode mapping, String... known) {
@@ -176,12 +210,24 @@ final class SpecBinder {
         Optional<ImageSpec> image = type == DatasetSpec.Type.images ? Optional.of(image(d.path("image"), normalize)) : Optional.empty();
         Optional<AugmentationSpec> augmentation = type == DatasetSpec.Type.images && d.has("augmentation")
                 ? Optional.of(augmentation(d.path("augmentation"))) : Optional.empty();
-        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation);
+        JsonNode text = d.path("textColumn");
+        Optional<ColumnRef> textColumn = text.isTextual() ? Optional.of(ColumnRef.ofName(text.textValue()))
+                : text.isIntegralNumber() && text.canConvertToInt() ? Optional.of(ColumnRef.ofIndex(text.intValue())) : Optional.empty();
+        if (text.isTextual() && !header) {
+            problems.add(tree.valueAt("dataset.textColumn"), "`dataset.textColumn` names a column, which needs "
+                    + "`header: true`; or give a 0-based index");
+        }
+        if (textColumn.isPresent() && textColumn.get().equals(labelColumn)) {
+            problems.add(tree.valueAt("dataset.textColumn"), "`dataset.textColumn` is the label column `" + labelColumn
+                    + "`; name the column that holds the text");
+        }
+        return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation,
+                textColumn);
     }
 
     /** Keys that describe one kind of data only are mistakes with the other: say so rather than ignore them. */
     private void checkKeysOfType(JsonNode d, DatasetSpec.Type type) {
-        List<String> csvOnly = List.of("labelColumn", "header", "delimiter");
+        List<String> csvOnly = List.of("labelColumn", "header", "delimiter", "textColumn");
         List<String> imagesOnly = List.of("image", "augmentation");
         for (String key : type == DatasetSpec.Type.images ? csvOnly : imagesOnly) {
             if (d.has(key)) {
@@ -233,15 +279,23 @@ final class SpecBinder {
     }
 
     private FreezeSpec freeze(JsonNode f) {
+        if (f.isTextual() && f.textValue().equals("all")) {
+            return new FreezeSpec(List.of(), Optional.empty(), true);
+        }
         if (!f.isObject()) {
             return new FreezeSpec(List.of(), Optional.empty());
+        }
+        boolean all = f.path("all").asBoolean(false);
+        if (all && (f.has("layers") || f.has("upTo"))) {
+            problems.add(tree.keyAt("freeze.all"), "`freeze.all` freezes every layer the head keeps; leave out `layers` and"
+                    + " `upTo`, or `all`");
         }
         List<LayerRef> layers = new ArrayList<>();
         for (int i = 0; f.path("layers").isArray() && i < f.path("layers").size(); i++) {
             layers.add(layer(f.path("layers").get(i), LocatedTree.item("freeze.layers", i)));
         }
         Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), "freeze.upTo")) : Optional.empty();
-        return new FreezeSpec(List.copyOf(layers), upTo);
+        return new FreezeSpec(List.copyOf(layers), upTo, all);
     }
 
     LayerRef layer(JsonNode n, String path) {

@@ -32,7 +32,8 @@ public final class SpecSchema {
     /** What the schema's patterns mean, in words: a regular expression is no help to someone with a typo. */
     private static final Map<String, String> PATTERN_MEANINGS = Map.of(
             "^[^:\\s]+:[^:\\s]+:[^:\\s]+(:[^:\\s]+)?$", "Maven coordinates groupId:artifactId:version[:classifier]",
-            "^[0-9a-f]{64}$", "a SHA-256 in 64 lowercase hex digits (as `sha256sum` prints it)");
+            "^[0-9a-f]{64}$", "a SHA-256 in 64 lowercase hex digits (as `sha256sum` prints it)",
+            "^[A-Za-z0-9][A-Za-z0-9._-]*$", "a file extension without the dot, e.g. `jar`");
 
     private static final SpecSchema INSTANCE = new SpecSchema();
 
@@ -140,7 +141,7 @@ public final class SpecSchema {
             case "type" -> {
                 if (path.equals("freeze")) {
                     // `freeze: [0, 1]` and `freeze: true` are natural guesses; show the shape that says the same
-                    return located(tree.valueAt(path), key + " must be `none` or a mapping with `layers` and/or `upTo`, e.g. "
+                    return located(tree.valueAt(path), key + " must be `none`, `all` or a mapping with `layers` and/or `upTo`, e.g. "
                             + "`freeze: { layers: [0, 1] }` or `freeze: { upTo: pool2 }`, found " + YamlTree.describe(value));
                 }
                 return located(tree.valueAt(path), key + " must be " + expectedType(sub.path("type")) + ", found " + YamlTree.describe(value));
@@ -182,8 +183,8 @@ public final class SpecSchema {
                     // gates get a precise message (unknown metric, suggestion) from the binder
                     return Optional.empty();
                 }
-                if ("^none$".equals(sub.path("pattern").asText())) {
-                    return located(tree.valueAt(path), key + " must be `none` or a mapping with `layers` and/or `upTo`, found "
+                if ("^(none|all)$".equals(sub.path("pattern").asText())) {
+                    return located(tree.valueAt(path), key + " must be `none`, `all` or a mapping with `layers` and/or `upTo`, found "
                             + YamlTree.describe(value));
                 }
                 String pattern = sub.path("pattern").asText();

@@ -114,6 +114,8 @@ class SchemaMatchesRecordsTest {
             for (String key : properties) {
                 compareValue(p.getActualTypeArguments()[1], valueSchema.path("properties").path(key), path + "." + key);
             }
+        } else if (type == Integer.class) {
+            expect(path, types, Set.of("integer"));
         } else if (type == Double.class) {
             expect(path, types, Set.of("number"));
         } else if (type == int.class || type == long.class || type == Integer.class) {

@@ -129,7 +129,7 @@ class SpecParserTest {
     void yaml12KeepsNoAsAString() {
         // under YAML 1.1 `no` would be the boolean false
         List<String> p = problems(MINIMAL + "freeze: no\n");
-        assertEquals(List.of("finetune.yaml:5:9: `freeze` must be `none` or a mapping with `layers` and/or `upTo`, found string `no`"), p);
+        assertEquals(List.of("finetune.yaml:5:9: `freeze` must be `none`, `all` or a mapping with `layers` and/or `upTo`, found string `no`"), p);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.finetune.engine.UserInputException;
 import dev.finetune.spec.FinetuneSpec.ColumnRef;
 import dev.finetune.spec.FinetuneSpec.DatasetSpec;
 import dev.finetune.spec.FinetuneSpec.SplitSpec;
+import dev.finetune.spec.Suggestions;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,20 +125,25 @@ public final class CsvDatasetLoader {
     }
 
     private static int labelIndex(CsvTable table, ColumnRef ref) {
+        return columnIndex(table, ref, "dataset.labelColumn");
+    }
+
+    private static int columnIndex(CsvTable table, ColumnRef ref, String key) {
         int columns = table.header().map(List::size).orElse(table.cells().get(0).size());
         if (ref.name().isPresent()) {
             List<String> header = table.header().orElseThrow();
             int at = header.indexOf(ref.name().get());
             if (at < 0) {
+                String hint = Suggestions.closest(ref.name().get(), header).map(h -> "; did you mean `" + h + "`?").orElse("");
                 throw new UserInputException(table.file() + ": row 1: no column named `" + ref.name().get()
-                        + "` for `dataset.labelColumn`; the header has: " + String.join(", ", header));
+                        + "` for `" + key + "`; the header has: " + String.join(", ", header) + hint);
             }
             return at;
         }
         int index = ref.index().orElseThrow();
         int resolved = index < 0 ? columns + index : index;
         if (resolved < 0 || resolved >= columns) {
-            throw new UserInputException(table.file() + ": `dataset.labelColumn` is " + index + " but rows have "
+            throw new UserInputException(table.file() + ": `" + key + "` is " + index + " but rows have "
                     + columns + " columns (valid: 0.." + (columns - 1) + " or -1..-" + columns + ")");
         }
         return resolved;
@@ -184,6 +190,9 @@ public final class CsvDatasetLoader {
             classIndex.put(classes.get(i), i);
         }
         int n = table.cells().size();
+        if (spec.textColumn().isPresent()) {
+            return textRows(table, label, columnIndex(table, spec.textColumn().get(), "dataset.textColumn"), classIndex, name);
+        }
         float[][] features = new float[n][columns - 1];
         int[] labels = new int[n];
         int[] rows = new int[n];
@@ -232,6 +241,34 @@ public final class CsvDatasetLoader {
             throw new UserInputException(String.join("\n", problems));
         }
         return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), features, labels, rows);
+    }
+
+    /** A text dataset's rows: the label and the text column; the text is the example, other columns are not read. */
+    private static LabeledRows textRows(CsvTable table, int label, int text, Map<String, Integer> classIndex, String name) {
+        int n = table.cells().size();
+        int[] labels = new int[n];
+        int[] rows = new int[n];
+        String[] texts = new String[n];
+        List<String> problems = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            List<String> row = table.cells().get(r);
+            int line = table.lineNumbers().get(r);
+            String cell = row.get(label).trim();
+            if (cell.isEmpty()) {
+                if (problems.size() < MAX_LISTED) {
+                    problems.add(table.file() + ": row " + line + ", " + columnName(table, label) + ": the label is empty");
+                }
+            } else {
+                labels[r] = classIndex.get(labelOf(cell));
+            }
+            texts[r] = row.get(text);
+            rows[r] = line;
+        }
+        if (!problems.isEmpty()) {
+            throw new UserInputException(String.join("\n", problems));
+        }
+        return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), new float[n][0],
+                labels, rows, Optional.of(texts));
     }
 
     private static String columnName(CsvTable table, int c) {

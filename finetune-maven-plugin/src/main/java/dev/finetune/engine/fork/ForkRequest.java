@@ -33,14 +33,15 @@ import java.util.Optional;
  * @param checkpoints        training's checkpoints and sweep journal, keyed by the inputs' fingerprint; empty: none
  * @param rerunFailedTrials  run the sweep trials that the journal records as failed again
  * @param heartbeatSeconds   {@code finetune.heartbeat}: a progress line within an epoch at least this often; 0 for none
+ * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                           boolean allowPathsOutsideProject, Optional<Checkpoints.Policy> checkpoints,
-                          boolean rerunFailedTrials, int heartbeatSeconds) {
+                          boolean rerunFailedTrials, int heartbeatSeconds, Optional<Path> tokenizer) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 4;
+    public static final int PROTOCOL = 5;
 
     public enum Task { train, evaluate }
 
@@ -55,6 +56,7 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
         projectDir = projectDir.toAbsolutePath();
         outputDir = outputDir.toAbsolutePath();
         baseModel = baseModel.toAbsolutePath();
+        tokenizer = tokenizer == null ? Optional.empty() : tokenizer.map(Path::toAbsolutePath);
     }
 
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
@@ -73,18 +75,25 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                                  int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                                  boolean allowPathsOutsideProject, int heartbeatSeconds) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false, heartbeatSeconds);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false, heartbeatSeconds,
+                Optional.empty());
     }
 
     /** This request, checkpointing by {@code policy}. */
     public ForkRequest withCheckpoints(Optional<Checkpoints.Policy> policy, boolean rerunFailed) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds, tokenizer);
+    }
+
+    /** The same request with the base's tokenizer.json. */
+    public ForkRequest withTokenizer(Optional<Path> file) {
+        return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, file);
     }
 
     public JobOptions jobOptions() {
         return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials,
-                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)));
+                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)), tokenizer);
     }
 
     public void write(Path file) throws IOException {

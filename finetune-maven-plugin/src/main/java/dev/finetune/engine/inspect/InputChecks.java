@@ -28,15 +28,22 @@ public final class InputChecks {
     private final FinetuneSpec spec;
     private final Function<String, Path> resolver;
     private final Path baseModel;
+    private final Optional<Path> tokenizer;
 
     /**
      * @param resolver  resolves the spec's data paths
      * @param baseModel the base model zip (resolved by the caller: the spec may name it by Maven coordinates)
      */
     public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel) {
+        this(spec, resolver, baseModel, Optional.empty());
+    }
+
+    /** @param tokenizer an ONNX text encoder's tokenizer.json as the build found it; empty when none was */
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer) {
         this.spec = spec;
         this.resolver = resolver;
         this.baseModel = baseModel;
+        this.tokenizer = tokenizer;
     }
 
     /**
@@ -60,7 +67,7 @@ public final class InputChecks {
     public Result check() {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
-        base.ifPresent(info -> checkSweptFreeze(info, problems));
+        base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptFreeze(info, problems));
         DatasetSource.Inspection data;
         try {
             data = DatasetSource.of(spec.dataset(), resolver, baseInput(base)).inspect(spec::locate);
@@ -69,7 +76,7 @@ public final class InputChecks {
             data = new DatasetSource.Inspection(List.of(spec.locate("dataset") + ": " + e.getMessage()), java.util.OptionalInt.empty());
         }
         problems.addAll(data.problems());
-        if (base.isPresent() && data.featureCount().isPresent()) {
+        if (base.isPresent() && data.featureCount().isPresent() && spec.dataset().textColumn().isEmpty()) {
             int features = data.featureCount().getAsInt();
             base.get().inputSize().filter(n -> n != features).ifPresent(n ->
                     problems.add(spec.locate("dataset") + ": " + (spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images
@@ -98,10 +105,15 @@ public final class InputChecks {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();
         }
+        if (info.frozenOnly()) {
+            problems.addAll(new FrozenBodyChecks(spec, baseModel, tokenizer).problems());
+            return Optional.of(info);
+        }
+        problems.addAll(FrozenBodyChecks.onnxKeysOnOtherBases(spec, info));
         List<String> names = info.names();
         String baseName = spec.base().toString();
         try {
-            TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
+            TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
             try {
                 LayerSelection.requireKept(frozen, names, spec.head().removeLayers(), baseName);
             } catch (UserInputException e) {
@@ -130,7 +142,8 @@ public final class InputChecks {
             FinetuneSpec.LayerRef ref = (FinetuneSpec.LayerRef) value;
             try {
                 TreeSet<Integer> frozen = LayerSelection.frozenIndices(
-                        new FinetuneSpec.FreezeSpec(spec.freeze().layers(), Optional.of(ref)), info.names(), spec.base().toString());
+                        new FinetuneSpec.FreezeSpec(spec.freeze().layers(), Optional.of(ref)), info.names(), spec.base().toString(),
+                        spec.head().removeLayers());
                 LayerSelection.requireKept(frozen, info.names(), spec.head().removeLayers(), spec.base().toString());
             } catch (UserInputException e) {
                 String message = e.getMessage().replace("`freeze`", "`sweep.parameters.freeze.upTo`");

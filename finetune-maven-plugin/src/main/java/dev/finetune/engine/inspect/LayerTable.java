@@ -41,12 +41,15 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
      *                not be read (the output layer's parameters are then unknown)
      */
     public static LayerTable of(FinetuneSpec spec, BaseModelInfo base, OptionalInt classes) {
+        if (base.frozenOnly()) {
+            return frozenBody(spec, base, classes);
+        }
         List<String> names = base.names();
         int remove = spec.head().removeLayers();
         List<String> notes = new ArrayList<>();
         TreeSet<Integer> frozen;
         try {
-            frozen = LayerSelection.frozenIndices(spec.freeze(), names, spec.base().toString());
+            frozen = LayerSelection.frozenIndices(spec.freeze(), names, spec.base().toString(), spec.head().removeLayers());
             LayerSelection.requireKept(frozen, names, remove, spec.base().toString());
         } catch (UserInputException e) {
             List<Row> rows = new ArrayList<>();
@@ -70,6 +73,37 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
             problem = Optional.of("the new head would sit on layer `" + names.get(kept - 1) + "`, whose output is not a plain"
                     + " vector; raise or lower `head.removeLayers` so a dense layer stays on top");
         }
+        addHead(spec, rows, previous, classes, notes);
+        if (base.graph() && !frozen.isEmpty()) {
+            notes.add("in a ComputationGraph, every layer feeding a frozen layer is frozen too"
+                    + (base.inputs().isEmpty() ? "; this base's edges are unknown, so count those as frozen too" : " (shown)"));
+        }
+        return new LayerTable(base, rows, problem, notes);
+    }
+
+    /**
+     * A frozen-only base (an ONNX body): all of it frozen, its pooled output the head's input, nothing removed; a
+     * {@code freeze} or {@code head.removeLayers} that asks otherwise is validation's to refuse.
+     */
+    private static LayerTable frozenBody(FinetuneSpec spec, BaseModelInfo base, OptionalInt classes) {
+        List<Row> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (int i = 0; i < base.layers().size(); i++) {
+            BaseModelInfo.LayerInfo l = base.layers().get(i);
+            rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.frozen));
+        }
+        long previous = base.layers().get(base.layers().size() - 1).nOut();
+        addHead(spec, rows, previous, classes, notes);
+        notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + spec.base().output().map(o -> "`" + o + "`")
+                .orElse("first output") + " once per example (" + spec.base().pooling().orElse(FinetuneSpec.BaseSpec.Pooling.mean)
+                + " pooling over tokens, at most " + spec.base().sequenceLength() + " tokens), and only the new head trains");
+        if (previous <= 0) {
+            notes.add("the output's size is not stated in the ONNX file, so the head's first layer's parameters are unknown");
+        }
+        return new LayerTable(base, rows, Optional.empty(), notes);
+    }
+
+    private static void addHead(FinetuneSpec spec, List<Row> rows, long previous, OptionalInt classes, List<String> notes) {
         List<DenseLayerSpec> hidden = spec.head().hidden();
         for (int i = 0; i < hidden.size(); i++) {
             long units = hidden.get(i).units();
@@ -84,11 +118,6 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
         if (classes.isEmpty()) {
             notes.add("the number of classes is unknown (the dataset could not be read), so the output layer's size is too");
         }
-        if (base.graph() && !frozen.isEmpty()) {
-            notes.add("in a ComputationGraph, every layer feeding a frozen layer is frozen too"
-                    + (base.inputs().isEmpty() ? "; this base's edges are unknown, so count those as frozen too" : " (shown)"));
-        }
-        return new LayerTable(base, rows, problem, notes);
     }
 
     /** Parameters that train after surgery, when every count is known. */

@@ -106,30 +106,70 @@ public final class FinetuneJob {
 
     public SplitData loadData() {
         SplitData data = source.load();
-        log.info(String.format("data: %d classes %s, %d features; %d train / %d validation / %d test %s",
-                data.numClasses(), data.classes(), data.featureCount(), data.train().size(), data.validation().size(),
-                data.test().size(), spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images ? "images" : "rows"));
+        String examples = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images ? "images" : "rows";
+        log.info(String.format("data: %d classes %s, %s; %d train / %d validation / %d test %s",
+                data.numClasses(), data.classes(), data.train().texts().isPresent() ? "one text per example"
+                        : data.featureCount() + " features", data.train().size(), data.validation().size(),
+                data.test().size(), examples));
         data.duplicatesAcrossSplits().filter(n -> n > 0).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
                 + " in more than one split (same content), so some metrics are not on unseen images; finetune:validate names them"));
         return data;
     }
 
-    public void train() throws IOException {
-        SplitData data = loadData();
+    /** Whether the base is an ONNX body: its outputs are computed once, and a new head trains on them. */
+    private boolean onnxBase() {
+        return BaseFormat.isOnnx(baseModel, spec.base());
+    }
+
+    /** An ONNX base's features for the named splits' texts (the frozen-feature cache of a body DL4J cannot run). */
+    private SplitData encoded(SplitData data, List<String> splits) throws IOException {
+        if (!onnxBase()) {
+            if (data.train().texts().isPresent()) {
+                throw new UserInputException("`dataset.textColumn` gives text examples, which only an ONNX text encoder base"
+                        + " reads; " + spec.base() + " is a " + BaseFormat.of(baseModel, spec.base()).displayName());
+            }
+            return data;
+        }
+        Path tokenizer = options.tokenizer().orElseGet(() -> baseModel.resolveSibling(
+                dev.finetune.engine.onnx.Tokenizers.DEFAULT_NAME));
+        dev.finetune.engine.onnx.TextFeatures.Result result = dev.finetune.engine.onnx.TextFeatures.encode(data, baseModel,
+                tokenizer, spec.base(), options.threadsPerTrial(), splits, log);
         Files.createDirectories(outputDir);
-        Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(data));
-        Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(data));
+        // training writes the file anew; evaluation adds its splits to training's
+        Path report = outputDir.resolve(OutputFiles.TEXT_ENCODING);
+        dev.finetune.engine.onnx.TextFeatures.Report written = result.report();
+        if (!splits.contains("train") && Files.isRegularFile(report)) {
+            written = Json.read(report, dev.finetune.engine.onnx.TextFeatures.Report.class).with(written);
+        }
+        Json.write(report, written);
+        return result.data();
+    }
+
+    public void train() throws IOException {
+        SplitData raw = loadData();
+        Files.createDirectories(outputDir);
+        // of the data as read (for text: the texts), not of encoder outputs
+        Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(raw));
+        Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(raw));
+        boolean onnx = onnxBase();
+        if (onnx && spec.evaluation().compareWithScratch()) {
+            throw new UserInputException(spec.locate("evaluation.compareWithScratch") + ": `evaluation.compareWithScratch`"
+                    + " would train the ONNX body from random weights, which this plugin cannot (ONNX bases are frozen-only)");
+        }
+        SplitData data = encoded(raw, List.of("train", "validation"));
         DatasetSource.TrainingSplits splits = source.trainingSplits(data);
         Optional<DataNormalization> normalizer = splits.normalizer();
 
         BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        Net base = format.load(baseModel);
+        Net base = onnx ? null : format.load(baseModel);
         format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
-        FrozenFeatureCache cache = new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
+        FrozenFeatureCache cache = onnx ? FrozenFeatureCache.precomputed(splits.train(), splits.validation(), log)
+                : new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
                 options.frozenFeatureCache(), log);
+        LocalTrialWorker.NetBuilder onnxHead = trial -> new ModelSurgery(trial).headOnly(data.featureCount(), data.numClasses());
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));
         Optional<Checkpoints> checkpoints = options.checkpoints().isPresent()
@@ -144,8 +184,10 @@ public final class FinetuneJob {
         if (spec.sweep().isPresent()) {
             SweepSpec sweep = spec.sweep().get();
             SweepRunner.Outcome outcome;
-            try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
-                    sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log)) {
+            LocalTrialWorker worker = onnx
+                    ? new LocalTrialWorker(onnxHead, cache, data.numClasses(), data.classes(), sweep.metric(), log, options.heartbeat())
+                    : new LocalTrialWorker(base, cache, data.numClasses(), data.classes(), sweep.metric(), log, options.heartbeat());
+            try (TrialExecutor trials = new LocalTrialExecutor(worker, sweep.parallelism(), options.threadsPerTrial(), log)) {
                 Optional<SweepJournal> journal = checkpoints.isPresent()
                         ? Optional.of(SweepJournal.open(journalFile, checkpoints.get().dir(), checkpoints.get().key(), options.rerunFailedTrials()))
                         : Optional.empty();
@@ -162,7 +204,7 @@ public final class FinetuneJob {
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);
-            tuned = new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
+            tuned = onnx ? onnxHead.build(spec) : new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
             result = new Trainer(spec, log, checkpoints, options.heartbeat()).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
@@ -194,7 +236,7 @@ public final class FinetuneJob {
         if (!Files.isRegularFile(modelFile)) {
             throw new UserInputException(modelFile + " does not exist; run finetune:train first");
         }
-        SplitData data = loadData();
+        SplitData data = encoded(loadData(), List.of("validation", "test"));
         TrainingReport training = Json.read(outputDir.resolve(OutputFiles.TRAINING), TrainingReport.class);
         SplitMetrics test = evaluateModel(modelFile, data, "test");
         SplitMetrics validation = evaluateModel(modelFile, data, "validation");

@@ -2,6 +2,7 @@ package dev.finetune.engine.job;
 
 import dev.finetune.engine.train.Checkpoints;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -9,15 +10,17 @@ import java.util.Optional;
  *
  * @param frozenFeatureCache train on cached outputs of the frozen input layers when possible
  *                           ({@link dev.finetune.engine.train.FrozenFeatureCache}); off only to measure or debug it
- * @param threadsPerTrial    ND4J's OpenMP threads, which bound how many sweep trials run at once by default
+ * @param threadsPerTrial    ND4J's OpenMP threads, which bound how many sweep trials run at once by default (and
+ *                           ONNX Runtime's threads for an ONNX base)
  * @param checkpoints        how training checkpoints, keyed by the inputs' fingerprint, so that a rerun after a crash
  *                           resumes (and a sweep runs only the trials its journal lacks); empty: neither
  * @param rerunFailedTrials  run again the sweep trials the journal records as failed, rather than keep their failure
  * @param heartbeat          the longest a training stays silent within an epoch ({@link
  *                           dev.finetune.engine.event.JobEvent.Heartbeat}); zero for no heartbeat
+ * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
  */
 public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                         boolean rerunFailedTrials, java.time.Duration heartbeat) {
+                         boolean rerunFailedTrials, java.time.Duration heartbeat, Optional<Path> tokenizer) {
 
     /** How often a training says where it is within an epoch, by default ({@code finetune.heartbeat}). */
     public static final java.time.Duration DEFAULT_HEARTBEAT = dev.finetune.engine.train.Trainer.DEFAULT_HEARTBEAT;
@@ -25,15 +28,19 @@ public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Option
     public static final JobOptions DEFAULTS = new JobOptions(true, 1);
 
     public JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT);
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT, Optional.empty());
     }
 
     public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, java.time.Duration heartbeat) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, heartbeat);
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, heartbeat, Optional.empty());
+    }
+
+    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Path> tokenizer) {
+        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT, tokenizer);
     }
 
     public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
                       boolean rerunFailedTrials) {
-        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, DEFAULT_HEARTBEAT);
+        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, DEFAULT_HEARTBEAT, Optional.empty());
     }
 }

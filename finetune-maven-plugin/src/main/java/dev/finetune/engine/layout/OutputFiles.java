@@ -36,6 +36,10 @@ public final class OutputFiles {
      * runs only the trials it lacks; kept after the step, for {@code -Dfinetune.sweep.rerunFailed}.
      */
     public static final String SWEEP_JOURNAL = "sweep-journal.jsonl";
+    /** With an ONNX text encoder base: tokens per example, truncated texts and encoding time per split. */
+    public static final String TEXT_ENCODING = "text-encoding.json";
+    /** Where a base's {@code base.entry} (and its tokenizer) are extracted to, under the output directory. */
+    public static final String BASE_EXTRACTED_DIR = "base";
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
     public static final String EVENTS = "events.jsonl";
 

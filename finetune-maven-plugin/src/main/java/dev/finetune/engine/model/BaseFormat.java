@@ -12,15 +12,15 @@ import java.util.stream.Collectors;
 /**
  * A kind of file a base model comes in. Each format recognises its files by content (not by name), inspects them
  * without ND4J (for {@code finetune:validate}, which runs in Maven's JVM) and loads them as a network (in the training
- * JVM). The first is DL4J's own model zip, the second Keras 2's {@code .h5}; ONNX files would be the next member of
- * this family.
+ * JVM). The first is DL4J's own model zip, the second Keras 2's {@code .h5}, the third ONNX, which has no DL4J
+ * network: it is a frozen body whose outputs a new head trains on ({@link BaseModelInfo#frozenOnly()}).
  */
-public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
+public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format, OnnxFormat {
 
     /** Every format this plugin reads, in the order they are tried. */
-    List<BaseFormat> ALL = List.of(new Dl4jZipFormat(), new KerasH5Format());
+    List<BaseFormat> ALL = List.of(new Dl4jZipFormat(), new KerasH5Format(), new OnnxFormat());
 
-    /** The format's name in the spec's {@code base.format}: {@code dl4j}, {@code keras}. */
+    /** The format's name in the spec's {@code base.format}: {@code dl4j}, {@code keras}, {@code onnx}. */
     String name();
 
     /** A short name for messages, e.g. {@code DL4J model zip}. */
@@ -55,7 +55,8 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
             }
         }
         throw new UserInputException(file + ": not a readable base model; the formats this plugin reads are: "
-                + ALL.stream().map(f -> f.displayName() + " (" + f.looksLike() + ")").collect(Collectors.joining(", ")));
+                + ALL.stream().map(f -> f.displayName() + " (" + f.looksLike() + ")").collect(Collectors.joining(", "))
+                + (isZip(file) ? "; this file is a zip or jar archive: name the model file inside it with `base.entry`" : ""));
     }
 
     /**
@@ -86,6 +87,20 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format {
     /** The format of the spec's base: the one {@code base.format} names, else the one recognised by content. */
     static BaseFormat of(Path file, FinetuneSpec.BaseSpec base) {
         return of(file, base.format().map(Enum::name));
+    }
+
+    /** Whether the spec's base is an ONNX body (by {@code base.format}, else by content), without reading more of it. */
+    static boolean isOnnx(Path file, FinetuneSpec.BaseSpec base) {
+        return of(file, base) instanceof OnnxFormat;
+    }
+
+    private static boolean isZip(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(4);
+            return head.length == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     /** {@link #inspect} of whatever format {@code file} is. */

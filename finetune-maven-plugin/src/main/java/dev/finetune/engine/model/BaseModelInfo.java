@@ -21,9 +21,11 @@ import java.util.Set;
  *                   channels]} (Keras bases, channels last): in both, the order a flat dataset row lists the values in
  * @param packaged   whether the plugin itself packaged this file (a tuned model used as the next base)
  * @param inputs     for graphs: each vertex's inputs (layers and other vertices); empty when unknown or not a graph
+ * @param frozenOnly whether the base can only stay frozen as a whole (ONNX bodies): the head goes on top of all of
+ *                   it, removing nothing, and no layer of it trains
  */
 public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers, Optional<List<Long>> inputShape,
-                            boolean packaged, Map<String, List<String>> inputs) {
+                            boolean packaged, Map<String, List<String>> inputs, boolean frozenOnly) {
 
     public BaseModelInfo {
         layers = List.copyOf(layers);
@@ -32,6 +34,11 @@ public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers
 
     public BaseModelInfo(String format, boolean graph, List<LayerInfo> layers, Optional<List<Long>> inputShape, boolean packaged) {
         this(format, graph, layers, inputShape, packaged, Map.of());
+    }
+
+    public BaseModelInfo(String format, boolean graph, List<LayerInfo> layers, Optional<List<Long>> inputShape, boolean packaged,
+                         Map<String, List<String>> inputs) {
+        this(format, graph, layers, inputShape, packaged, inputs, false);
     }
 
     /**
@@ -83,7 +90,8 @@ public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers
 
     /** One line for logs: {@code DL4J model zip (MultiLayerNetwork), 6 layers, input [1, 28, 28], 431,080 parameters}. */
     public String summary() {
-        return format + ", " + layers.size() + " layers" + inputShape.map(s -> ", input " + s).orElse("")
+        String size = frozenOnly ? "" : ", " + layers.size() + " layers";
+        return format + size + inputShape.map(s -> ", input " + s).orElse("")
                 + params().map(p -> String.format(java.util.Locale.ROOT, ", %,d parameters", p)).orElse("");
     }
 }

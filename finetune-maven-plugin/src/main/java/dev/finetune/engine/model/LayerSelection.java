@@ -14,9 +14,18 @@ public final class LayerSelection {
     private LayerSelection() {
     }
 
-    /** Indices of the layers to freeze; names or indices that do not exist are reported with the real ones. */
-    public static TreeSet<Integer> frozenIndices(FreezeSpec freeze, List<String> names, String baseName) {
+    /**
+     * Indices of the layers to freeze; names or indices that do not exist are reported with the real ones.
+     * {@code freeze: all} freezes every layer the head keeps.
+     */
+    public static TreeSet<Integer> frozenIndices(FreezeSpec freeze, List<String> names, String baseName, int removeLayers) {
         TreeSet<Integer> frozen = new TreeSet<>();
+        if (freeze.all()) {
+            for (int i = 0; i < names.size() - removeLayers; i++) {
+                frozen.add(i);
+            }
+            return frozen;
+        }
         for (LayerRef ref : freeze.layers()) {
             frozen.add(resolve(ref, names, baseName));
         }

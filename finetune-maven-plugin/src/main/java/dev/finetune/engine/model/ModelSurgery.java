@@ -51,6 +51,33 @@ public final class ModelSurgery {
     }
 
     /**
+     * The head alone, for a frozen body that is not a DL4J network (an ONNX model): its dense layers and softmax
+     * output on {@code nIn} features, with the spec's updater, seed, L2 and dropout, as {@code apply} gives the layers
+     * it adds to a DL4J base.
+     */
+    public Net headOnly(long nIn, int numClasses) {
+        Nd4j.getRandom().setSeed(spec.training().seed());
+        var training = spec.training();
+        var builder = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .seed(training.seed())
+                .updater(Updaters.of(training.updater(), training.learningRate()));
+        if (training.l2() > 0) {
+            builder.l2(training.l2());
+        }
+        if (training.dropout() > 0) {
+            // DL4J's dropOut argument is the probability of keeping an activation
+            builder.dropOut(1.0 - training.dropout());
+        }
+        var list = builder.list();
+        for (FeedForwardLayer layer : headLayers(nIn, numClasses)) {
+            list.layer(layer);
+        }
+        MultiLayerNetwork head = new MultiLayerNetwork(list.build());
+        head.init();
+        return Net.of(head);
+    }
+
+    /**
      * The same architecture with fresh random weights and nothing frozen, for the "does pretraining help?"
      * comparison: trained on the same data with the same settings.
      */
@@ -112,7 +139,7 @@ public final class ModelSurgery {
             names.add(Net.layerName(layer));
         }
         int remove = spec.head().removeLayers();
-        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
         LayerSelection.requireKept(frozen, names, remove, baseName);
         int kept = layers.length - remove;
         int prefix = frozenPrefix(frozen);
@@ -174,7 +201,7 @@ public final class ModelSurgery {
             removed.add(top);
             top = in.get(0);
         }
-        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName);
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
         List<String> frozenNames = new ArrayList<>();
         for (int index : frozen) {
             if (removed.contains(names.get(index))) {

@@ -30,10 +30,19 @@ import java.util.zip.ZipFile;
  * @param network  SHA-256 of the trained network as finetune:train wrote it: over {@code model.zip}'s entries
  *                 (configuration, coefficients, normaliser), which packaging copies into the artifact unchanged
  *                 ({@link dev.finetune.engine.fingerprint.Fingerprint#zipEntriesSha256})
+ * @param encoder  with an ONNX base: the frozen encoder the model's head needs at inference, which the artifact does
+ *                 not contain
  */
 public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
                       Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
-                      Optional<Metrics> metrics, List<Gate> gates, Optional<String> network) {
+                      Optional<Metrics> metrics, List<Gate> gates, Optional<String> network, Optional<Encoder> encoder) {
+
+    /** A lineage without an encoder (every base but ONNX). */
+    public Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
+                   Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
+                   Optional<Metrics> metrics, List<Gate> gates, Optional<String> network) {
+        this(formatVersion, model, spec, dataset, base, seeds, tools, git, sweep, metrics, gates, network, Optional.empty());
+    }
 
     /** A lineage without the network's hash (as plugin versions before it was recorded wrote). */
     public Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
@@ -45,6 +54,25 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
     public static final int FORMAT_VERSION = 1;
 
     public record Model(String groupId, String artifactId, String version) {
+    }
+
+    /**
+     * An ONNX text encoder base, as the head was trained on its outputs: what a consumer must run before the head.
+     *
+     * @param coordinates       the encoder's artifact (with {@code @extension} unless zip), when named by coordinates
+     * @param archiveSha256     SHA-256 of that artifact (or of the project's archive) when {@code entry} is inside one
+     * @param entry             the model's path inside the archive
+     * @param sha256            SHA-256 of the {@code .onnx} file itself
+     * @param tokenizer         the tokenizer.json's name (inside the same archive when {@code entry} is)
+     * @param tokenizerSha256   its SHA-256
+     * @param output            the ONNX output the features come from
+     * @param pooling           how its token vectors became one vector
+     * @param maxSequenceLength tokens per text at most (longer texts truncated, special tokens included)
+     * @param dimension         features per text: the head's input size
+     */
+    public record Encoder(Optional<String> coordinates, Optional<String> archiveSha256, Optional<String> entry, String sha256,
+                          String tokenizer, String tokenizerSha256, String output, String pooling, int maxSequenceLength,
+                          int dimension) {
     }
 
     /**

@@ -84,7 +84,20 @@ public final class ModelCard {
                 .append(training.frozenLayers().isEmpty() ? "none (every layer trained)"
                         : String.join(", ", training.frozenLayers().stream().map(Markdown::code).toList()))
                 .append(".\n");
-        md.append("- Head: the top ").append(spec.head().removeLayers()).append(" layer(s) of the base replaced by ")
+        if (lineage.encoder().isPresent()) {
+            var e = lineage.encoder().get();
+            md.append("- The base is a frozen ONNX text encoder (").append(Markdown.code(e.entry().orElse("model"))).append(", SHA-256 ")
+                    .append(Markdown.code(e.sha256().substring(0, 12) + "…")).append("): texts are tokenised with ")
+                    .append(Markdown.code(e.tokenizer())).append(" (SHA-256 ").append(Markdown.code(e.tokenizerSha256().substring(0, 12) + "…"))
+                    .append("), cut to ").append(e.maxSequenceLength()).append(" tokens, run through it one at a time and ")
+                    .append(e.pooling()).append("-pooled into ").append(e.dimension()).append(" features.\n");
+            md.append("- **At inference** this artifact holds the head only (a DL4J model zip with its normaliser): run the same")
+                    .append(" encoder and tokenizer first (")
+                    .append(e.coordinates().map(c -> "the artifact " + Markdown.code(c)).orElse("the project's file"))
+                    .append("; `finetune/lineage.json` names them with their hashes), normalise, then apply the head.\n");
+        }
+        md.append("- Head: ").append(lineage.encoder().isPresent() ? "on the encoder's output, "
+                        : "the top " + spec.head().removeLayers() + " layer(s) of the base replaced by ")
                 .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
                         .map(h -> h.units() + "-unit " + h.activation()).collect(Collectors.joining(", ")) + " dense layer(s) and ")
                 .append("a softmax output for ").append(classes.size()).append(" classes.\n");

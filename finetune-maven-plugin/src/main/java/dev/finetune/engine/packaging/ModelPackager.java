@@ -48,7 +48,15 @@ public final class ModelPackager {
      */
     public record Request(FinetuneSpec spec, Path specFile, Path projectDir, Path outputDir, Path baseModel,
                           Optional<String> baseCoordinates, Lineage.Model model, String pluginVersion, String name,
-                          String description, LocalDateTime timestamp, Optional<GitInfo> git) {
+                          String description, LocalDateTime timestamp, Optional<GitInfo> git, Path baseSource,
+                          Optional<Path> tokenizer) {
+
+        public Request(FinetuneSpec spec, Path specFile, Path projectDir, Path outputDir, Path baseModel,
+                       Optional<String> baseCoordinates, Lineage.Model model, String pluginVersion, String name,
+                       String description, LocalDateTime timestamp, Optional<GitInfo> git) {
+            this(spec, specFile, projectDir, outputDir, baseModel, baseCoordinates, model, pluginVersion, name, description,
+                    timestamp, git, baseModel, Optional.empty());
+        }
     }
 
     private ModelPackager() {
@@ -127,7 +135,25 @@ public final class ModelPackager {
                 sweep,
                 metrics.map(Lineage.Metrics::of),
                 gates,
-                Optional.of(Fingerprint.zipEntriesSha256(r.outputDir().resolve(OutputFiles.MODEL))));
+                Optional.of(Fingerprint.zipEntriesSha256(r.outputDir().resolve(OutputFiles.MODEL))),
+                encoder(r, spec));
+    }
+
+    /** The ONNX encoder the head was trained on, when there is one: {@code text-encoding.json} says training used it. */
+    private static Optional<Lineage.Encoder> encoder(Request r, FinetuneSpec spec) throws IOException {
+        Path encoding = r.outputDir().resolve(OutputFiles.TEXT_ENCODING);
+        if (!Files.isRegularFile(encoding) || r.tokenizer().isEmpty()) {
+            return Optional.empty();
+        }
+        var report = Json.read(encoding, dev.finetune.engine.onnx.TextFeatures.Report.class);
+        var base = spec.base();
+        boolean inArchive = base.entry().isPresent();
+        return Optional.of(new Lineage.Encoder(r.baseCoordinates(),
+                inArchive ? Optional.of(Fingerprint.sha256(r.baseSource())) : Optional.empty(), base.entry(),
+                Fingerprint.sha256(r.baseModel()),
+                base.tokenizer().orElse(r.tokenizer().get().getFileName().toString()), Fingerprint.sha256(r.tokenizer().get()),
+                base.output().orElse("(first output)"), base.pooling().orElse(FinetuneSpec.BaseSpec.Pooling.mean).name(),
+                base.sequenceLength(), report.dimension()));
     }
 
     private static <T> Optional<T> readIfPresent(Path file, Class<T> type) throws IOException {

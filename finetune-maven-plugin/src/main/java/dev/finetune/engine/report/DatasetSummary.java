@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * lineage, so a reviewer sees when the data changed and how.
  *
  * @param classes      class names, in the order of the model's outputs
- * @param featureCount features per row
+ * @param featureCount features per row (0 for text examples: their features are the text encoder's)
  * @param splits       {@code train}, {@code validation} and {@code test}
  * @param duplicatesAcrossSplits image data only: how many distinct images (by content) are in more than one split
  */
@@ -67,6 +67,11 @@ public record DatasetSummary(List<String> classes, int featureCount, Map<String,
                 features.putFloat(f);
             }
             digest.update(features.array());
+            if (rows.texts().isPresent()) {
+                // a text example: its text, as the tokenizer reads it
+                digest.update(rows.texts().get()[i].getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
         }
         return new Split(rows.size(), HexFormat.of().formatHex(digest.digest()), counts);
     }

@@ -23,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LocalTrialWorker implements TrialWorker {
 
-    private final Net base;
+    private final NetBuilder builder;
     private final FrozenFeatureCache cache;
     private final int numClasses;
     private final List<String> classes;
@@ -31,6 +31,12 @@ public final class LocalTrialWorker implements TrialWorker {
     private final EventSink log;
     private final Map<Integer, LiveTrial> trials = new ConcurrentHashMap<>();
     private final java.time.Duration heartbeat;
+
+    /** Makes a trial's network from its spec; called from several trial threads at once. */
+    @FunctionalInterface
+    public interface NetBuilder {
+        Net build(FinetuneSpec trialSpec);
+    }
 
     /**
      * @param base   the base network; each trial works on its own copy
@@ -44,8 +50,29 @@ public final class LocalTrialWorker implements TrialWorker {
     /** @param heartbeat the longest a trial's epoch goes without a progress event ({@code finetune.heartbeat}) */
     public LocalTrialWorker(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric, EventSink log,
                             java.time.Duration heartbeat) {
+        this(spec -> {
+            Net copy;
+            // one copy at a time: the base is shared by every trial thread
+            synchronized (base) {
+                copy = base.copy();
+            }
+            return new ModelSurgery(spec).apply(copy, numClasses, spec.base().toString());
+        }, cache, numClasses, classes, metric, log, heartbeat);
+    }
+
+    /**
+     * @param builder each trial's network from its spec (a copy of the base with the trial's surgery, or a new head on
+     *                features a frozen ONNX body computed)
+     */
+    public LocalTrialWorker(NetBuilder builder, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric,
+                            EventSink log) {
+        this(builder, cache, numClasses, classes, metric, log, dev.finetune.engine.train.Trainer.DEFAULT_HEARTBEAT);
+    }
+
+    public LocalTrialWorker(NetBuilder builder, FrozenFeatureCache cache, int numClasses, List<String> classes, Metric metric,
+                            EventSink log, java.time.Duration heartbeat) {
         this.heartbeat = heartbeat;
-        this.base = base;
+        this.builder = builder;
         this.cache = cache;
         this.numClasses = numClasses;
         this.classes = List.copyOf(classes);
@@ -110,12 +137,7 @@ public final class LocalTrialWorker implements TrialWorker {
 
     private void build(LiveTrial t, TrialTask task) {
         FinetuneSpec spec = task.spec();
-        Net copy;
-        // one copy at a time: the base is shared by every trial thread
-        synchronized (base) {
-            copy = base.copy();
-        }
-        t.net = new ModelSurgery(spec).apply(copy, numClasses, spec.base().toString());
+        t.net = builder.build(spec);
         t.run = new TrainingRun(spec, "trial " + task.index(), cache.target(t.net), classes, log, Optional.of(task.index()), heartbeat);
         t.featuresCached = cache.unsupported(t.net).isEmpty();
         log.emit(new JobEvent.TrialStarted(task.index(), task.seed(), task.values()));

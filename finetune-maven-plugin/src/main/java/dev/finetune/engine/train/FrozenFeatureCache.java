@@ -42,6 +42,8 @@ public final class FrozenFeatureCache {
     private final boolean deterministic;
     private final boolean enabled;
     private final EventSink log;
+    /** The splits already are a frozen body's outputs (an ONNX model's, computed once): the whole network is the top. */
+    private final boolean precomputed;
     private final Map<Integer, Batches[]> featurized = new HashMap<>();
     private final List<String> reported = new ArrayList<>();
 
@@ -51,15 +53,32 @@ public final class FrozenFeatureCache {
      * @param enabled       off only to measure or debug the cache
      */
     public FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log) {
+        this(train, validation, deterministic, enabled, log, false);
+    }
+
+    private FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log,
+                               boolean precomputed) {
         this.train = train;
         this.validation = validation;
         this.deterministic = deterministic;
         this.enabled = enabled;
         this.log = log;
+        this.precomputed = precomputed;
+    }
+
+    /**
+     * For splits that are a frozen body's outputs already, computed once outside DL4J (an ONNX model's features): the
+     * networks trained on them are heads alone, each trained whole on these splits, every epoch and trial.
+     */
+    public static FrozenFeatureCache precomputed(Batches train, Batches validation, EventSink log) {
+        return new FrozenFeatureCache(train, validation, true, true, log, true);
     }
 
     /** The target to train {@code net} on: its top on cached features when possible, else the whole network. */
     public synchronized TrainingTarget target(Net net) {
+        if (precomputed) {
+            return TrainingTarget.full(net, train, validation);
+        }
         Optional<String> why = unsupported(net);
         if (why.isPresent()) {
             say("frozen-feature cache off: " + why.get() + "; training runs full forward passes");
@@ -85,6 +104,9 @@ public final class FrozenFeatureCache {
 
     /** Why the cache cannot serve this network; empty when it can. */
     public Optional<String> unsupported(Net net) {
+        if (precomputed) {
+            return Optional.empty();
+        }
         if (!enabled) {
             return Optional.of("switched off");
         }
