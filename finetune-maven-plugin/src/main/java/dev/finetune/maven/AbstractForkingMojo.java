@@ -163,12 +163,17 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     private void warnIfOversubscribed() {
         int modules = session == null ? 1 : Math.min(session.getRequest().getDegreeOfConcurrency(),
                 Math.max(1, session.getProjects().size()));
-        int cores = Runtime.getRuntime().availableProcessors();
-        if (modules > 1 && modules * threads > cores) {
-            getLog().warn("-T " + modules + ": up to " + modules + " training JVMs at once with finetune.threads=" + threads
-                    + " each ask for " + modules * threads + " threads on " + cores + " cores; set -Dfinetune.threads="
-                    + Math.max(1, cores / modules) + " (results depend on the thread count: keep it fixed per project)");
+        oversubscription(modules, threads, Runtime.getRuntime().availableProcessors()).ifPresent(getLog()::warn);
+    }
+
+    /** The warning for {@code modules} forks at once with {@code threads} OpenMP threads each on {@code cores}, if due. */
+    static Optional<String> oversubscription(int modules, int threads, int cores) {
+        if (modules <= 1 || modules * threads <= cores) {
+            return Optional.empty();
         }
+        return Optional.of("-T " + modules + ": up to " + modules + " training JVMs at once with finetune.threads=" + threads
+                + " each ask for " + modules * threads + " threads on " + cores + " cores; set -Dfinetune.threads="
+                + Math.max(1, cores / modules) + " (results depend on the thread count: keep it fixed per project)");
     }
 
     /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */

@@ -28,4 +28,14 @@ class ForkSettingsTest {
         }
         assertDoesNotThrow(() -> AbstractForkingMojo.checkSize("finetune.maxHeap", null, SIZE));
     }
+
+    /** With -T, forks at once times their OpenMP threads must not exceed the cores silently. */
+    @Test
+    void parallelModulesThatOversubscribeTheCoresAreWarnedAbout() {
+        assertEquals(java.util.Optional.of("-T 2: up to 2 training JVMs at once with finetune.threads=2 each ask for 4 threads"
+                        + " on 2 cores; set -Dfinetune.threads=1 (results depend on the thread count: keep it fixed per project)"),
+                AbstractForkingMojo.oversubscription(2, 2, 2));
+        assertEquals(java.util.Optional.empty(), AbstractForkingMojo.oversubscription(2, 1, 2));
+        assertEquals(java.util.Optional.empty(), AbstractForkingMojo.oversubscription(1, 8, 2));
+    }
 }
