@@ -55,7 +55,7 @@ final class SpecBinder {
                     + " command line (-Dfinetune.allowPathsOutsideProject)");
         }
         for (String path : java.util.List.of("base.path", "dataset.path", "dataset.files.train", "dataset.files.validation",
-                "dataset.files.test")) {
+                "dataset.files.test", "evaluation.retention.data.path")) {
             checkInsideProject(path, allowOutside);
         }
         TrainingSpec training = training(root.path("training"));
@@ -291,7 +291,35 @@ final class SpecBinder {
                 regression.put(Metric.valueOf(m.getKey()), m.getValue().asDouble());
             }
         });
-        return new EvaluationSpec(gates, e.path("compareWithScratch").asBoolean(false), regression);
+        Optional<FinetuneSpec.RetentionSpec> retention = e.has("retention") ? Optional.of(retention(e.path("retention")))
+                : Optional.empty();
+        return new EvaluationSpec(gates, e.path("compareWithScratch").asBoolean(false), regression, retention);
+    }
+
+    private FinetuneSpec.RetentionSpec retention(JsonNode r) {
+        JsonNode d = r.path("data");
+        JsonNode label = d.path("labelColumn");
+        boolean header = d.path("header").asBoolean(false);
+        if (label.isTextual() && !header) {
+            problems.add(tree.valueAt("evaluation.retention.data.labelColumn"), "`evaluation.retention.data.labelColumn` names"
+                    + " a column, which needs `header: true`; or give a 0-based index");
+        }
+        String delimiterText = d.path("delimiter").asText(",");
+        FinetuneSpec.RetentionData data = new FinetuneSpec.RetentionData(d.path("path").asText(""),
+                label.isTextual() ? ColumnRef.ofName(label.textValue()) : ColumnRef.ofIndex(label.asInt(-1)), header,
+                delimiterText.isEmpty() ? ',' : delimiterText.charAt(0),
+                enumOr(Normalization.class, d.path("normalize"), Normalization.standardize));
+        Map<Metric, Double> maxDrop = new EnumMap<>(Metric.class);
+        r.path("maxDrop").fields().forEachRemaining(m -> {
+            if (Metric.names().contains(m.getKey()) && m.getValue().isNumber()) {
+                maxDrop.put(Metric.valueOf(m.getKey()), m.getValue().asDouble());
+            }
+        });
+        if (r.has("maxDrop") && maxDrop.isEmpty() && r.path("maxDrop").isObject() && r.path("maxDrop").size() == 0) {
+            problems.add(tree.valueAt("evaluation.retention.maxDrop"), "`evaluation.retention.maxDrop` is empty, so it"
+                    + " checks nothing; give the largest allowed drop per metric, e.g. `{ accuracy: 0.02 }`, or remove it");
+        }
+        return new FinetuneSpec.RetentionSpec(data, maxDrop);
     }
 
     private Optional<Gate> gate(String text, Location at) {
