@@ -120,6 +120,24 @@ class RetentionTest {
     }
 
     @Test
+    void theModelCardShowsTheRetentionTable(@TempDir Path out) throws Exception {
+        Path specFile = Files.writeString(project.resolve("card.yaml"), SPEC.formatted("mln.zip", "none", "[]", 0.05));
+        FinetuneSpec spec = new SpecParser().parse(specFile);
+        FinetuneJob job = TestBases.job(spec, project, out, EventSink.NONE, JobOptions.DEFAULTS);
+        job.train();
+        RetentionReport r = job.evaluate().retention().orElseThrow();
+        dev.finetune.engine.packaging.ModelPackager.write(new dev.finetune.engine.packaging.ModelPackager.Request(spec, specFile,
+                project, out, project.resolve("mln.zip"), java.util.Optional.empty(),
+                new dev.finetune.engine.packaging.Lineage.Model("g", "a", "1"), "0.1.0", "Digits", "",
+                java.time.LocalDateTime.of(2026, 1, 1, 0, 0), java.util.Optional.empty()), out.resolve("artifact.zip"));
+        String card = Files.readString(out.resolve(OutputFiles.MODEL_CARD));
+        assertTrue(card.contains("## Retention of the base's task"), card);
+        assertTrue(card.contains("`data/lower.csv` (901 rows, 5 classes of the base)"), card);
+        assertTrue(card.contains(String.format(java.util.Locale.ROOT, "| accuracy | %.4f | %.4f | %.4f | 0.0100 (**FAILED**) |",
+                r.before().accuracy(), r.after().accuracy(), r.drop().get(Metric.accuracy))), card);
+    }
+
+    @Test
     void labelsThatAreNotOutputsOfTheBaseAreRefused(@TempDir Path out) throws Exception {
         List<String> rows = new ArrayList<>(Files.readAllLines(project.resolve("data/lower.csv")));
         rows.set(0, rows.get(0).substring(0, rows.get(0).lastIndexOf(',') + 1) + "7");
