@@ -113,6 +113,8 @@ public final class CanonicalSpec {
         training.put("l2", t.l2());
         training.put("dropout", t.dropout());
         training.put("seed", t.seed());
+        training.put("layerLearningRates", t.layerLearningRates().stream()
+                .map(r -> ordered("layers", layer(r.layers()), "learningRate", r.learningRate(), null, null)).toList());
         root.put("training", training);
 
         spec.earlyStopping().ifPresent(e -> root.put("earlyStopping",

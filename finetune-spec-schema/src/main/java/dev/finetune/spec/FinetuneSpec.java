@@ -231,10 +231,28 @@ public record FinetuneSpec(
     public enum Updater { adam, nadam, sgd, nesterovs, rmsprop, adagrad }
 
     /**
-     * @param dropout probability of dropping an activation in trainable layers (0 = off)
+     * @param dropout            probability of dropping an activation in trainable layers (0 = off)
+     * @param layerLearningRates learning rates of single base layers or ranges of them, instead of {@code learningRate}
+     *                           (discriminative fine-tuning); empty: every trainable layer at {@code learningRate}
      */
     public record TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs,
-                               double l2, double dropout, long seed) {
+                               double l2, double dropout, long seed, List<LayerLearningRate> layerLearningRates) {
+        public TrainingSpec {
+            layerLearningRates = List.copyOf(layerLearningRates);
+        }
+
+        /** Every trainable layer at {@code learningRate}. */
+        public TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs, double l2, double dropout, long seed) {
+            this(updater, learningRate, batchSize, epochs, l2, dropout, seed, List.of());
+        }
+    }
+
+    /**
+     * One {@code training.layerLearningRates} entry.
+     *
+     * @param layers a base layer by index or name, or a range {@code "from..to"} of them (both ends included)
+     */
+    public record LayerLearningRate(LayerRef layers, double learningRate) {
     }
 
     public record EarlyStoppingSpec(Metric metric, int patience, int maxEpochs) {

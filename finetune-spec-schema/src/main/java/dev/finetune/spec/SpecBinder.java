@@ -265,10 +265,27 @@ final class SpecBinder {
         return List.copyOf(hidden);
     }
 
-    private static TrainingSpec training(JsonNode t) {
+    private TrainingSpec training(JsonNode t) {
+        List<FinetuneSpec.LayerLearningRate> rates = new ArrayList<>();
+        JsonNode list = t.path("layerLearningRates");
+        for (int i = 0; list.isArray() && i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            String at = LocatedTree.item("training.layerLearningRates", i);
+            if (!entry.path("layers").isValueNode() || !entry.path("learningRate").isNumber()) {
+                continue; // the schema reports it
+            }
+            LayerRef layers = layer(entry.path("layers"), at + ".layers");
+            String text = entry.path("layers").asText();
+            if (entry.path("layers").isTextual() && text.contains("..") && text.split("\\.\\.", -1).length != 2
+                    || text.startsWith("..") || text.endsWith("..")) {
+                problems.add(layers.location(), "`" + at + ".layers` is `" + text + "`; a range reads FROM..TO with a layer"
+                        + " name or index at both ends, e.g. `conv1..pool2` or `0..3`");
+            }
+            rates.add(new FinetuneSpec.LayerLearningRate(layers, entry.path("learningRate").asDouble()));
+        }
         return new TrainingSpec(enumOr(Updater.class, t.path("updater"), Updater.adam),
                 t.path("learningRate").asDouble(1e-3), t.path("batchSize").asInt(32), t.path("epochs").asInt(10),
-                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42));
+                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42), rates);
     }
 
     private static EarlyStoppingSpec earlyStopping(JsonNode e, int epochs) {

@@ -154,6 +154,12 @@ public final class InputChecks {
                 problems.add(spec.locate(spec.freeze().isEmpty() ? "head" : "freeze") + ": " + e.getMessage());
                 return Optional.of(info);
             }
+            try {
+                dev.finetune.engine.model.LayerRates.resolve(spec.training().layerLearningRates(), names,
+                        names.size() - spec.head().removeLayers(), frozen, baseName);
+            } catch (UserInputException e) {
+                problems.add(e.getMessage()); // located at the entry
+            }
         } catch (UserInputException e) {
             problems.add(e.getMessage());
             return Optional.of(info);
