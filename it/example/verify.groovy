@@ -13,6 +13,9 @@ assert order == ['Building mnist-lenet ', 'Building Digits 5-9 (UCI 8x8 scans) '
 
 assert first =~ /fine-tune epoch 1\/40 .* ETA /
 assert first =~ /Gate passed accuracy >= 0\.9: accuracy is 0\.\d{4}/
+// the retention check: the tuned body under the base's MNIST output layer still reads MNIST test digits
+assert first =~ /retention of the base's task \(data\/mnist-test-1000\.csv, 1000 rows\): accuracy 0\.9\d{3} before, 0\.9\d{3} after/
+assert first =~ /Gate passed retention maxDrop\.accuracy: the base's task accuracy fell by -?0\.\d{4}, at most 0\.02/
 assert first.contains('Installing') && first.contains('digits-5to9-1.0.0-SNAPSHOT.zip')
 assert first =~ /Tests run: 1, Failures: 0, Errors: 0, Skipped: 0.*DigitClassifierTest/
 
@@ -40,6 +43,10 @@ assert lineage.seeds == [split: 7, training: 42]
 def card = entry('finetune/model-card.md')
 assert card.startsWith('# Digits 5-9 (UCI 8x8 scans) 1.0.0-SNAPSHOT')
 assert card =~ /\| 9 \| 0\.\d{4} \| 0\.\d{4} \| 0\.\d{4} \| \d+ \|/
+assert card.contains("## Retention of the base's task") && card.contains('`data/mnist-test-1000.csv` (1000 rows, 10 classes of the base)')
+assert card =~ /\| accuracy \| 0\.9\d{3} \| 0\.9\d{3} \| -?0\.\d{4} \| 0\.0200 \(passed\) \|/
+def metrics = new groovy.json.JsonSlurper().parseText(entry('finetune/metrics.json'))
+assert metrics.retention.before.examples == 1000 && metrics.retention.drop.accuracy < 0.02
 assert zip.getEntry('configuration.json') != null && zip.getEntry('coefficients.bin') != null
 zip.close()
 return true

@@ -81,7 +81,19 @@ public class EvaluateMojo extends AbstractForkingMojo {
             throw new MojoFailureException(OutputFiles.MODEL + " was trained on other inputs (the spec, base, data or training"
                     + " settings changed since): run the build from `compile` (e.g. `mvn verify`) so that finetune:train retrains");
         }
-        if (upToDate(marker, fingerprint) && Files.isRegularFile(metricsFile) && trained.equals(Optional.of(fingerprint.value()))) {
+        List<Path> retentionFiles = retentionFiles(parsed);
+        // the retention check reads its own data and settings, which do not shape the model: they decide the metrics
+        Fingerprint evaluated = fingerprint;
+        if (parsed.evaluation().retention().isPresent()) {
+            try {
+                evaluated = fingerprint(parsed, base.file()).text("retention",
+                        String.valueOf(dev.finetune.spec.CanonicalSpec.toMap(parsed).get("evaluation")))
+                        .file("retention:data", retentionFiles.get(0));
+            } catch (IOException e) {
+                throw new MojoExecutionException("Cannot read " + retentionFiles.get(0) + ": " + e.getMessage(), e);
+            }
+        }
+        if (upToDate(marker, evaluated) && Files.isRegularFile(metricsFile)) {
             getLog().info("Model and test data unchanged since the last evaluation: reusing " + OutputFiles.METRICS);
         } else {
             try {
@@ -97,16 +109,31 @@ public class EvaluateMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot read " + metricsFile + ": " + e.getMessage(), e);
         }
-        List<String> results = GateResult.check(parsed.evaluation().gates(), metrics.test()).stream()
-                .map(GateResult::describe).toList();
+        List<String> results = new java.util.ArrayList<>(GateResult.check(parsed.evaluation().gates(), metrics.test()).stream()
+                .map(GateResult::describe).toList());
+        metrics.retention().ifPresent(r -> r.checks().forEach(c -> results.add(c.describe())));
         try {
             AtomicFiles.write(gatesFile, String.join("\n", results).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot write " + gatesFile + ": " + e.getMessage(), e);
         }
         writeHtmlReport(parsed, true, Optional.empty());
-        writeRecord(marker, fingerprint, parsed, base);
+        writeRecord(marker, evaluated, parsed, base, retentionFiles);
         report(results);
+    }
+
+    /** The retention check's data file, which must exist: said at its spec key. */
+    private List<Path> retentionFiles(FinetuneSpec parsed) throws MojoFailureException {
+        if (parsed.evaluation().retention().isEmpty()) {
+            return List.of();
+        }
+        String path = parsed.evaluation().retention().get().data().path();
+        Path file = baseDir().resolve(path);
+        if (!Files.isRegularFile(file)) {
+            String key = "evaluation.retention.data.path";
+            throw new MojoFailureException(parsed.locate(key) + ": `" + key + "` names " + path + ", which does not exist");
+        }
+        return List.of(file);
     }
 
     /** Logs the gates' results and fails the build on a missed one, unless told to ignore gates. */
@@ -117,7 +144,8 @@ public class EvaluateMojo extends AbstractForkingMojo {
             return;
         }
         failed.forEach(g -> getLog().error("Gate " + g));
-        String message = failed.size() + " quality gate(s) missed on the test split:\n  " + String.join("\n  ", failed);
+        String message = failed.size() + " quality gate(s) missed on the test split" + (failed.stream()
+                .anyMatch(g -> g.contains(" retention maxDrop.")) ? " or the base's task (retention)" : "") + ":\n  " + String.join("\n  ", failed);
         if (ignoreGates) {
             getLog().warn(message + "\n(finetune.ignoreGates is set: not failing the build)");
             return;

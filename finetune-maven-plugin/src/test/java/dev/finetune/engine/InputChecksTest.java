@@ -45,6 +45,19 @@ class InputChecksTest {
     }
 
     @Test
+    void retentionDataIsCheckedAgainstTheBase() throws Exception {
+        String spec = "base: { path: mln.zip }\ndataset: { path: upper.csv }\nevaluation:\n  retention:\n    data: { path: %s }\n";
+        // the upper digits are labelled 5..9, but the base (pretrained on 0-4) has outputs 0..4
+        assertEquals(List.of("finetune.yaml:5:19: label 5 in upper.csv is not an output of mln.zip, which has 5 (0..4);"
+                + " integer labels are the base's output index"), problems(spec.formatted("upper.csv")));
+        assertEquals(List.of("finetune.yaml:5:19: the retention data has 2 feature columns but mln.zip takes 64 inputs",
+                "finetune.yaml:5:19: label 5 in narrow.csv is not an output of mln.zip, which has 5 (0..4); integer labels"
+                        + " are the base's output index"), problems(spec.formatted("narrow.csv")));
+        assertEquals(List.of("finetune.yaml:5:19: `evaluation.retention.data.path` names missing.csv, which does not exist"),
+                problems(spec.formatted("missing.csv")));
+    }
+
+    @Test
     void configurationIsReadWithoutWeights() {
         BaseModelInfo info = BaseFormat.inspectAny(project.resolve("mln.zip"));
         assertEquals(List.of("hidden1", "hidden2", "out"), info.names());

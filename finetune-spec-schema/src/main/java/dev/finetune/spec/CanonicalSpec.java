@@ -33,6 +33,8 @@ public final class CanonicalSpec {
         Map<String, Object> evaluation = new LinkedHashMap<>((Map<String, Object>) map.get("evaluation"));
         evaluation.remove("gates");
         evaluation.remove("regression");
+        // the retention check scores the trained model; it does not shape it
+        evaluation.remove("retention");
         map.put("evaluation", evaluation);
         if (map.get("sweep") instanceof Map<?, ?> sweep) {
             // trials give the same results however many run at once (a tested property of the sweep runner)
@@ -122,6 +124,8 @@ public final class CanonicalSpec {
         training.put("l2", t.l2());
         training.put("dropout", t.dropout());
         training.put("seed", t.seed());
+        training.put("layerLearningRates", t.layerLearningRates().stream()
+                .map(r -> ordered("layers", layer(r.layers()), "learningRate", r.learningRate(), null, null)).toList());
         root.put("training", training);
 
         spec.earlyStopping().ifPresent(e -> root.put("earlyStopping",
@@ -133,10 +137,22 @@ public final class CanonicalSpec {
         Map<String, Object> regression = new LinkedHashMap<>();
         spec.evaluation().regression().forEach((metric, maxDrop) -> regression.put(metric.name(), maxDrop));
         evaluation.put("regression", regression);
+        spec.evaluation().retention().ifPresent(r -> evaluation.put("retention", retention(r)));
         root.put("evaluation", evaluation);
         spec.sweep().ifPresent(sweep -> root.put("sweep", sweep(sweep)));
         // allowPathsOutsideProject is the build's setting (POM or command line), not the spec's: not part of it
         return root;
+    }
+
+    private static Map<String, Object> retention(FinetuneSpec.RetentionSpec r) {
+        var d = r.data();
+        Map<String, Object> data = ordered("path", d.path(), "labelColumn", d.labelColumn().index().isPresent()
+                ? (Object) d.labelColumn().index().get() : d.labelColumn().name().orElseThrow(), "header", d.header());
+        data.put("delimiter", String.valueOf(d.delimiter()));
+        data.put("normalize", d.normalize().name());
+        Map<String, Object> maxDrop = new LinkedHashMap<>();
+        r.maxDrop().forEach((metric, drop) -> maxDrop.put(metric.name(), drop));
+        return ordered("data", data, "maxDrop", maxDrop, null, null);
     }
 
     private static Map<String, Object> sweep(SweepSpec s) {

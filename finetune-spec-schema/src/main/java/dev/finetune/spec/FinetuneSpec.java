@@ -291,10 +291,28 @@ public record FinetuneSpec(
     public enum Updater { adam, nadam, sgd, nesterovs, rmsprop, adagrad }
 
     /**
-     * @param dropout probability of dropping an activation in trainable layers (0 = off)
+     * @param dropout            probability of dropping an activation in trainable layers (0 = off)
+     * @param layerLearningRates learning rates of single base layers or ranges of them, instead of {@code learningRate}
+     *                           (discriminative fine-tuning); empty: every trainable layer at {@code learningRate}
      */
     public record TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs,
-                               double l2, double dropout, long seed) {
+                               double l2, double dropout, long seed, List<LayerLearningRate> layerLearningRates) {
+        public TrainingSpec {
+            layerLearningRates = List.copyOf(layerLearningRates);
+        }
+
+        /** Every trainable layer at {@code learningRate}. */
+        public TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs, double l2, double dropout, long seed) {
+            this(updater, learningRate, batchSize, epochs, l2, dropout, seed, List.of());
+        }
+    }
+
+    /**
+     * One {@code training.layerLearningRates} entry.
+     *
+     * @param layers a base layer by index or name, or a range {@code "from..to"} of them (both ends included)
+     */
+    public record LayerLearningRate(LayerRef layers, double learningRate) {
     }
 
     public record EarlyStoppingSpec(Metric metric, int patience, int maxEpochs) {
@@ -307,12 +325,46 @@ public record FinetuneSpec(
      * @param regression         the most each test metric may get worse than in the baseline model that
      *                           {@code finetune:diff} compares with (a drop, or a rise for loss); in metric order
      */
-    public record EvaluationSpec(List<Gate> gates, boolean compareWithScratch, Map<Metric, Double> regression) {
+    public record EvaluationSpec(List<Gate> gates, boolean compareWithScratch, Map<Metric, Double> regression,
+                                 Optional<RetentionSpec> retention) {
         public EvaluationSpec {
             gates = List.copyOf(gates);
-            EnumMap<Metric, Double> sorted = new EnumMap<>(Metric.class);
-            sorted.putAll(regression);
-            regression = Collections.unmodifiableMap(sorted);
+            regression = sortedByMetric(regression);
         }
+
+        /** Without a retention check. */
+        public EvaluationSpec(List<Gate> gates, boolean compareWithScratch, Map<Metric, Double> regression) {
+            this(gates, compareWithScratch, regression, Optional.empty());
+        }
+    }
+
+    private static Map<Metric, Double> sortedByMetric(Map<Metric, Double> values) {
+        EnumMap<Metric, Double> sorted = new EnumMap<>(Metric.class);
+        sorted.putAll(values);
+        return Collections.unmodifiableMap(sorted);
+    }
+
+    /**
+     * How much of the base's own task the fine-tuned model still does ({@code evaluation.retention}): the base's
+     * original test data scored by the base before and by the tuned body under the base's original head after.
+     *
+     * @param data    the base's original task data, used whole as a test set
+     * @param maxDrop the most each metric may get worse from before to after (a drop, or a rise for loss); more fails
+     *                {@code finetune:evaluate}
+     */
+    public record RetentionSpec(RetentionData data, Map<Metric, Double> maxDrop) {
+        public RetentionSpec {
+            maxDrop = sortedByMetric(maxDrop);
+        }
+    }
+
+    /**
+     * A CSV of the base's original task ({@code evaluation.retention.data}): features as the base takes them, then
+     * (by default) the label; integer labels are the base's output index, other labels are sorted and must number
+     * as many as the base's outputs.
+     *
+     * @param normalize fitted on this data itself ({@code image}: pixels / 255, as most image bases were trained)
+     */
+    public record RetentionData(String path, ColumnRef labelColumn, boolean header, char delimiter, Normalization normalize) {
     }
 }

@@ -55,7 +55,7 @@ final class SpecBinder {
                     + " command line (-Dfinetune.allowPathsOutsideProject)");
         }
         for (String path : java.util.List.of("base.path", "dataset.path", "dataset.files.train", "dataset.files.validation",
-                "dataset.files.test")) {
+                "dataset.files.test", "evaluation.retention.data.path")) {
             checkInsideProject(path, allowOutside);
         }
         TrainingSpec training = training(root.path("training"));
@@ -319,10 +319,27 @@ final class SpecBinder {
         return List.copyOf(hidden);
     }
 
-    private static TrainingSpec training(JsonNode t) {
+    private TrainingSpec training(JsonNode t) {
+        List<FinetuneSpec.LayerLearningRate> rates = new ArrayList<>();
+        JsonNode list = t.path("layerLearningRates");
+        for (int i = 0; list.isArray() && i < list.size(); i++) {
+            JsonNode entry = list.get(i);
+            String at = LocatedTree.item("training.layerLearningRates", i);
+            if (!entry.path("layers").isValueNode() || !entry.path("learningRate").isNumber()) {
+                continue; // the schema reports it
+            }
+            LayerRef layers = layer(entry.path("layers"), at + ".layers");
+            String text = entry.path("layers").asText();
+            if (entry.path("layers").isTextual() && text.contains("..") && text.split("\\.\\.", -1).length != 2
+                    || text.startsWith("..") || text.endsWith("..")) {
+                problems.add(layers.location(), "`" + at + ".layers` is `" + text + "`; a range reads FROM..TO with a layer"
+                        + " name or index at both ends, e.g. `conv1..pool2` or `0..3`");
+            }
+            rates.add(new FinetuneSpec.LayerLearningRate(layers, entry.path("learningRate").asDouble()));
+        }
         return new TrainingSpec(enumOr(Updater.class, t.path("updater"), Updater.adam),
                 t.path("learningRate").asDouble(1e-3), t.path("batchSize").asInt(32), t.path("epochs").asInt(10),
-                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42));
+                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42), rates);
     }
 
     private static EarlyStoppingSpec earlyStopping(JsonNode e, int epochs) {
@@ -345,7 +362,35 @@ final class SpecBinder {
                 regression.put(Metric.valueOf(m.getKey()), m.getValue().asDouble());
             }
         });
-        return new EvaluationSpec(gates, e.path("compareWithScratch").asBoolean(false), regression);
+        Optional<FinetuneSpec.RetentionSpec> retention = e.has("retention") ? Optional.of(retention(e.path("retention")))
+                : Optional.empty();
+        return new EvaluationSpec(gates, e.path("compareWithScratch").asBoolean(false), regression, retention);
+    }
+
+    private FinetuneSpec.RetentionSpec retention(JsonNode r) {
+        JsonNode d = r.path("data");
+        JsonNode label = d.path("labelColumn");
+        boolean header = d.path("header").asBoolean(false);
+        if (label.isTextual() && !header) {
+            problems.add(tree.valueAt("evaluation.retention.data.labelColumn"), "`evaluation.retention.data.labelColumn` names"
+                    + " a column, which needs `header: true`; or give a 0-based index");
+        }
+        String delimiterText = d.path("delimiter").asText(",");
+        FinetuneSpec.RetentionData data = new FinetuneSpec.RetentionData(d.path("path").asText(""),
+                label.isTextual() ? ColumnRef.ofName(label.textValue()) : ColumnRef.ofIndex(label.asInt(-1)), header,
+                delimiterText.isEmpty() ? ',' : delimiterText.charAt(0),
+                enumOr(Normalization.class, d.path("normalize"), Normalization.standardize));
+        Map<Metric, Double> maxDrop = new EnumMap<>(Metric.class);
+        r.path("maxDrop").fields().forEachRemaining(m -> {
+            if (Metric.names().contains(m.getKey()) && m.getValue().isNumber()) {
+                maxDrop.put(Metric.valueOf(m.getKey()), m.getValue().asDouble());
+            }
+        });
+        if (r.has("maxDrop") && maxDrop.isEmpty() && r.path("maxDrop").isObject() && r.path("maxDrop").size() == 0) {
+            problems.add(tree.valueAt("evaluation.retention.maxDrop"), "`evaluation.retention.maxDrop` is empty, so it"
+                    + " checks nothing; give the largest allowed drop per metric, e.g. `{ accuracy: 0.02 }`, or remove it");
+        }
+        return new FinetuneSpec.RetentionSpec(data, maxDrop);
     }
 
     private Optional<Gate> gate(String text, Location at) {

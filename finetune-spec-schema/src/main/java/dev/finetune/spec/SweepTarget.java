@@ -122,7 +122,10 @@ public enum SweepTarget {
                 spec.evaluation(), Optional.empty(), spec.allowPathsOutsideProject(), spec.locations());
     }
 
-    private static FinetuneSpec withTraining(FinetuneSpec spec, TrainingSpec training) {
+    private static FinetuneSpec withTraining(FinetuneSpec spec, TrainingSpec changed) {
+        // the per-layer rates are no sweep parameter: every trial keeps the spec's
+        TrainingSpec training = new TrainingSpec(changed.updater(), changed.learningRate(), changed.batchSize(), changed.epochs(),
+                changed.l2(), changed.dropout(), changed.seed(), spec.training().layerLearningRates());
         return new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(), spec.head(), training, spec.earlyStopping(),
                 spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
     }

@@ -49,6 +49,20 @@ public final class CsvDatasetLoader {
         return split(all, classes, spec.split());
     }
 
+    /**
+     * One CSV read whole, unsplit (e.g. a base's original test data): its classes, sorted as {@link #load} sorts
+     * them, and every row.
+     */
+    public Whole loadWhole(DatasetSpec spec) {
+        CsvTable table = read(spec, spec.path().orElseThrow());
+        List<String> classes = classes(List.of(table), spec);
+        return new Whole(classes, rows(table, spec, classes, "all"));
+    }
+
+    /** A file's classes and rows, labels indexing {@code classes}. */
+    public record Whole(List<String> classes, LabeledRows rows) {
+    }
+
     private CsvTable read(DatasetSpec spec, String path) {
         return CsvTable.read(resolver.apply(path), spec.header(), spec.delimiter());
     }

@@ -42,7 +42,7 @@ public final class DataSets {
     }
 
     /** One split in memory, scaled by a normaliser fitted before (the one stored with a model). */
-    static Batches batches(LabeledRows rows, int numClasses, Optional<DataNormalization> normalizer) {
+    public static Batches batches(LabeledRows rows, int numClasses, Optional<DataNormalization> normalizer) {
         DataSet data = of(rows, numClasses);
         normalizer.ifPresent(n -> n.transform(data));
         return Batches.inMemory(data);

@@ -83,7 +83,53 @@ public final class InputChecks {
                             ? "the images, sized by `dataset.image`, have " + features + " values each" : "the dataset has " + features
                             + " feature columns") + " but " + spec.base() + " takes " + n + " inputs"));
         }
+        spec.evaluation().retention().ifPresent(r -> checkRetention(r, base, problems));
         return new Result(List.copyOf(problems), base, data.warnings());
+    }
+
+    /** The retention data: there, readable, as wide as the base's input, labelled with the base's outputs. */
+    private void checkRetention(FinetuneSpec.RetentionSpec retention, Optional<BaseModelInfo> base, List<String> problems) {
+        String key = "evaluation.retention.data.path";
+        var d = retention.data();
+        Path file;
+        try {
+            file = resolver.apply(d.path());
+        } catch (UserInputException e) {
+            problems.add(spec.locate(key) + ": " + e.getMessage());
+            return;
+        }
+        if (!Files.isRegularFile(file)) {
+            problems.add(spec.locate(key) + ": `" + key + "` names " + d.path() + ", which does not exist");
+            return;
+        }
+        FinetuneSpec.DatasetSpec asDataset = new FinetuneSpec.DatasetSpec(FinetuneSpec.DatasetSpec.Type.csv, Optional.of(d.path()),
+                Optional.empty(), d.labelColumn(), d.header(), d.delimiter(), new FinetuneSpec.SplitSpec(1, 0, 0, 0, false),
+                d.normalize());
+        dev.finetune.engine.data.CsvDatasetLoader.Whole whole;
+        try {
+            whole = new dev.finetune.engine.data.CsvDatasetLoader(resolver).loadWhole(asDataset);
+        } catch (UserInputException e) {
+            e.getMessage().lines().forEach(line -> problems.add(spec.locate(key) + ": " + line));
+            return;
+        }
+        int features = whole.rows().featureCount();
+        base.flatMap(BaseModelInfo::inputSize).filter(n -> n != features).ifPresent(n -> problems.add(spec.locate(key)
+                + ": the retention data has " + features + " feature columns but " + spec.base() + " takes " + n + " inputs"));
+        base.ifPresent(info -> {
+            long outputs = info.layers().get(info.layers().size() - 1).nOut();
+            if (outputs <= 0) {
+                return;
+            }
+            List<String> classes = whole.classes();
+            if (classes.stream().allMatch(c -> c.matches("[0-9]+"))) {
+                classes.stream().filter(c -> Long.parseLong(c) >= outputs).findFirst().ifPresent(c -> problems.add(spec.locate(key)
+                        + ": label " + c + " in " + d.path() + " is not an output of " + spec.base() + ", which has " + outputs
+                        + " (0.." + (outputs - 1) + "); integer labels are the base's output index"));
+            } else if (classes.size() != outputs) {
+                problems.add(spec.locate(key) + ": " + d.path() + " has " + classes.size() + " labels " + classes + " but "
+                        + spec.base() + " has " + outputs + " outputs; label each row with its output index (0.." + (outputs - 1) + ")");
+            }
+        });
     }
 
     /** What images are resized to by default: the base's input, in its channel order. */
@@ -119,6 +165,12 @@ public final class InputChecks {
             } catch (UserInputException e) {
                 problems.add(spec.locate(spec.freeze().isEmpty() ? "head" : "freeze") + ": " + e.getMessage());
                 return Optional.of(info);
+            }
+            try {
+                dev.finetune.engine.model.LayerRates.resolve(spec.training().layerLearningRates(), names,
+                        names.size() - spec.head().removeLayers(), frozen, baseName);
+            } catch (UserInputException e) {
+                problems.add(e.getMessage()); // located at the entry
             }
         } catch (UserInputException e) {
             problems.add(e.getMessage());

@@ -7,6 +7,7 @@ import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.eval.RetentionEvaluator;
 import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
@@ -15,6 +16,7 @@ import dev.finetune.engine.report.DatasetSummary;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.MetricsSummary;
+import dev.finetune.engine.report.RetentionReport;
 import dev.finetune.engine.report.RunInfo;
 import dev.finetune.engine.report.SplitMetrics;
 import dev.finetune.engine.report.TrainingReport;
@@ -251,7 +253,19 @@ public final class FinetuneJob {
             log.info(String.format("from scratch on test: accuracy %.4f, macro-F1 %.4f (fine-tuned: %.4f, %.4f)",
                     scratchTest.get().accuracy(), scratchTest.get().macroF1(), test.accuracy(), test.macroF1()));
         }
-        MetricsReport report = new MetricsReport(test, validation, scratchTest, training, scratchTraining, runInfo.get(data));
+        Optional<RetentionReport> retention = Optional.empty();
+        if (spec.evaluation().retention().isPresent()) {
+            Net base = BaseFormat.of(baseModel, spec.base()).load(baseModel);
+            retention = Optional.of(new RetentionEvaluator(spec.evaluation().retention().get(), paths::resolve)
+                    .measure(spec, base, BaseFormat.loadAny(modelFile), spec.base().toString()));
+            RetentionReport r = retention.get();
+            log.info(String.format(java.util.Locale.ROOT, "retention of the base's task (%s, %d rows): accuracy %.4f before,"
+                    + " %.4f after (drop %.4f); loss %.4f before, %.4f after", r.data(), r.before().examples(),
+                    r.before().accuracy(), r.after().accuracy(), r.drop().get(dev.finetune.spec.Metric.accuracy),
+                    r.before().loss(), r.after().loss()));
+        }
+        MetricsReport report = new MetricsReport(test, validation, scratchTest, training, scratchTraining, runInfo.get(data),
+                retention);
         Json.write(outputDir.resolve(OutputFiles.METRICS), report);
         return report;
     }

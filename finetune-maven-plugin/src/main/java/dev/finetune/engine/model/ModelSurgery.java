@@ -142,6 +142,7 @@ public final class ModelSurgery {
         TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
         LayerSelection.requireKept(frozen, names, remove, baseName);
         int kept = layers.length - remove;
+        Map<Integer, Double> rates = LayerRates.resolve(spec.training().layerLearningRates(), names, kept, frozen, baseName);
         int prefix = frozenPrefix(frozen);
         long nIn = outputSize(layers[kept - 1].conf().getLayer(), names.get(kept - 1));
 
@@ -159,7 +160,7 @@ public final class ModelSurgery {
         // DL4J can only freeze a prefix; layers frozen above it keep passing gradients down but never update
         List<Integer> above = frozen.stream().filter(i -> i > prefix).toList();
         if (above.isEmpty()) {
-            return Net.of(tuned);
+            return Net.of(LayerRates.apply(tuned, rates, spec.training()));
         }
         MultiLayerConfiguration conf = tuned.getLayerWiseConfigurations().clone();
         for (int index : above) {
@@ -167,7 +168,7 @@ public final class ModelSurgery {
         }
         MultiLayerNetwork wrapped = new MultiLayerNetwork(conf);
         wrapped.init(tuned.params().dup(), false);
-        return Net.of(wrapped);
+        return Net.of(LayerRates.apply(wrapped, rates, spec.training()));
     }
 
     /** The last index of the run of frozen layers starting at layer 0, or -1. */
@@ -211,6 +212,20 @@ public final class ModelSurgery {
             frozenNames.add(names.get(index));
         }
         long nIn = outputSize(base.getLayer(top).conf().getLayer(), top);
+        // the kept layers in index order: a graph's removed vertices are its top, so the kept ones come first
+        List<String> keptNames = names.stream().filter(n -> !removed.contains(n)).toList();
+        Map<Integer, Double> rateByIndex = LayerRates.resolve(spec.training().layerLearningRates(), names,
+                names.size(), frozen, baseName);
+        Map<String, Double> rates = new java.util.LinkedHashMap<>();
+        for (Map.Entry<Integer, Double> r : rateByIndex.entrySet()) {
+            String name = names.get(r.getKey());
+            if (!keptNames.contains(name)) {
+                throw new UserInputException(spec.training().layerLearningRates().get(0).layers().location()
+                        + ": `training.layerLearningRates` names layer `" + name + "`, which the head replaces in " + baseName
+                        + "; removed by the head: " + removed);
+            }
+            rates.put(name, r.getValue());
+        }
 
         TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(base)
                 .fineTuneConfiguration(fineTuneConfiguration());
@@ -227,7 +242,7 @@ public final class ModelSurgery {
             previous = layer.getLayerName();
         }
         builder.setOutputs(previous);
-        return Net.of(builder.build());
+        return Net.of(LayerRates.apply(builder.build(), rates, spec.training()));
     }
 
     private List<FeedForwardLayer> headLayers(long nIn, int numClasses) {

@@ -137,6 +137,7 @@ public final class ModelCard {
                     .append(pct(r.validation().accuracy())).append(".\n");
             r.scratchTest().ifPresent(s -> md.append(comparison(r.test(), s)));
             confusion(md, r.test());
+            r.retention().ifPresent(kept -> md.append(retention(kept)));
         });
 
         md.append("\n## Quality gates\n\n");
@@ -209,6 +210,24 @@ public final class ModelCard {
 
     private static void row(StringBuilder md, String key, String value) {
         md.append("| ").append(key).append(" | ").append(value).append(" |\n");
+    }
+
+    /** How much of the base's own task survived fine-tuning: the catastrophic-forgetting check. */
+    private static String retention(dev.finetune.engine.report.RetentionReport t) {
+        StringBuilder md = new StringBuilder("\n## Retention of the base's task\n\n");
+        md.append("The base's original task data, ").append(Markdown.code(t.data())).append(" (").append(t.before().examples())
+                .append(" rows, ").append(t.before().classes().size()).append(" classes of the base), scored by the base as it was")
+                .append(" (before) and by this model's fine-tuned layers under the base's own top layers with their original")
+                .append(" weights (after): what fine-tuning the body cost the base's task. It does not measure the new head.\n\n");
+        md.append("| metric | before | after | drop | most allowed |\n|---|---:|---:|---:|---|\n");
+        for (dev.finetune.spec.Metric m : dev.finetune.spec.Metric.values()) {
+            String allowed = t.checks().stream().filter(c -> c.metric() == m).findFirst()
+                    .map(c -> f4(c.maxDrop()) + (c.passed() ? " (passed)" : " (**FAILED**)")).orElse("");
+            md.append("| ").append(m.name()).append(m == dev.finetune.spec.Metric.loss ? " (drop: rise)" : "").append(" | ")
+                    .append(f4(t.before().value(m))).append(" | ").append(f4(t.after().value(m))).append(" | ")
+                    .append(f4(t.drop().get(m))).append(" | ").append(allowed).append(" |\n");
+        }
+        return md.toString();
     }
 
     private static String pct(double v) {

@@ -70,6 +70,24 @@ class DiffReportTest {
         assertTrue(DiffMarkdown.render(r).contains("No effective change to the spec"));
     }
 
+    @Test
+    void anAddedOrChangedRetentionCheckShowsUp() throws Exception {
+        String retention = V1.replace("evaluation: { gates: [\"accuracy >= 0.8\"] }", """
+                evaluation:
+                  gates: ["accuracy >= 0.8"]
+                  retention: { data: { path: data/mnist.csv, normalize: image }, maxDrop: { accuracy: %s } }
+                """);
+        DiffReport added = DiffReport.compare(snapshot("1.0.0", V1, Optional.empty(), Optional.empty()),
+                snapshot("1.1.0", retention.formatted("0.02"), Optional.empty(), Optional.empty()), Map.of());
+        List<String> keys = added.spec().settings().stream().map(SettingChange::key).toList();
+        assertTrue(keys.contains("evaluation.retention.data.path") && keys.contains("evaluation.retention.maxDrop.accuracy"),
+                keys.toString());
+        DiffReport changed = DiffReport.compare(snapshot("1.0.0", retention.formatted("0.02"), Optional.empty(), Optional.empty()),
+                snapshot("1.1.0", retention.formatted("0.05"), Optional.empty(), Optional.empty()), Map.of());
+        assertEquals(List.of("evaluation.retention.maxDrop.accuracy"), changed.spec().settings().stream().map(SettingChange::key).toList());
+        assertTrue(DiffMarkdown.render(changed).contains("evaluation.retention.maxDrop.accuracy"), DiffMarkdown.render(changed));
+    }
+
     /** A model packaged before `dataset.type` existed was a CSV model: upgrading the plugin alone is no change. */
     @Test
     void aBaselineFromBeforeDatasetTypesReadsAsCsv() throws Exception {

@@ -1,0 +1,48 @@
+package dev.finetune.engine;
+
+import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.job.FinetuneJob;
+import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.report.MetricsReport;
+import dev.finetune.engine.report.RetentionReport;
+import dev.finetune.engine.report.RunInfo;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.Metric;
+import dev.finetune.spec.SpecParser;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The README's retention table: the bundled example (MNIST LeNet base, UCI digits 5-9) fine-tuned in-process with its
+ * own spec, optionally with nothing frozen ({@code -Dfreeze=none}) or another learning rate ({@code -Dlr=0.01}); the
+ * MNIST test digits scored before and after. Not part of the build (the name matches no surefire pattern):
+ * {@code mvn -pl finetune-spec-schema,finetune-maven-plugin test -Dtest=ExampleRetentionMeasurement -Dfreeze=none -Dlr=0.01}
+ */
+class ExampleRetentionMeasurement {
+
+    @Test
+    void measure() throws Exception {
+        Path example = Path.of("../it/example/digits-5to9").toAbsolutePath().normalize();
+        Path base = example.resolve("../mnist-lenet/mnist-lenet.zip").normalize();
+        String yaml = Files.readString(example.resolve("finetune.yaml"))
+                .replace("artifact: dev.finetune.examples:mnist-lenet:1.0.0", "path: ../mnist-lenet/mnist-lenet.zip")
+                .replace("compareWithScratch: true", "compareWithScratch: false")
+                .replace("learningRate: 0.001", "learningRate: " + System.getProperty("lr", "0.001"));
+        if ("none".equals(System.getProperty("freeze"))) {
+            yaml = yaml.replaceAll("freeze:\\n  upTo: pool2[^\\n]*\\n", "");
+        }
+        FinetuneSpec spec = new SpecParser(true).parse("finetune.yaml", yaml);
+        FinetuneJob job = new FinetuneJob(spec, example, base, Files.createTempDirectory("example-retention"),
+                data -> new RunInfo("test", "test", 2, 1, "passive", "17", "test", data.classes()), EventSink.toStdout(),
+                JobOptions.DEFAULTS);
+        job.train();
+        MetricsReport m = job.evaluate();
+        RetentionReport r = m.retention().orElseThrow();
+        System.out.printf("frozen %s, lr %s: test accuracy %.4f (macro-F1 %.4f); MNIST accuracy %.4f -> %.4f (drop %.4f),"
+                        + " loss %.4f -> %.4f%n", m.training().frozenLayers(), System.getProperty("lr", "0.001"),
+                m.test().accuracy(), m.test().macroF1(), r.before().accuracy(), r.after().accuracy(),
+                r.drop().get(Metric.accuracy), r.before().loss(), r.after().loss());
+    }
+}
