@@ -86,7 +86,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
         Fingerprint evaluated = fingerprint;
         if (parsed.evaluation().retention().isPresent()) {
             try {
-                evaluated = fingerprint(parsed, base.file()).text("retention",
+                evaluated = fingerprint(parsed, base).text("retention",
                         String.valueOf(dev.finetune.spec.CanonicalSpec.toMap(parsed).get("evaluation")))
                         .file("retention:data", retentionFiles.get(0));
             } catch (IOException e) {
