@@ -128,7 +128,7 @@ public final class ForkMain {
      * Thread counts decide speed on small machines and, for some layers, the exact floating-point results:
      * they are set explicitly and recorded with the metrics.
      */
-    static void configureThreads(int omp, int blas) {
+    public static void configureThreads(int omp, int blas) {
         Nd4j.getEnvironment().setMaxThreads(omp);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(omp);
         Nd4j.factory().blas().setMaxThreads(blas);

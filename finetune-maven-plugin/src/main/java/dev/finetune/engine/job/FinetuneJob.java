@@ -25,12 +25,17 @@ import dev.finetune.engine.sweep.SweepJournal;
 import dev.finetune.engine.sweep.SweepRunner;
 import dev.finetune.engine.sweep.SweepTables;
 import dev.finetune.engine.sweep.TrialExecutor;
+import dev.finetune.engine.sweep.spark.SparkTrialExecutor;
+import dev.finetune.engine.sweep.spark.TrialEnvironment;
 import dev.finetune.engine.train.Checkpoints;
 import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
+import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.Metric;
 import dev.finetune.spec.SweepSpec;
+import dev.finetune.spec.SweepTarget;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -43,6 +48,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The engine's two steps over one spec. {@link #train()} fits the model on the training split (selecting on
@@ -119,17 +125,11 @@ public final class FinetuneJob {
         Files.createDirectories(outputDir);
         Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(data));
         Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(data));
-        DatasetSource.TrainingSplits splits = source.trainingSplits(data);
+        Prepared prepared = prepare(data);
+        DatasetSource.TrainingSplits splits = prepared.splits();
         Optional<DataNormalization> normalizer = splits.normalizer();
-
-        BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        Net base = format.load(baseModel);
-        format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
-            throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
-                    + data.featureCount() + " feature columns");
-        });
-        FrozenFeatureCache cache = new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
-                options.frozenFeatureCache(), log);
+        Net base = prepared.base();
+        FrozenFeatureCache cache = prepared.cache();
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));
         Optional<Checkpoints> checkpoints = options.checkpoints().isPresent()
@@ -144,8 +144,7 @@ public final class FinetuneJob {
         if (spec.sweep().isPresent()) {
             SweepSpec sweep = spec.sweep().get();
             SweepRunner.Outcome outcome;
-            try (TrialExecutor trials = new LocalTrialExecutor(new LocalTrialWorker(base, cache, data.numClasses(), data.classes(),
-                    sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log)) {
+            try (TrialExecutor trials = trialExecutor(sweep, prepared)) {
                 Optional<SweepJournal> journal = checkpoints.isPresent()
                         ? Optional.of(SweepJournal.open(journalFile, checkpoints.get().dir(), checkpoints.get().key(), options.rerunFailedTrials()))
                         : Optional.empty();
@@ -187,6 +186,49 @@ public final class FinetuneJob {
         if (checkpoints.isPresent()) {
             Checkpoints.discard(checkpoints.get().dir());
         }
+    }
+
+    /** What training needs besides the data: the splits as batches (normaliser fitted), the base, the frozen-feature cache. */
+    private record Prepared(SplitData data, DatasetSource.TrainingSplits splits, Net base, FrozenFeatureCache cache) {
+    }
+
+    private Prepared prepare(SplitData data) {
+        DatasetSource.TrainingSplits splits = source.trainingSplits(data);
+        BaseFormat format = BaseFormat.of(baseModel, spec.base());
+        Net base = format.load(baseModel);
+        format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
+            throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
+                    + data.featureCount() + " feature columns");
+        });
+        FrozenFeatureCache cache = new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
+                options.frozenFeatureCache(), log);
+        return new Prepared(data, splits, base, cache);
+    }
+
+    /** Threads of this JVM, or Spark when the build asked for it ({@code finetune.executor=spark}). */
+    private TrialExecutor trialExecutor(SweepSpec sweep, Prepared prepared) {
+        if (options.spark().isPresent()) {
+            if (sweep.parallelism() > 0) {
+                log.info("sweep: sweep.parallelism " + sweep.parallelism() + " does not apply on Spark: its task slots decide");
+            }
+            return SparkTrialExecutor.start(options.spark().get(), new TrialEnvironment(UUID.randomUUID().toString(),
+                    // the executors load the base and the data; the trials' own settings travel with their tasks
+                    CanonicalSpec.toYaml(SweepTarget.withoutSweep(spec)), baseDir.toAbsolutePath().toString(), baseModel.toAbsolutePath().toString(),
+                    outputDir.toAbsolutePath().toString(), spec.allowPathsOutsideProject(), options.frozenFeatureCache(),
+                    options.threadsPerTrial(), options.blasThreads(), options.heartbeat().toMillis(), sweep.metric()), log);
+        }
+        return new LocalTrialExecutor(new LocalTrialWorker(prepared.base(), prepared.cache(), prepared.data().numClasses(),
+                prepared.data().classes(), sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log);
+    }
+
+    /**
+     * A sweep worker over this job's inputs, loaded here: what a Spark executor in another JVM runs trials with. The
+     * same data, splits, normaliser, base and cache as {@link #train()} builds, so its trials give the same results.
+     */
+    public LocalTrialWorker sweepWorker(Metric metric) {
+        Prepared prepared = prepare(source.load());
+        return new LocalTrialWorker(prepared.base(), prepared.cache(), prepared.data().numClasses(), prepared.data().classes(),
+                metric, log, options.heartbeat());
     }
 
     public MetricsReport evaluate() throws IOException {
