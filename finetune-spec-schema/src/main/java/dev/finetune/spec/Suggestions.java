@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** "Did you mean ...?" for misspelt keys and enum values. */
-final class Suggestions {
+public final class Suggestions {
 
     private Suggestions() {
     }
@@ -16,7 +16,7 @@ final class Suggestions {
      * else the one candidate the text begins (an abbreviation: {@code acc} for {@code accuracy}); else the one
      * candidate that contains it ({@code f1} for {@code macroF1}). Empty when none, or when several fit equally.
      */
-    static Optional<String> closest(String typo, Collection<String> candidates) {
+    public static Optional<String> closest(String typo, Collection<String> candidates) {
         String needle = typo.toLowerCase(Locale.ROOT);
         String best = null;
         int bestDistance = Integer.MAX_VALUE;

@@ -158,6 +158,9 @@ public final class FinetuneJob {
             result = outcome.result();
             timings.addAll(outcome.timings());
         } else {
+            if (options.spark().isPresent()) {
+                log.warn("finetune.executor=spark: the spec has no sweep, so there are no trials for Spark; training here");
+            }
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);

@@ -53,6 +53,50 @@ public final class SparkTrialExecutor implements TrialExecutor {
         return t;
     });
 
+    private final Overhead overhead = new Overhead();
+
+    /**
+     * What running trials as Spark jobs costs beyond the trials' own time (which the executors measure): scheduling,
+     * (de)serialisation, the executors' loading of the inputs, fetching networks. Said once per sweep, so a user can
+     * tell whether a cluster pays off for their trials.
+     */
+    private static final class Overhead {
+        private final Map<Integer, Double> trialSeconds = new ConcurrentHashMap<>();
+        private long tasks;
+        private double wallSeconds;
+        private double trainedSeconds;
+        private long finishes;
+        private double finishSeconds;
+
+        synchronized void wall(long nanos) {
+            wallSeconds += nanos / 1e9;
+        }
+
+        synchronized void task(TrialOutcome outcome) {
+            tasks++;
+            // an outcome's seconds add up over its trial's tasks (on one executor)
+            Double before = trialSeconds.put(outcome.index(), outcome.seconds());
+            trainedSeconds += Math.max(0, outcome.seconds() - (before == null ? 0 : before));
+        }
+
+        synchronized void finish(long nanos) {
+            finishes++;
+            finishSeconds += nanos / 1e9;
+        }
+
+        /** @param slots the task slots: the time they offered is the wall time times their number */
+        synchronized java.util.Optional<String> line(int slots) {
+            if (tasks == 0) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.of(String.format(Locale.ROOT, "sweep: %d Spark task(s) in %.2f s on %d slot(s), %.2f s of"
+                    + " slot time in the trials: %.3f s overhead per task (scheduling, serialisation, the executors' loading"
+                    + " of the inputs, idle slots)%s", tasks, wallSeconds, slots, trainedSeconds,
+                    (wallSeconds * slots - trainedSeconds) / tasks, finishes == 0 ? ""
+                            : String.format(Locale.ROOT, "; %d network(s) fetched in %.2f s", finishes, finishSeconds)));
+        }
+    }
+
     private SparkTrialExecutor(JavaSparkContext spark, TrialEnvironment env, EventSink log) {
         this.spark = spark;
         this.env = env;
@@ -92,6 +136,7 @@ public final class SparkTrialExecutor implements TrialExecutor {
 
     @Override
     public List<TrialOutcome> run(List<TrialTask> batch, Consumer<TrialOutcome> done) {
+        long t0 = System.nanoTime();
         List<Future<TrialOutcome>> futures = new ArrayList<>();
         for (TrialTask task : batch) {
             tasks.put(task.index(), task);
@@ -105,6 +150,7 @@ public final class SparkTrialExecutor implements TrialExecutor {
         for (Future<TrialOutcome> f : futures) {
             outcomes.add(get(f));
         }
+        overhead.wall(System.nanoTime() - t0);
         return outcomes;
     }
 
@@ -112,6 +158,7 @@ public final class SparkTrialExecutor implements TrialExecutor {
     private TrialOutcome advance(TrialTask task) {
         try {
             TaskResult r = spark.parallelize(List.of(task), 1).map(new ExecutorSide.Advance(env)).collect().get(0);
+            overhead.task(r.outcome());
             replay(r);
             return r.outcome();
         } catch (RuntimeException e) {
@@ -130,8 +177,10 @@ public final class SparkTrialExecutor implements TrialExecutor {
         if (task == null) {
             throw new IllegalStateException("trial " + outcome.index() + " never ran on Spark");
         }
+        long t0 = System.nanoTime();
         TaskResult r = spark.parallelize(List.of(new ExecutorSide.Finishing(task, outcome)), 1)
                 .map(new ExecutorSide.Finish(env)).collect().get(0);
+        overhead.finish(System.nanoTime() - t0);
         replay(r);
         try {
             Path file = Files.createTempFile("finetune-trial-" + outcome.index() + "-", ".zip");
@@ -162,6 +211,7 @@ public final class SparkTrialExecutor implements TrialExecutor {
 
     @Override
     public void close() {
+        overhead.line(parallelism()).ifPresent(log::info);
         submitters.shutdownNow();
         ExecutorSide.forget(env.sweepId());
         spark.stop();
