@@ -118,6 +118,13 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     /** {@code finetune.executor} as settings for the training JVM; empty for local trials. */
     protected Optional<SparkSettings> sparkSettings() throws MojoFailureException {
+        return sparkSettings(executor, fork, sparkMaster,
+                List.of(project.getProperties(), session == null ? new Properties() : session.getUserProperties()));
+    }
+
+    /** @param properties where {@code spark.*} properties come from, later ones winning (the POM's, then the command line's) */
+    static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, List<Properties> properties)
+            throws MojoFailureException {
         String chosen = executor == null ? "local" : executor.trim();
         if (chosen.equals("local")) {
             return Optional.empty();
@@ -134,7 +141,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             throw new MojoFailureException("finetune.spark.master is empty: expected local[N] or a cluster's master URL");
         }
         Map<String, String> conf = new TreeMap<>();
-        for (Properties props : List.of(project.getProperties(), session == null ? new Properties() : session.getUserProperties())) {
+        for (Properties props : properties) {
             props.stringPropertyNames().stream().filter(n -> n.startsWith("spark.")).forEach(n -> conf.put(n, props.getProperty(n)));
         }
         return Optional.of(new SparkSettings(sparkMaster.trim(), conf));

@@ -128,10 +128,8 @@ public final class ForkMain {
      * Thread counts decide speed on small machines and, for some layers, the exact floating-point results:
      * they are set explicitly and recorded with the metrics.
      */
-    public static void configureThreads(int omp, int blas) {
-        Nd4j.getEnvironment().setMaxThreads(omp);
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(omp);
-        Nd4j.factory().blas().setMaxThreads(blas);
+    static void configureThreads(int omp, int blas) {
+        dev.finetune.engine.train.NativeThreads.configure(omp, blas);
     }
 
     /** System property naming the native build the fork runs on (artifact and classifier), set by the build. */

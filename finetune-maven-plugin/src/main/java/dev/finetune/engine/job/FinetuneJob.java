@@ -4,9 +4,9 @@ import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
-import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
+import dev.finetune.engine.inputs.TrainingInputs;
 import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
@@ -33,7 +33,6 @@ import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
 import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
-import dev.finetune.spec.Metric;
 import dev.finetune.spec.SweepSpec;
 import dev.finetune.spec.SweepTarget;
 import org.deeplearning4j.util.ModelSerializer;
@@ -90,17 +89,8 @@ public final class FinetuneJob {
         this.log = log;
         this.options = options;
         ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
-        this.source = DatasetSource.of(spec.dataset(), paths::resolve, baseInput(spec, baseModel));
+        this.source = TrainingInputs.source(spec, paths, baseModel);
         this.paths = paths;
-    }
-
-    /** Image data is resized to the base's input; CSV rows need nothing from the base here. */
-    private static ImageShape.BaseInput baseInput(FinetuneSpec spec, Path baseModel) {
-        if (spec.dataset().type() != FinetuneSpec.DatasetSpec.Type.images || !Files.isRegularFile(baseModel)) {
-            return ImageShape.BaseInput.UNKNOWN;
-        }
-        BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        return new ImageShape.BaseInput(format.inspect(baseModel).inputShape(), format.channelsLast());
     }
 
     private final ProjectPaths paths;
@@ -125,7 +115,7 @@ public final class FinetuneJob {
         Files.createDirectories(outputDir);
         Json.write(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.of(data));
         Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(data));
-        Prepared prepared = prepare(data);
+        TrainingInputs prepared = prepare(data);
         DatasetSource.TrainingSplits splits = prepared.splits();
         Optional<DataNormalization> normalizer = splits.normalizer();
         Net base = prepared.base();
@@ -191,25 +181,12 @@ public final class FinetuneJob {
         }
     }
 
-    /** What training needs besides the data: the splits as batches (normaliser fitted), the base, the frozen-feature cache. */
-    private record Prepared(SplitData data, DatasetSource.TrainingSplits splits, Net base, FrozenFeatureCache cache) {
-    }
-
-    private Prepared prepare(SplitData data) {
-        DatasetSource.TrainingSplits splits = source.trainingSplits(data);
-        BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        Net base = format.load(baseModel);
-        format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
-            throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
-                    + data.featureCount() + " feature columns");
-        });
-        FrozenFeatureCache cache = new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
-                options.frozenFeatureCache(), log);
-        return new Prepared(data, splits, base, cache);
+    private TrainingInputs prepare(SplitData data) {
+        return TrainingInputs.prepare(spec, source, data, baseModel, options.frozenFeatureCache(), log);
     }
 
     /** Threads of this JVM, or Spark when the build asked for it ({@code finetune.executor=spark}). */
-    private TrialExecutor trialExecutor(SweepSpec sweep, Prepared prepared) {
+    private TrialExecutor trialExecutor(SweepSpec sweep, TrainingInputs prepared) {
         if (options.spark().isPresent()) {
             if (sweep.parallelism() > 0) {
                 log.info("sweep: sweep.parallelism " + sweep.parallelism() + " does not apply on Spark: its task slots decide");
@@ -217,21 +194,11 @@ public final class FinetuneJob {
             return SparkTrialExecutor.start(options.spark().get(), new TrialEnvironment(UUID.randomUUID().toString(),
                     // the executors load the base and the data; the trials' own settings travel with their tasks
                     CanonicalSpec.toYaml(SweepTarget.withoutSweep(spec)), baseDir.toAbsolutePath().toString(), baseModel.toAbsolutePath().toString(),
-                    outputDir.toAbsolutePath().toString(), spec.allowPathsOutsideProject(), options.frozenFeatureCache(),
+                    spec.allowPathsOutsideProject(), options.frozenFeatureCache(),
                     options.threadsPerTrial(), options.blasThreads(), options.heartbeat().toMillis(), sweep.metric()), log);
         }
         return new LocalTrialExecutor(new LocalTrialWorker(prepared.base(), prepared.cache(), prepared.data().numClasses(),
                 prepared.data().classes(), sweep.metric(), log, options.heartbeat()), sweep.parallelism(), options.threadsPerTrial(), log);
-    }
-
-    /**
-     * A sweep worker over this job's inputs, loaded here: what a Spark executor in another JVM runs trials with. The
-     * same data, splits, normaliser, base and cache as {@link #train()} builds, so its trials give the same results.
-     */
-    public LocalTrialWorker sweepWorker(Metric metric) {
-        Prepared prepared = prepare(source.load());
-        return new LocalTrialWorker(prepared.base(), prepared.cache(), prepared.data().numClasses(), prepared.data().classes(),
-                metric, log, options.heartbeat());
     }
 
     public MetricsReport evaluate() throws IOException {

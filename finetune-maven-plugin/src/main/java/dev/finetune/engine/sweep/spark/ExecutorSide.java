@@ -6,9 +6,10 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.finetune.engine.event.EventJson;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.event.JobEvent;
-import dev.finetune.engine.fork.ForkMain;
-import dev.finetune.engine.job.FinetuneJob;
-import dev.finetune.engine.job.JobOptions;
+import dev.finetune.engine.data.DatasetSource;
+import dev.finetune.engine.inputs.TrainingInputs;
+import dev.finetune.engine.layout.ProjectPaths;
+import dev.finetune.engine.train.NativeThreads;
 import dev.finetune.engine.sweep.LocalTrialWorker;
 import dev.finetune.engine.sweep.TrainedTrial;
 import dev.finetune.engine.sweep.TrialOutcome;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -147,15 +147,14 @@ final class ExecutorSide {
             throw new IllegalStateException("the sweep's canonical spec does not parse back: " + e.getMessage(), e);
         }
         // an executor in another JVM gets the fork's thread counts, which decide some results bit for bit
-        ForkMain.configureThreads(env.ompThreads(), env.blasThreads());
+        NativeThreads.configure(env.ompThreads(), env.blasThreads());
         TaskEvents events = new TaskEvents();
-        JobOptions options = new JobOptions(env.frozenFeatureCache(), env.ompThreads(), Optional.empty(), false,
-                Duration.ofMillis(env.heartbeatMillis()));
-        FinetuneJob job = new FinetuneJob(spec, Path.of(env.projectDir()), Path.of(env.baseModel()), Path.of(env.outputDir()),
-                data -> {
-                    throw new UnsupportedOperationException("an executor writes no run facts");
-                }, events, options);
-        return new Worker(job.sweepWorker(env.metric()), events);
+        DatasetSource source = TrainingInputs.source(spec, new ProjectPaths(Path.of(env.projectDir()), env.allowPathsOutsideProject()),
+                Path.of(env.baseModel()));
+        TrainingInputs inputs = TrainingInputs.prepare(spec, source, source.load(), Path.of(env.baseModel()),
+                env.frozenFeatureCache(), events);
+        return new Worker(new LocalTrialWorker(inputs.base(), inputs.cache(), inputs.data().numClasses(), inputs.data().classes(),
+                env.metric(), events, Duration.ofMillis(env.heartbeatMillis())), events);
     }
 
     /** Drops a finished sweep's worker from this JVM (the driver's, in {@code local[N]}). */

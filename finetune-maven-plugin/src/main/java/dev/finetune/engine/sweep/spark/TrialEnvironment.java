@@ -14,7 +14,7 @@ import java.io.Serializable;
  * @param specYaml     the sweep's spec without its sweep, in canonical form: what says where the base and the data are
  * @param heartbeatMillis {@code finetune.heartbeat}
  */
-public record TrialEnvironment(String sweepId, String specYaml, String projectDir, String baseModel, String outputDir,
+public record TrialEnvironment(String sweepId, String specYaml, String projectDir, String baseModel,
                                boolean allowPathsOutsideProject, boolean frozenFeatureCache, int ompThreads,
                                int blasThreads, long heartbeatMillis, Metric metric) implements Serializable {
 }
