@@ -8,7 +8,9 @@ import dev.finetune.engine.fork.ForkMain;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.engine.fork.JvmFork;
+import dev.finetune.engine.sweep.spark.SparkSettings;
 import dev.finetune.engine.train.Checkpoints;
+import dev.finetune.spec.Suggestions;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.execution.MavenSession;
@@ -26,6 +28,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * Goals that run the engine. By default in a forked JVM, as surefire runs tests: ND4J's native code never loads
@@ -95,6 +99,54 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.heartbeat", defaultValue = "30")
     protected int heartbeat;
 
+    /**
+     * Where sweep trials run: {@code local} (threads of the training JVM) or {@code spark} (Spark tasks, on
+     * {@code finetune.spark.master}; Spark is then resolved and added to the training JVM). A build setting, never
+     * the spec's, so a pull request cannot move a build's work elsewhere. Results are the same either way.
+     */
+    @Parameter(property = "finetune.executor", defaultValue = "local")
+    protected String executor;
+
+    /**
+     * The Spark master with {@code finetune.executor=spark}: {@code local[N]} runs N executor threads in the training
+     * JVM; a cluster's URL ({@code spark://host:7077}, {@code yarn}, {@code k8s://...}) needs the project directory on
+     * a file system the executors share (README, "Sweep trials on Spark"). {@code spark.*} properties of the command
+     * line and the POM go to Spark as they are.
+     */
+    @Parameter(property = "finetune.spark.master", defaultValue = "local[*]")
+    protected String sparkMaster;
+
+    /** {@code finetune.executor} as settings for the training JVM; empty for local trials. */
+    protected Optional<SparkSettings> sparkSettings() throws MojoFailureException {
+        return sparkSettings(executor, fork, sparkMaster,
+                List.of(project.getProperties(), session == null ? new Properties() : session.getUserProperties()));
+    }
+
+    /** @param properties where {@code spark.*} properties come from, later ones winning (the POM's, then the command line's) */
+    static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, List<Properties> properties)
+            throws MojoFailureException {
+        String chosen = executor == null ? "local" : executor.trim();
+        if (chosen.equals("local")) {
+            return Optional.empty();
+        }
+        if (!chosen.equals("spark")) {
+            throw new MojoFailureException("finetune.executor is `" + chosen + "`: expected local or spark"
+                    + Suggestions.closest(chosen, List.of("local", "spark")).map(s -> "; did you mean " + s + "?").orElse(""));
+        }
+        if (!fork) {
+            throw new MojoFailureException("finetune.executor=spark needs the training JVM, where the plugin adds Spark:"
+                    + " drop finetune.fork=false");
+        }
+        if (sparkMaster == null || sparkMaster.isBlank()) {
+            throw new MojoFailureException("finetune.spark.master is empty: expected local[N] or a cluster's master URL");
+        }
+        Map<String, String> conf = new TreeMap<>();
+        for (Properties props : properties) {
+            props.stringPropertyNames().stream().filter(n -> n.startsWith("spark.")).forEach(n -> conf.put(n, props.getProperty(n)));
+        }
+        return Optional.of(new SparkSettings(sparkMaster.trim(), conf));
+    }
+
     protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
         runEngine(task, base, Optional.empty(), false);
     }
@@ -110,6 +162,9 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), threads, blasThreads,
                 frozenFeatureCache, buildPid, allowPathsOutsideProject, Math.max(0, heartbeat))
                 .withCheckpoints(checkpoints, rerunFailed).withTokenizer(base.tokenizer());
+        // only training runs sweep trials
+        Optional<SparkSettings> spark = task == ForkRequest.Task.train ? sparkSettings() : Optional.empty();
+        request = request.withSpark(spark);
         if (!fork) {
             getLog().warn("Running the engine inside Maven's JVM (finetune.fork=false): for debugging only");
             failOnError(task, ForkMain.run(request, mavenLog()));
@@ -117,10 +172,11 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         }
         checkSizes();
         warnIfOversubscribed();
-        List<Path> classpath = forkClasspath();
+        List<Path> classpath = forkClasspath(spark.isPresent());
+        spark.ifPresent(s -> getLog().info("Sweep trials on Spark, master " + s.master() + (s.conf().isEmpty() ? "" : ", " + s.conf())));
         ForkOptions options = new ForkOptions(
                 java(), classpath, Optional.ofNullable(maxHeap),
-                Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(),
+                Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(spark.isPresent()),
                 forkTimeout > 0 ? Optional.of(Duration.ofSeconds(forkTimeout)) : Optional.empty(),
                 environmentVariables == null ? Map.of() : Map.copyOf(environmentVariables));
         JvmFork.Result result;
@@ -177,9 +233,9 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     }
 
     /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */
-    protected List<Path> forkClasspath() throws MojoExecutionException, MojoFailureException {
+    protected List<Path> forkClasspath(boolean spark) throws MojoExecutionException, MojoFailureException {
         return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
-                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier);
+                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark);
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */
@@ -215,8 +271,14 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         return ForkOptions.currentJava();
     }
 
-    private List<String> jvmArgs() {
+    private List<String> jvmArgs(boolean spark) {
         List<String> args = new ArrayList<>();
+        if (spark) {
+            args.addAll(SparkSettings.JAVA_17_OPTIONS);
+            // Spark's and Hadoop's start-up warnings (loopback host name, no native Hadoop) say nothing about the build
+            args.add("-Dorg.slf4j.simpleLogger.log.org.apache.spark=error");
+            args.add("-Dorg.slf4j.simpleLogger.log.org.apache.hadoop=error");
+        }
         // the native build decides the exact parameters (FMA kernels round differently): the fork records it
         args.add("-D" + ForkMain.NATIVE_BUILD_PROPERTY + "=" + (backend.equals("cpu") ? "nd4j-native " : ForkClasspath.CUDA_ARTIFACT + " ")
                 + backendClassifier);

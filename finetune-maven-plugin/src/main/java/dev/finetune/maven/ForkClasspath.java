@@ -8,14 +8,19 @@ import org.eclipse.aether.RepositorySystemSession;
 import org.eclipse.aether.artifact.DefaultArtifact;
 import org.eclipse.aether.collection.CollectRequest;
 import org.eclipse.aether.graph.Dependency;
+import org.eclipse.aether.graph.Exclusion;
 import org.eclipse.aether.repository.RemoteRepository;
 import org.eclipse.aether.resolution.DependencyRequest;
 import org.eclipse.aether.resolution.DependencyResolutionException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Properties;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,6 +29,7 @@ import java.util.Optional;
  * logs reach the build log, and the chosen ND4J backend. The CPU backend and the binding are the plugin's own
  * dependencies (so Maven resolves them with the plugin, and go-offline caches them); CUDA is resolved from the
  * repositories on demand, since its natives are large ({@code finetune:go-offline -Dfinetune.backend=cuda} caches it).
+ * So is Spark, for sweep trials on Spark ({@code -Dfinetune.executor=spark}).
  */
 final class ForkClasspath {
 
@@ -43,6 +49,12 @@ final class ForkClasspath {
     static final String BUNDLED_CPU_CLASSIFIER = "linux-x86_64";
 
     List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier)
+            throws MojoExecutionException, MojoFailureException {
+        return build(pluginArtifact, pluginDependencies, backend, classifier, false);
+    }
+
+    /** @param spark add Spark for sweep trials on Spark ({@code finetune.executor=spark}), resolved on demand */
+    List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier, boolean spark)
             throws MojoExecutionException, MojoFailureException {
         List<Path> classpath = new ArrayList<>();
         classpath.add(pluginArtifact.getFile().toPath());
@@ -73,6 +85,9 @@ final class ForkClasspath {
         if (!hasBinding) {
             throw new MojoExecutionException("The plugin's dependencies lack org.slf4j:slf4j-simple, the training JVM's"
                     + " logger; the plugin's POM or its resolution is broken");
+        }
+        if (spark) {
+            addSpark(classpath, pluginDependencies);
         }
         if (backend.equals("cpu") && !otherCpuBuild) {
             return classpath; // everything comes with the plugin: a CI cache made by dependency:go-offline is complete
@@ -128,16 +143,50 @@ final class ForkClasspath {
         return Optional.empty();
     }
 
-    private List<Path> resolve(List<String> coordinates) throws MojoExecutionException {
-        CollectRequest collect = new CollectRequest();
-        for (String c : coordinates) {
-            collect.addDependency(new Dependency(new DefaultArtifact(c), "runtime"));
+    /**
+     * Spark core and what it needs, resolved from the repositories (not a plugin dependency: a build that never asks
+     * for Spark never downloads it). Where Spark and the plugin need the same library, the plugin's version stays
+     * (the engine was tested with it); jackson-module-scala is resolved at the plugin's Jackson version, since Spark's
+     * own refuses a newer jackson-databind at start, and Spark's log4j binding is left out (slf4j-simple logs).
+     */
+    private void addSpark(List<Path> classpath, List<Artifact> pluginDependencies) throws MojoExecutionException {
+        Properties versions = new Properties();
+        try (InputStream in = ForkClasspath.class.getResourceAsStream("spark.properties")) {
+            versions.load(in);
+        } catch (IOException | NullPointerException e) {
+            throw new MojoExecutionException("The plugin jar lacks dev/finetune/maven/spark.properties: its build is broken", e);
         }
+        Set<String> plugins = new HashSet<>();
+        pluginDependencies.forEach(a -> plugins.add(a.getGroupId() + ":" + a.getArtifactId()));
+        List<Dependency> spark = List.of(
+                new Dependency(new DefaultArtifact(versions.getProperty("spark")), "runtime", false,
+                        List.of(new Exclusion("org.apache.logging.log4j", "log4j-slf4j2-impl", "*", "*"))),
+                new Dependency(new DefaultArtifact(versions.getProperty("jacksonScala")), "runtime"));
+        for (org.eclipse.aether.artifact.Artifact a : resolveArtifacts(spark)) {
+            Path p = a.getFile().toPath();
+            if (!plugins.contains(a.getGroupId() + ":" + a.getArtifactId()) && !classpath.contains(p)) {
+                classpath.add(p);
+            }
+        }
+    }
+
+    private List<Path> resolve(List<String> coordinates) throws MojoExecutionException {
+        List<Dependency> dependencies = new ArrayList<>();
+        for (String c : coordinates) {
+            dependencies.add(new Dependency(new DefaultArtifact(c), "runtime"));
+        }
+        return resolveArtifacts(dependencies).stream().map(a -> a.getFile().toPath()).toList();
+    }
+
+    private List<org.eclipse.aether.artifact.Artifact> resolveArtifacts(List<Dependency> dependencies) throws MojoExecutionException {
+        List<String> coordinates = dependencies.stream().map(d -> d.getArtifact().toString()).toList();
+        CollectRequest collect = new CollectRequest();
+        dependencies.forEach(collect::addDependency);
         collect.setRepositories(repositories);
         try {
             return repositorySystem.resolveDependencies(session, new DependencyRequest(collect, null))
                     .getArtifactResults().stream()
-                    .map(r -> r.getArtifact().getFile().toPath())
+                    .map(r -> r.getArtifact())
                     .toList();
         } catch (DependencyResolutionException e) {
             throw new MojoExecutionException("Cannot resolve the training JVM's classpath " + coordinates

@@ -129,9 +129,7 @@ public final class ForkMain {
      * they are set explicitly and recorded with the metrics.
      */
     static void configureThreads(int omp, int blas) {
-        Nd4j.getEnvironment().setMaxThreads(omp);
-        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(omp);
-        Nd4j.factory().blas().setMaxThreads(blas);
+        dev.finetune.engine.train.NativeThreads.configure(omp, blas);
     }
 
     /** System property naming the native build the fork runs on (artifact and classifier), set by the build. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import dev.finetune.engine.job.JobOptions;
 import dev.finetune.engine.report.AtomicFiles;
+import dev.finetune.engine.sweep.spark.SparkSettings;
 import dev.finetune.engine.train.Checkpoints;
 
 import java.io.IOException;
@@ -34,14 +35,16 @@ import java.util.Optional;
  * @param rerunFailedTrials  run the sweep trials that the journal records as failed again
  * @param heartbeatSeconds   {@code finetune.heartbeat}: a progress line within an epoch at least this often; 0 for none
  * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
+ * @param spark              {@code finetune.executor=spark}: where sweep trials run; empty: on threads of the fork
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                           boolean allowPathsOutsideProject, Optional<Checkpoints.Policy> checkpoints,
-                          boolean rerunFailedTrials, int heartbeatSeconds, Optional<Path> tokenizer) {
+                          boolean rerunFailedTrials, int heartbeatSeconds, Optional<Path> tokenizer,
+                          Optional<SparkSettings> spark) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 5;
+    public static final int PROTOCOL = 6;
 
     public enum Task { train, evaluate }
 
@@ -76,24 +79,30 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                                  boolean allowPathsOutsideProject, int heartbeatSeconds) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
                 frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false, heartbeatSeconds,
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /** This request, checkpointing by {@code policy}. */
     public ForkRequest withCheckpoints(Optional<Checkpoints.Policy> policy, boolean rerunFailed) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds, tokenizer);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds, tokenizer, spark);
     }
 
     /** The same request with the base's tokenizer.json. */
     public ForkRequest withTokenizer(Optional<Path> file) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, file);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, file, spark);
+    }
+
+    /** This request, running sweep trials on Spark when {@code settings} is present. */
+    public ForkRequest withSpark(Optional<SparkSettings> settings) {
+        return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, tokenizer, settings);
     }
 
     public JobOptions jobOptions() {
         return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials,
-                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)), tokenizer);
+                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)), tokenizer).withSpark(spark, blasThreads);
     }
 
     public void write(Path file) throws IOException {

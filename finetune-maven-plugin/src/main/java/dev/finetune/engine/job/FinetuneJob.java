@@ -4,10 +4,10 @@ import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
-import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.data.SplitData;
 import dev.finetune.engine.eval.Evaluator;
 import dev.finetune.engine.eval.RetentionEvaluator;
+import dev.finetune.engine.inputs.TrainingInputs;
 import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.ModelSurgery;
 import dev.finetune.engine.model.Net;
@@ -27,12 +27,16 @@ import dev.finetune.engine.sweep.SweepJournal;
 import dev.finetune.engine.sweep.SweepRunner;
 import dev.finetune.engine.sweep.SweepTables;
 import dev.finetune.engine.sweep.TrialExecutor;
+import dev.finetune.engine.sweep.spark.SparkTrialExecutor;
+import dev.finetune.engine.sweep.spark.TrialEnvironment;
 import dev.finetune.engine.train.Checkpoints;
 import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
+import dev.finetune.spec.CanonicalSpec;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SweepSpec;
+import dev.finetune.spec.SweepTarget;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -45,6 +49,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The engine's two steps over one spec. {@link #train()} fits the model on the training split (selecting on
@@ -86,17 +91,8 @@ public final class FinetuneJob {
         this.log = log;
         this.options = options;
         ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
-        this.source = DatasetSource.of(spec.dataset(), paths::resolve, baseInput(spec, baseModel));
+        this.source = TrainingInputs.source(spec, paths, baseModel);
         this.paths = paths;
-    }
-
-    /** Image data is resized to the base's input; CSV rows need nothing from the base here. */
-    private static ImageShape.BaseInput baseInput(FinetuneSpec spec, Path baseModel) {
-        if (spec.dataset().type() != FinetuneSpec.DatasetSpec.Type.images || !Files.isRegularFile(baseModel)) {
-            return ImageShape.BaseInput.UNKNOWN;
-        }
-        BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        return new ImageShape.BaseInput(format.inspect(baseModel).inputShape(), format.channelsLast());
     }
 
     private final ProjectPaths paths;
@@ -189,7 +185,12 @@ public final class FinetuneJob {
             LocalTrialWorker worker = onnx
                     ? new LocalTrialWorker(onnxHead, cache, data.numClasses(), data.classes(), sweep.metric(), log, options.heartbeat())
                     : new LocalTrialWorker(base, cache, data.numClasses(), data.classes(), sweep.metric(), log, options.heartbeat());
-            try (TrialExecutor trials = new LocalTrialExecutor(worker, sweep.parallelism(), options.threadsPerTrial(), log)) {
+            if (onnx && options.spark().isPresent()) {
+                throw new UserInputException("finetune.executor=spark does not run sweeps over ONNX bases yet (their trials"
+                        + " train heads on features this JVM encoded): run this sweep with the local executor");
+            }
+            try (TrialExecutor trials = options.spark().isPresent() ? sparkExecutor(sweep)
+                    : new LocalTrialExecutor(worker, sweep.parallelism(), options.threadsPerTrial(), log)) {
                 Optional<SweepJournal> journal = checkpoints.isPresent()
                         ? Optional.of(SweepJournal.open(journalFile, checkpoints.get().dir(), checkpoints.get().key(), options.rerunFailedTrials()))
                         : Optional.empty();
@@ -203,6 +204,9 @@ public final class FinetuneJob {
             result = outcome.result();
             timings.addAll(outcome.timings());
         } else {
+            if (options.spark().isPresent()) {
+                log.warn("finetune.executor=spark: the spec has no sweep, so there are no trials for Spark; training here");
+            }
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);
@@ -231,6 +235,18 @@ public final class FinetuneJob {
         if (checkpoints.isPresent()) {
             Checkpoints.discard(checkpoints.get().dir());
         }
+    }
+
+    /** Sweep trials as Spark tasks ({@code finetune.executor=spark}); executors load the same inputs themselves. */
+    private TrialExecutor sparkExecutor(SweepSpec sweep) {
+        if (sweep.parallelism() > 0) {
+            log.info("sweep: sweep.parallelism " + sweep.parallelism() + " does not apply on Spark: its task slots decide");
+        }
+        return SparkTrialExecutor.start(options.spark().get(), new TrialEnvironment(UUID.randomUUID().toString(),
+                // the executors load the base and the data; the trials' own settings travel with their tasks
+                CanonicalSpec.toYaml(SweepTarget.withoutSweep(spec)), baseDir.toAbsolutePath().toString(), baseModel.toAbsolutePath().toString(),
+                spec.allowPathsOutsideProject(), options.frozenFeatureCache(),
+                options.threadsPerTrial(), options.blasThreads(), options.heartbeat().toMillis(), sweep.metric()), log);
     }
 
     public MetricsReport evaluate() throws IOException {
