@@ -7,7 +7,6 @@ import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -42,11 +41,7 @@ final class AugmentedBatches implements Batches {
 
     @Override
     public Iterator<DataSet> shuffled(int batchSize, Random shuffle) {
-        List<Integer> order = new ArrayList<>(raw.size());
-        for (int i = 0; i < raw.size(); i++) {
-            order.add(i);
-        }
-        Collections.shuffle(order, shuffle);
+        List<Integer> order = Batches.shuffledOrder(raw.size(), shuffle);
         long epochSeed = shuffle.nextLong();
         return batches(order, batchSize, i -> augmenter.apply(raw.features()[i], Augmenter.random(epochSeed, i)));
     }

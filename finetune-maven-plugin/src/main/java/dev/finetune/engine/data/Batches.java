@@ -2,7 +2,10 @@ package dev.finetune.engine.data;
 
 import org.nd4j.linalg.dataset.DataSet;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -27,5 +30,15 @@ public interface Batches {
     /** A split held in memory as one data set. */
     static Batches inMemory(DataSet data) {
         return new InMemoryBatches(data);
+    }
+
+    /** Row indices 0..n-1 in the order {@code shuffle} draws: every source cuts its shuffled batches from this. */
+    static List<Integer> shuffledOrder(int n, Random shuffle) {
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, shuffle);
+        return order;
     }
 }

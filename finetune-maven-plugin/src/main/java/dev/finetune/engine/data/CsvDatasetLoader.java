@@ -321,7 +321,7 @@ public final class CsvDatasetLoader {
         return trimmed;
     }
 
-    private static boolean isNumber(String s) {
+    static boolean isNumber(String s) {
         try {
             Double.parseDouble(s);
             return true;

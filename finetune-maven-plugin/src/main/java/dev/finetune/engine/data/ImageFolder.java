@@ -65,7 +65,7 @@ final class ImageFolder {
         TreeSet<String> names = new TreeSet<>();
         found.values().forEach(m -> names.addAll(m.keySet()));
         List<String> classes = new ArrayList<>(names);
-        if (classes.stream().allMatch(ImageFolder::isNumber)) {
+        if (classes.stream().allMatch(CsvDatasetLoader::isNumber)) {
             classes.sort(Comparator.comparingDouble(Double::parseDouble));
         }
         if (spec.files().isPresent() && problems.isEmpty()) {
@@ -257,12 +257,4 @@ final class ImageFolder {
         return r.endsWith("/") ? r.substring(0, r.length() - 1) : r;
     }
 
-    private static boolean isNumber(String s) {
-        try {
-            Double.parseDouble(s);
-            return true;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
 }

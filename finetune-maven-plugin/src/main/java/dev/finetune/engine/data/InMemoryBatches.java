@@ -4,8 +4,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -33,11 +31,7 @@ final class InMemoryBatches implements Batches {
     @Override
     public Iterator<DataSet> shuffled(int batchSize, Random shuffle) {
         int n = numExamples();
-        List<Integer> order = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            order.add(i);
-        }
-        Collections.shuffle(order, shuffle);
+        List<Integer> order = Batches.shuffledOrder(n, shuffle);
         return cut(n, batchSize, (start, end) -> {
             int[] rows = order.subList(start, end).stream().mapToInt(Integer::intValue).toArray();
             return new DataSet(rows(data.getFeatures(), rows), data.getLabels().getRows(rows));
