@@ -167,13 +167,13 @@ public final class CanonicalSpec {
         s.parameters().forEach((path, p) -> {
             SweepTarget target = SweepTarget.ofPath(path).orElseThrow();
             Map<String, Object> parameter = new LinkedHashMap<>();
+            // `scale` belongs to `range` only: the binder refuses it beside `values`, so writing it there would
+            // produce a canonical form that does not parse back.
             if (p.range().isPresent()) {
                 parameter.put("range", p.range().get());
+                parameter.put("scale", p.scale().name());
             } else {
                 parameter.put("values", p.values().stream().map(target::display).toList());
-            }
-            if (target.kind() != SweepTarget.Kind.categorical) {
-                parameter.put("scale", p.scale().name());
             }
             parameters.put(path, parameter);
         });

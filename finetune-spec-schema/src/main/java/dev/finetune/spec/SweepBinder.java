@@ -121,6 +121,9 @@ final class SweepBinder {
         long combinations = 1;
         List<String> factors = new ArrayList<>();
         for (SweepParameter p : parameters.values()) {
+            if (p.range().isPresent()) {
+                continue; // a range in a grid is reported on its own (it needs `strategy: random`)
+            }
             combinations = Math.min(Long.MAX_VALUE / 1024, combinations * Math.max(1, p.values().size()));
             factors.add(String.valueOf(p.values().size()));
         }

@@ -66,6 +66,17 @@ class SchemaMatchesRecordsTest {
         JsonNode datasetSchema = schema.path("properties").path("dataset").path("properties");
         compareDefaults(datasetSchema.path("augmentation"), (Map<String, Object>) dataset.get("augmentation"), "dataset.augmentation");
         compareDefaults(datasetSchema.path("image"), (Map<String, Object>) dataset.get("image"), "dataset.image");
+        // a sampled range: `scale` (written only beside `range`)
+        FinetuneSpec ranged = new SpecParser().parse("finetune.yaml", """
+                base: { path: b.zip }
+                dataset: { path: d.csv }
+                sweep: { strategy: random, parameters: { training.l2: { range: [0.0, 0.1] } } }
+                """);
+        Map<String, Object> sweep = (Map<String, Object>) CanonicalSpec.toMap(ranged).get("sweep");
+        compareDefaults(schema.path("properties").path("sweep").path("properties").path("parameters")
+                        .path("properties").path("training.l2"),
+                (Map<String, Object>) ((Map<String, Object>) sweep.get("parameters")).get("training.l2"),
+                "sweep.parameters.training.l2");
         assertEquals(List.of(), mismatches);
     }
 
@@ -215,6 +226,9 @@ class SchemaMatchesRecordsTest {
             JsonNode property = field.getValue();
             Object value = resolved.get(key);
             String here = LocatedTree.child(path, key);
+            if (key.equals("scale") && resolved.containsKey("values")) {
+                continue; // a sweep parameter's `scale` applies to `range` only and is not written beside `values`
+            }
             if (property.has("default")) {
                 JsonNode d = property.get("default");
                 boolean same = d.isNumber() ? value instanceof Number n && n.doubleValue() == d.doubleValue()

@@ -244,6 +244,23 @@ class SpecParserTest {
     }
 
     @Test
+    void canonicalFormOfASweepParsesBackToItself() throws SpecException {
+        String canonical = CanonicalSpec.toYaml(parser.parse("a.yaml", MINIMAL + """
+                sweep:
+                  parameters:
+                    training.learningRate: { range: [0.0001, 0.01], scale: log }
+                    training.l2: { values: [0.0, 0.001] }
+                    training.batchSize: { values: [16, 32] }
+                    training.updater: { values: [adam, sgd] }
+                  strategy: random
+                  maxTrials: 4
+                """));
+        assertTrue(canonical.contains("training.l2:\n      values:"), canonical);
+        assertTrue(canonical.contains("scale: log"), canonical);
+        assertEquals(canonical, CanonicalSpec.toYaml(parser.parse("canonical.yaml", canonical)));
+    }
+
+    @Test
     void canonicalFormIgnoresOrderAndComments() throws SpecException {
         String a = CanonicalSpec.toYaml(parser.parse("a.yaml", """
                 dataset: { path: d.csv }   # data
