@@ -116,17 +116,46 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.spark.master", defaultValue = "local[*]")
     protected String sparkMaster;
 
+    /**
+     * What runs on Spark with {@code finetune.executor=spark}: {@code trials} (a sweep's trials as Spark tasks, the
+     * same results as local trials) or {@code data-parallel} (one training's minibatches spread over Spark's workers
+     * with DL4J's parameter averaging: other parameters than a local training, recorded in the lineage).
+     */
+    @Parameter(property = "finetune.spark.mode", defaultValue = "trials")
+    protected String sparkMode;
+
+    /**
+     * With {@code finetune.spark.mode=data-parallel}: the minibatches each worker fits between two averagings of the
+     * workers' parameters (and updater states). Changes the results.
+     */
+    @Parameter(property = "finetune.spark.averagingFrequency", defaultValue = "" + SparkSettings.DEFAULT_AVERAGING_FREQUENCY)
+    protected int sparkAveragingFrequency;
+
     /** {@code finetune.executor} as settings for the training JVM; empty for local trials. */
     protected Optional<SparkSettings> sparkSettings() throws MojoFailureException {
-        return sparkSettings(executor, fork, sparkMaster,
+        return sparkSettings(executor, fork, sparkMaster, sparkMode, sparkAveragingFrequency,
                 List.of(project.getProperties(), session == null ? new Properties() : session.getUserProperties()));
     }
 
     /** @param properties where {@code spark.*} properties come from, later ones winning (the POM's, then the command line's) */
     static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, List<Properties> properties)
             throws MojoFailureException {
+        return sparkSettings(executor, fork, sparkMaster, null, SparkSettings.DEFAULT_AVERAGING_FREQUENCY, properties);
+    }
+
+    /**
+     * @param mode               {@code finetune.spark.mode}; null: trials
+     * @param averagingFrequency {@code finetune.spark.averagingFrequency}
+     */
+    static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, String mode,
+                                                 int averagingFrequency, List<Properties> properties) throws MojoFailureException {
         String chosen = executor == null ? "local" : executor.trim();
+        SparkSettings.Mode sparkMode = mode(mode);
         if (chosen.equals("local")) {
+            if (sparkMode != SparkSettings.Mode.trials) {
+                throw new MojoFailureException("finetune.spark.mode=" + sparkMode.property() + " applies on Spark only:"
+                        + " add -Dfinetune.executor=spark (and finetune.spark.master), or drop finetune.spark.mode");
+            }
             return Optional.empty();
         }
         if (!chosen.equals("spark")) {
@@ -144,7 +173,24 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         for (Properties props : properties) {
             props.stringPropertyNames().stream().filter(n -> n.startsWith("spark.")).forEach(n -> conf.put(n, props.getProperty(n)));
         }
-        return Optional.of(new SparkSettings(sparkMaster.trim(), conf));
+        if (averagingFrequency < 1) {
+            throw new MojoFailureException("finetune.spark.averagingFrequency is " + averagingFrequency
+                    + ": expected the minibatches per worker between two averagings, at least 1");
+        }
+        return Optional.of(new SparkSettings(sparkMaster.trim(), conf, sparkMode, averagingFrequency));
+    }
+
+    private static SparkSettings.Mode mode(String value) throws MojoFailureException {
+        String v = value == null ? SparkSettings.Mode.trials.property() : value.trim();
+        List<String> known = new java.util.ArrayList<>();
+        for (SparkSettings.Mode m : SparkSettings.Mode.values()) {
+            if (m.property().equals(v)) {
+                return m;
+            }
+            known.add(m.property());
+        }
+        throw new MojoFailureException("finetune.spark.mode is `" + v + "`: expected " + String.join(" or ", known)
+                + Suggestions.closest(v, known).map(s -> "; did you mean " + s + "?").orElse(""));
     }
 
     protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
@@ -172,8 +218,10 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         }
         checkSizes();
         warnIfOversubscribed();
-        List<Path> classpath = forkClasspath(spark.isPresent());
-        spark.ifPresent(s -> getLog().info("Sweep trials on Spark, master " + s.master() + (s.conf().isEmpty() ? "" : ", " + s.conf())));
+        List<Path> classpath = forkClasspath(spark.isPresent(), spark.filter(SparkSettings::dataParallel).isPresent());
+        spark.ifPresent(s -> getLog().info((s.dataParallel() ? "Data-parallel training on Spark (parameter averaging every "
+                + s.averagingFrequency() + " minibatches)" : "Sweep trials on Spark") + ", master " + s.master()
+                + (s.conf().isEmpty() ? "" : ", " + s.conf())));
         ForkOptions options = new ForkOptions(
                 java(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(spark.isPresent()),
@@ -234,8 +282,13 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */
     protected List<Path> forkClasspath(boolean spark) throws MojoExecutionException, MojoFailureException {
+        return forkClasspath(spark, false);
+    }
+
+    /** @param dataParallel with DL4J's Spark training too ({@code finetune.spark.mode=data-parallel}) */
+    protected List<Path> forkClasspath(boolean spark, boolean dataParallel) throws MojoExecutionException, MojoFailureException {
         return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
-                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark);
+                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark, spark && dataParallel);
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */
