@@ -99,38 +99,6 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.heartbeat", defaultValue = "30")
     protected int heartbeat;
 
-    /**
-     * Where sweep trials run: {@code local} (threads of the training JVM) or {@code spark} (Spark tasks, on
-     * {@code finetune.spark.master}; Spark is then resolved and added to the training JVM). A build setting, never
-     * the spec's, so a pull request cannot move a build's work elsewhere. Results are the same either way.
-     */
-    @Parameter(property = "finetune.executor", defaultValue = "local")
-    protected String executor;
-
-    /**
-     * The Spark master with {@code finetune.executor=spark}: {@code local[N]} runs N executor threads in the training
-     * JVM; a cluster's URL ({@code spark://host:7077}, {@code yarn}, {@code k8s://...}) needs the project directory on
-     * a file system the executors share (README, "Sweep trials on Spark"). {@code spark.*} properties of the command
-     * line and the POM go to Spark as they are.
-     */
-    @Parameter(property = "finetune.spark.master", defaultValue = "local[*]")
-    protected String sparkMaster;
-
-    /**
-     * What runs on Spark with {@code finetune.executor=spark}: {@code trials} (a sweep's trials as Spark tasks, the
-     * same results as local trials) or {@code data-parallel} (one training's minibatches spread over Spark's workers
-     * with DL4J's parameter averaging: other parameters than a local training, recorded in the lineage).
-     */
-    @Parameter(property = "finetune.spark.mode", defaultValue = "trials")
-    protected String sparkMode;
-
-    /**
-     * With {@code finetune.spark.mode=data-parallel}: the minibatches each worker fits between two averagings of the
-     * workers' parameters (and updater states). Changes the results.
-     */
-    @Parameter(property = "finetune.spark.averagingFrequency", defaultValue = "" + SparkSettings.DEFAULT_AVERAGING_FREQUENCY)
-    protected int sparkAveragingFrequency;
-
     /** {@code finetune.executor} as settings for the training JVM; empty for local trials. */
     protected Optional<SparkSettings> sparkSettings() throws MojoFailureException {
         return sparkSettings(executor, fork, sparkMaster, sparkMode, sparkAveragingFrequency,

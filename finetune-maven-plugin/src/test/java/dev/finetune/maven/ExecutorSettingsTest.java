@@ -64,6 +64,17 @@ class ExecutorSettingsTest {
         assertEquals(SparkSettings.Mode.trials, new SparkSettings("local[2]", Map.of()).mode(), "sweeps stay the default");
     }
 
+    /** Data-parallel settings change the parameters, so they retrain; sweep trials on Spark change nothing. */
+    @Test
+    void onlyDataParallelSettingsArePartOfTheFingerprint() {
+        assertEquals("", AbstractTrainingMojo.dataParallelSettings("local", "trials", "local[*]", 5));
+        assertEquals("", AbstractTrainingMojo.dataParallelSettings("spark", "trials", "local[2]", 5));
+        assertEquals(" dataParallel=local[2]/averagingFrequency=3",
+                AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[2]", 3));
+        assertTrue(!AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[2]", 3)
+                .equals(AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[4]", 3)));
+    }
+
     @Test
     void aModeTypoOrAModeWithoutSparkOrNoAveragingIsRefused() {
         MojoFailureException typo = assertThrows(MojoFailureException.class,
