@@ -2,6 +2,7 @@ package dev.finetune.engine;
 
 import dev.finetune.engine.report.GateResult;
 import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.event.JobEvent;
 import dev.finetune.engine.job.FinetuneJob;
 import dev.finetune.engine.job.JobOptions;
@@ -43,7 +44,7 @@ class DataParallelTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        TestBases.writeProject(project, false);
+        TestBases.writeProject(project, true);
     }
 
     /** Dropout on, so the workers' seeding is tested too. */
@@ -122,15 +123,39 @@ class DataParallelTest {
     }
 
     @Test
-    void withoutTheFrozenFeatureCacheTheWholeNetworkTravelsFrozenLayersIncluded(@TempDir Path local, @TempDir Path spark)
-            throws Exception {
-        Run l = run(local, LOCAL, false, 3);
+    void aComputationGraphTrainsDataParallelToo(@TempDir Path spark) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(3).replace("mln.zip", "graph.zip"));
+        FinetuneJob job = TestBases.job(spec, project, spark, EventSink.toStdout(), dataParallel(5));
+        job.train();
+        MetricsReport metrics = job.evaluate();
+        assertTrue(metrics.test().accuracy() > 0.6, "SparkComputationGraph learns the digits: " + metrics.test());
+        assertEquals(3, metrics.training().epochs().size());
+        float[] base = ModelSerializer.restoreComputationGraph(project.resolve("graph.zip").toFile()).getLayer("hidden1").params().dup().toFloatVector();
+        float[] frozen = ModelSerializer.restoreComputationGraph(spark.resolve(OutputFiles.MODEL).toFile()).getLayer("hidden1").params().dup().toFloatVector();
+        assertArrayEquals(base, frozen, "the graph's frozen vertex stays the base's on the workers");
+    }
+
+    @Test
+    void aSpecWithASweepIsRefusedWithItsLocationBeforeSparkStarts(@TempDir Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(2) + """
+                sweep:
+                  parameters:
+                    training.learningRate: { values: [0.01, 0.03] }
+                """);
+        List<JobEvent> events = Collections.synchronizedList(new ArrayList<>());
+        FinetuneJob job = TestBases.job(spec, project, out, events::add, dataParallel(5));
+        UserInputException e = org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class, job::train);
+        assertEquals("finetune.spark.mode=data-parallel spreads one training over Spark's workers, but finetune.yaml:11:3:"
+                + " the spec has a sweep; run its trials on Spark with finetune.spark.mode=trials", e.getMessage());
+        assertTrue(events.stream().noneMatch(ev -> ev instanceof JobEvent.Info i && i.message().startsWith("data-parallel: on Spark")));
+    }
+
+    @Test
+    void withoutTheFrozenFeatureCacheTheWholeNetworkTravelsFrozenLayersIncluded(@TempDir Path spark) throws Exception {
         Run s = run(spark, dataParallel(5), false, 3);
         assertTrue(s.metrics().test().accuracy() > 0.6, "it learns without the cache too: " + s.metrics().test());
         float[] base = ModelSerializer.restoreMultiLayerNetwork(project.resolve("mln.zip").toFile()).getLayer(0).params().dup().toFloatVector();
         float[] frozen = ModelSerializer.restoreMultiLayerNetwork(spark.resolve(OutputFiles.MODEL).toFile()).getLayer(0).params().dup().toFloatVector();
         assertArrayEquals(base, frozen, "the frozen layer stays the base's on the workers too");
-        System.out.printf(Locale.ROOT, "data-parallel, no cache: local %.2f s, Spark %.2f s; accuracy %.4f vs %.4f%n",
-                l.seconds(), s.seconds(), l.metrics().test().accuracy(), s.metrics().test().accuracy());
     }
 }
