@@ -99,34 +99,31 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.heartbeat", defaultValue = "30")
     protected int heartbeat;
 
-    /**
-     * Where sweep trials run: {@code local} (threads of the training JVM) or {@code spark} (Spark tasks, on
-     * {@code finetune.spark.master}; Spark is then resolved and added to the training JVM). A build setting, never
-     * the spec's, so a pull request cannot move a build's work elsewhere. Results are the same either way.
-     */
-    @Parameter(property = "finetune.executor", defaultValue = "local")
-    protected String executor;
-
-    /**
-     * The Spark master with {@code finetune.executor=spark}: {@code local[N]} runs N executor threads in the training
-     * JVM; a cluster's URL ({@code spark://host:7077}, {@code yarn}, {@code k8s://...}) needs the project directory on
-     * a file system the executors share (README, "Sweep trials on Spark"). {@code spark.*} properties of the command
-     * line and the POM go to Spark as they are.
-     */
-    @Parameter(property = "finetune.spark.master", defaultValue = "local[*]")
-    protected String sparkMaster;
-
     /** {@code finetune.executor} as settings for the training JVM; empty for local trials. */
     protected Optional<SparkSettings> sparkSettings() throws MojoFailureException {
-        return sparkSettings(executor, fork, sparkMaster,
+        return sparkSettings(executor, fork, sparkMaster, sparkMode, sparkAveragingFrequency,
                 List.of(project.getProperties(), session == null ? new Properties() : session.getUserProperties()));
     }
 
     /** @param properties where {@code spark.*} properties come from, later ones winning (the POM's, then the command line's) */
     static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, List<Properties> properties)
             throws MojoFailureException {
+        return sparkSettings(executor, fork, sparkMaster, null, SparkSettings.DEFAULT_AVERAGING_FREQUENCY, properties);
+    }
+
+    /**
+     * @param mode               {@code finetune.spark.mode}; null: trials
+     * @param averagingFrequency {@code finetune.spark.averagingFrequency}
+     */
+    static Optional<SparkSettings> sparkSettings(String executor, boolean fork, String sparkMaster, String mode,
+                                                 int averagingFrequency, List<Properties> properties) throws MojoFailureException {
         String chosen = executor == null ? "local" : executor.trim();
+        SparkSettings.Mode sparkMode = mode(mode);
         if (chosen.equals("local")) {
+            if (sparkMode != SparkSettings.Mode.trials) {
+                throw new MojoFailureException("finetune.spark.mode=" + sparkMode.property() + " applies on Spark only:"
+                        + " add -Dfinetune.executor=spark (and finetune.spark.master), or drop finetune.spark.mode");
+            }
             return Optional.empty();
         }
         if (!chosen.equals("spark")) {
@@ -144,7 +141,24 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         for (Properties props : properties) {
             props.stringPropertyNames().stream().filter(n -> n.startsWith("spark.")).forEach(n -> conf.put(n, props.getProperty(n)));
         }
-        return Optional.of(new SparkSettings(sparkMaster.trim(), conf));
+        if (averagingFrequency < 1) {
+            throw new MojoFailureException("finetune.spark.averagingFrequency is " + averagingFrequency
+                    + ": expected the minibatches per worker between two averagings, at least 1");
+        }
+        return Optional.of(new SparkSettings(sparkMaster.trim(), conf, sparkMode, averagingFrequency));
+    }
+
+    private static SparkSettings.Mode mode(String value) throws MojoFailureException {
+        String v = value == null ? SparkSettings.Mode.trials.property() : value.trim();
+        List<String> known = new java.util.ArrayList<>();
+        for (SparkSettings.Mode m : SparkSettings.Mode.values()) {
+            if (m.property().equals(v)) {
+                return m;
+            }
+            known.add(m.property());
+        }
+        throw new MojoFailureException("finetune.spark.mode is `" + v + "`: expected " + String.join(" or ", known)
+                + Suggestions.closest(v, known).map(s -> "; did you mean " + s + "?").orElse(""));
     }
 
     protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
@@ -172,8 +186,10 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         }
         checkSizes();
         warnIfOversubscribed();
-        List<Path> classpath = forkClasspath(spark.isPresent());
-        spark.ifPresent(s -> getLog().info("Sweep trials on Spark, master " + s.master() + (s.conf().isEmpty() ? "" : ", " + s.conf())));
+        List<Path> classpath = forkClasspath(spark.isPresent(), spark.filter(SparkSettings::dataParallel).isPresent());
+        spark.ifPresent(s -> getLog().info((s.dataParallel() ? "Data-parallel training on Spark (parameter averaging every "
+                + s.averagingFrequency() + " minibatches)" : "Sweep trials on Spark") + ", master " + s.master()
+                + (s.conf().isEmpty() ? "" : ", " + s.conf())));
         ForkOptions options = new ForkOptions(
                 java(), classpath, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap), Optional.ofNullable(maxPhysicalBytes), Optional.empty(), jvmArgs(spark.isPresent()),
@@ -234,8 +250,13 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
 
     /** The training JVM's classpath for {@code finetune.backend}, resolved through Maven (the CUDA backend on demand). */
     protected List<Path> forkClasspath(boolean spark) throws MojoExecutionException, MojoFailureException {
+        return forkClasspath(spark, false);
+    }
+
+    /** @param dataParallel with DL4J's Spark training too ({@code finetune.spark.mode=data-parallel}) */
+    protected List<Path> forkClasspath(boolean spark, boolean dataParallel) throws MojoExecutionException, MojoFailureException {
         return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
-                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark);
+                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark, spark && dataParallel);
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */

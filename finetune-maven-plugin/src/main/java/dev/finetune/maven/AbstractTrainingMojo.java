@@ -55,13 +55,64 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     @Parameter(property = "finetune.ignoreGates", defaultValue = "false")
     protected boolean ignoreGates;
 
+    // Spark's settings are here, not with the fork's: data-parallel training changes the parameters, so its settings
+    // are part of the fingerprint for train, evaluate and diff alike
+
+    /**
+     * Where the training's work runs: {@code local} (threads of the training JVM) or {@code spark} (on
+     * {@code finetune.spark.master}, as {@code finetune.spark.mode} says; Spark is then resolved and added to the
+     * training JVM). A build setting, never the spec's, so a pull request cannot move a build's work elsewhere. Sweep
+     * trials give the same results either way; data-parallel training does not (README).
+     */
+    @Parameter(property = "finetune.executor", defaultValue = "local")
+    protected String executor;
+
+    /**
+     * The Spark master with {@code finetune.executor=spark}: {@code local[N]} runs N executor threads in the training
+     * JVM; a cluster's URL ({@code spark://host:7077}, {@code yarn}, {@code k8s://...}) needs the project directory on
+     * a file system the executors share (README, "Sweep trials on Spark"). {@code spark.*} properties of the command
+     * line and the POM go to Spark as they are.
+     */
+    @Parameter(property = "finetune.spark.master", defaultValue = "local[*]")
+    protected String sparkMaster;
+
+    /**
+     * What runs on Spark with {@code finetune.executor=spark}: {@code trials} (a sweep's trials as Spark tasks, the
+     * same results as local trials) or {@code data-parallel} (one training's minibatches spread over Spark's workers
+     * with DL4J's parameter averaging: other parameters than a local training, recorded in the lineage).
+     */
+    @Parameter(property = "finetune.spark.mode", defaultValue = "trials")
+    protected String sparkMode;
+
+    /**
+     * With {@code finetune.spark.mode=data-parallel}: the minibatches each worker fits between two averagings of the
+     * workers' parameters (and updater states). Changes the results.
+     */
+    @Parameter(property = "finetune.spark.averagingFrequency", defaultValue = "" + dev.finetune.engine.sweep.spark.SparkSettings.DEFAULT_AVERAGING_FREQUENCY)
+    protected int sparkAveragingFrequency;
+
     /** Besides the plugin version: DL4J's version, backend and thread counts decide the trained parameters. */
     @Override
     protected String settings() {
         return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
                 .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
                 + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
-                + " frozenFeatureCache=" + frozenFeatureCache;
+                + " frozenFeatureCache=" + frozenFeatureCache + dataParallelSettings();
+    }
+
+    /**
+     * Data-parallel training's settings, which change the parameters (sweep trials on Spark change nothing, so they
+     * are not here: a local and a Spark sweep share their fingerprint). Unchecked: the fork's setup reports a bad value.
+     */
+    private String dataParallelSettings() {
+        return dataParallelSettings(executor, sparkMode, sparkMaster, sparkAveragingFrequency);
+    }
+
+    static String dataParallelSettings(String executor, String mode, String master, int averagingFrequency) {
+        boolean dataParallel = "spark".equals(executor == null ? null : executor.trim())
+                && "data-parallel".equals(mode == null ? null : mode.trim());
+        return dataParallel ? " dataParallel=" + (master == null ? "" : master.trim()) + "/averagingFrequency="
+                + averagingFrequency : "";
     }
 
     /**

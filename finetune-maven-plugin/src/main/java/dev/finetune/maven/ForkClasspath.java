@@ -29,7 +29,8 @@ import java.util.Optional;
  * logs reach the build log, and the chosen ND4J backend. The CPU backend and the binding are the plugin's own
  * dependencies (so Maven resolves them with the plugin, and go-offline caches them); CUDA is resolved from the
  * repositories on demand, since its natives are large ({@code finetune:go-offline -Dfinetune.backend=cuda} caches it).
- * So is Spark, for sweep trials on Spark ({@code -Dfinetune.executor=spark}).
+ * So is Spark, for sweep trials on Spark ({@code -Dfinetune.executor=spark}), and DL4J's Spark training for
+ * data-parallel training ({@code -Dfinetune.spark.mode=data-parallel}).
  */
 final class ForkClasspath {
 
@@ -56,6 +57,12 @@ final class ForkClasspath {
     /** @param spark add Spark for sweep trials on Spark ({@code finetune.executor=spark}), resolved on demand */
     List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier, boolean spark)
             throws MojoExecutionException, MojoFailureException {
+        return build(pluginArtifact, pluginDependencies, backend, classifier, spark, false);
+    }
+
+    /** @param dataParallel add DL4J's Spark training too ({@code finetune.spark.mode=data-parallel}), resolved on demand */
+    List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier, boolean spark,
+                     boolean dataParallel) throws MojoExecutionException, MojoFailureException {
         List<Path> classpath = new ArrayList<>();
         classpath.add(pluginArtifact.getFile().toPath());
         String nd4jVersion = null;
@@ -87,7 +94,7 @@ final class ForkClasspath {
                     + " logger; the plugin's POM or its resolution is broken");
         }
         if (spark) {
-            addSpark(classpath, pluginDependencies);
+            addSpark(classpath, pluginDependencies, dataParallel);
         }
         if (backend.equals("cpu") && !otherCpuBuild) {
             return classpath; // everything comes with the plugin: a CI cache made by dependency:go-offline is complete
@@ -149,7 +156,7 @@ final class ForkClasspath {
      * (the engine was tested with it); jackson-module-scala is resolved at the plugin's Jackson version, since Spark's
      * own refuses a newer jackson-databind at start, and Spark's log4j binding is left out (slf4j-simple logs).
      */
-    private void addSpark(List<Path> classpath, List<Artifact> pluginDependencies) throws MojoExecutionException {
+    private void addSpark(List<Path> classpath, List<Artifact> pluginDependencies, boolean dataParallel) throws MojoExecutionException {
         Properties versions = new Properties();
         try (InputStream in = ForkClasspath.class.getResourceAsStream("spark.properties")) {
             versions.load(in);
@@ -158,10 +165,17 @@ final class ForkClasspath {
         }
         Set<String> plugins = new HashSet<>();
         pluginDependencies.forEach(a -> plugins.add(a.getGroupId() + ":" + a.getArtifactId()));
-        List<Dependency> spark = List.of(
+        List<Dependency> spark = new ArrayList<>(List.of(
                 new Dependency(new DefaultArtifact(versions.getProperty("spark")), "runtime", false,
                         List.of(new Exclusion("org.apache.logging.log4j", "log4j-slf4j2-impl", "*", "*"))),
-                new Dependency(new DefaultArtifact(versions.getProperty("jacksonScala")), "runtime"));
+                new Dependency(new DefaultArtifact(versions.getProperty("jacksonScala")), "runtime")));
+        if (dataParallel) {
+            // each jar alone: their own dependencies are DL4J 1.0.0-M2 and spark-mllib 3.1.2 (the plugin's POM says why)
+            for (String key : List.of("dl4jSpark", "dl4jCore", "datavecSpark")) {
+                spark.add(new Dependency(new DefaultArtifact(versions.getProperty(key)), "runtime", false,
+                        List.of(new Exclusion("*", "*", "*", "*"))));
+            }
+        }
         for (org.eclipse.aether.artifact.Artifact a : resolveArtifacts(spark)) {
             Path p = a.getFile().toPath();
             if (!plugins.contains(a.getGroupId() + ":" + a.getArtifactId()) && !classpath.contains(p)) {

@@ -14,7 +14,7 @@ import java.util.Optional;
  * Fetches into the local repository what later {@code -o} builds of this project need beyond what
  * {@code dependency:go-offline} fetches: the base model when the spec names it by coordinates (Maven cannot see a
  * spec's {@code base.artifact}), the training JVM's backend when it is not the CPU one ({@code -Dfinetune.backend=cuda}),
- * Spark with {@code -Dfinetune.executor=spark},
+ * Spark with {@code -Dfinetune.executor=spark} (and DL4J's Spark training, for either {@code finetune.spark.mode}),
  * and the newest released model that {@code finetune:diff} compares with. For a CI cache:
  * {@code mvn -B dependency:go-offline finetune:go-offline}. Trains nothing and writes nothing but the local repository.
  */
@@ -29,7 +29,8 @@ public class GoOfflineMojo extends AbstractForkingMojo {
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
         boolean spark = sparkSettings().isPresent();
-        List<Path> classpath = forkClasspath(spark);
+        // both Spark modes, so an offline build can use either
+        List<Path> classpath = forkClasspath(spark, spark);
         getLog().info("Training JVM (" + backend + " backend" + (spark ? ", Spark" : "") + "): " + classpath.size()
                 + " jars in the local repository");
         if (!Files.isRegularFile(specPath())) {

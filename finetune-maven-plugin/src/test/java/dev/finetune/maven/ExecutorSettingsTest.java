@@ -54,6 +54,43 @@ class ExecutorSettingsTest {
     }
 
     @Test
+    void dataParallelIsAModeOfTheSparkExecutorWithItsAveragingFrequency() throws MojoFailureException {
+        SparkSettings trials = AbstractForkingMojo.sparkSettings("spark", true, "local[2]", "trials", 5, List.of()).orElseThrow();
+        assertEquals(SparkSettings.Mode.trials, trials.mode());
+        SparkSettings dp = AbstractForkingMojo.sparkSettings("spark", true, "local[2]", " data-parallel ", 3, List.of()).orElseThrow();
+        assertEquals(SparkSettings.Mode.dataParallel, dp.mode());
+        assertEquals(3, dp.averagingFrequency());
+        assertTrue(dp.dataParallel());
+        assertEquals(SparkSettings.Mode.trials, new SparkSettings("local[2]", Map.of()).mode(), "sweeps stay the default");
+    }
+
+    /** Data-parallel settings change the parameters, so they retrain; sweep trials on Spark change nothing. */
+    @Test
+    void onlyDataParallelSettingsArePartOfTheFingerprint() {
+        assertEquals("", AbstractTrainingMojo.dataParallelSettings("local", "trials", "local[*]", 5));
+        assertEquals("", AbstractTrainingMojo.dataParallelSettings("spark", "trials", "local[2]", 5));
+        assertEquals(" dataParallel=local[2]/averagingFrequency=3",
+                AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[2]", 3));
+        assertTrue(!AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[2]", 3)
+                .equals(AbstractTrainingMojo.dataParallelSettings("spark", "data-parallel", "local[4]", 3)));
+    }
+
+    @Test
+    void aModeTypoOrAModeWithoutSparkOrNoAveragingIsRefused() {
+        MojoFailureException typo = assertThrows(MojoFailureException.class,
+                () -> AbstractForkingMojo.sparkSettings("spark", true, "local[2]", "data-paralel", 5, List.of()));
+        assertEquals("finetune.spark.mode is `data-paralel`: expected trials or data-parallel; did you mean data-parallel?",
+                typo.getMessage());
+        MojoFailureException local = assertThrows(MojoFailureException.class,
+                () -> AbstractForkingMojo.sparkSettings("local", true, "local[2]", "data-parallel", 5, List.of()));
+        assertTrue(local.getMessage().startsWith("finetune.spark.mode=data-parallel applies on Spark only: add -Dfinetune.executor=spark"),
+                local.getMessage());
+        MojoFailureException never = assertThrows(MojoFailureException.class,
+                () -> AbstractForkingMojo.sparkSettings("spark", true, "local[2]", "data-parallel", 0, List.of()));
+        assertTrue(never.getMessage().startsWith("finetune.spark.averagingFrequency is 0: expected"), never.getMessage());
+    }
+
+    @Test
     void theCoordinatesResolvedForTheForkAreTheOnesTheEngineCompiledAgainst() throws IOException {
         Properties p = new Properties();
         try (InputStream in = ForkClasspath.class.getResourceAsStream("spark.properties")) {
@@ -67,5 +104,19 @@ class ExecutorSettingsTest {
         }
         assertEquals("org.apache.spark:spark-core_2.12:" + spark.getProperty("version"), p.getProperty("spark"));
         assertTrue(p.getProperty("jacksonScala").matches("com\\.fasterxml\\.jackson\\.module:jackson-module-scala_2\\.12:2\\.[0-9.]+"));
+        // DL4J's Spark training: the dl4j-spark and datavec-spark on the test classpath, deeplearning4j-core at DL4J's version
+        Properties dl4jSpark = new Properties();
+        try (InputStream in = org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer.class.getResourceAsStream(
+                "/META-INF/maven/org.deeplearning4j/dl4j-spark_2.12/pom.properties")) {
+            dl4jSpark.load(in);
+        }
+        assertEquals("org.deeplearning4j:dl4j-spark_2.12:" + dl4jSpark.getProperty("version"), p.getProperty("dl4jSpark"));
+        assertEquals("org.datavec:datavec-spark_2.12:" + dl4jSpark.getProperty("version"), p.getProperty("datavecSpark"));
+        Properties nn = new Properties();
+        try (InputStream in = org.deeplearning4j.nn.conf.NeuralNetConfiguration.class.getResourceAsStream(
+                "/META-INF/maven/org.deeplearning4j/deeplearning4j-nn/pom.properties")) {
+            nn.load(in);
+        }
+        assertEquals("org.deeplearning4j:deeplearning4j-core:" + nn.getProperty("version"), p.getProperty("dl4jCore"));
     }
 }

@@ -35,7 +35,8 @@ import java.util.Optional;
  * @param rerunFailedTrials  run the sweep trials that the journal records as failed again
  * @param heartbeatSeconds   {@code finetune.heartbeat}: a progress line within an epoch at least this often; 0 for none
  * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
- * @param spark              {@code finetune.executor=spark}: where sweep trials run; empty: on threads of the fork
+ * @param spark              {@code finetune.executor=spark}: sweep trials, or one data-parallel training, on Spark
+ *                           ({@code finetune.spark.mode}); empty: everything on threads of the fork
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
@@ -44,7 +45,7 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                           Optional<SparkSettings> spark) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
-    public static final int PROTOCOL = 6;
+    public static final int PROTOCOL = 7;
 
     public enum Task { train, evaluate }
 

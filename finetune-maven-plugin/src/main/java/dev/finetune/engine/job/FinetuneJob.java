@@ -5,6 +5,7 @@ import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.data.SplitData;
+import dev.finetune.engine.dataparallel.SparkDataParallel;
 import dev.finetune.engine.eval.Evaluator;
 import dev.finetune.engine.eval.RetentionEvaluator;
 import dev.finetune.engine.inputs.TrainingInputs;
@@ -30,6 +31,7 @@ import dev.finetune.engine.sweep.TrialExecutor;
 import dev.finetune.engine.sweep.spark.SparkTrialExecutor;
 import dev.finetune.engine.sweep.spark.TrialEnvironment;
 import dev.finetune.engine.train.Checkpoints;
+import dev.finetune.engine.train.EpochFitter;
 import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.train.Trainer;
@@ -174,6 +176,31 @@ public final class FinetuneJob {
                 ? Optional.of(Checkpoints.open(outputDir.resolve(OutputFiles.CHECKPOINTS), options.checkpoints().get(), log))
                 : Optional.empty();
         Path journalFile = outputDir.resolve(OutputFiles.SWEEP_JOURNAL);
+        boolean dataParallel = options.spark().isPresent() && options.spark().get().dataParallel();
+        if (dataParallel && spec.sweep().isPresent()) {
+            throw new UserInputException("finetune.spark.mode=data-parallel spreads one training over Spark's workers, but "
+                    + spec.locate("sweep") + ": the spec has a sweep; run its trials on Spark with finetune.spark.mode=trials");
+        }
+        SparkDataParallel distributed = null;
+        if (dataParallel) {
+            distributed = SparkDataParallel.start(options.spark().get(), spec.training().batchSize(), spec.training().seed(), log);
+            // the run's facts name how it was distributed: averaging gives other parameters than one machine
+            Json.write(outputDir.resolve(OutputFiles.RUN), runInfo.get(raw).withDataParallel(Optional.of(distributed.info())));
+        }
+        try {
+            train(raw, data, splits, normalizer, base, cache, onnxHead, checkpoints, journalFile,
+                    Optional.ofNullable((EpochFitter) distributed));
+        } finally {
+            if (distributed != null) {
+                distributed.close();
+            }
+        }
+    }
+
+    private void train(SplitData raw, SplitData data, DatasetSource.TrainingSplits splits, Optional<DataNormalization> normalizer,
+                       Net base, FrozenFeatureCache cache, LocalTrialWorker.NetBuilder onnxHead,
+                       Optional<Checkpoints> checkpoints, Path journalFile, Optional<EpochFitter> fitter) throws IOException {
+        boolean onnx = onnxBase();
         List<TrainingTimings> timings = new ArrayList<>();
         // the spec that made the model: with a sweep, the winning trial's
         FinetuneSpec chosen = spec;
@@ -204,14 +231,15 @@ public final class FinetuneJob {
             result = outcome.result();
             timings.addAll(outcome.timings());
         } else {
-            if (options.spark().isPresent()) {
-                log.warn("finetune.executor=spark: the spec has no sweep, so there are no trials for Spark; training here");
+            if (options.spark().isPresent() && fitter.isEmpty()) {
+                log.warn("finetune.executor=spark: the spec has no sweep, so there are no trials for Spark; training here"
+                        + " (-Dfinetune.spark.mode=data-parallel spreads one training over Spark's workers)");
             }
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);
             tuned = onnx ? onnxHead.build(spec) : new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
-            result = new Trainer(spec, log, checkpoints, options.heartbeat()).train("fine-tune", cache.target(tuned), data.classes());
+            result = new Trainer(spec, log, checkpoints, options.heartbeat(), fitter).train("fine-tune", cache.target(tuned), data.classes());
             timings.add(result.timings());
         }
         save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
@@ -221,7 +249,7 @@ public final class FinetuneJob {
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints, options.heartbeat()).train("from-scratch", scratch, splits.train(),
+            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints, options.heartbeat(), fitter).train("from-scratch", scratch, splits.train(),
                     splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());

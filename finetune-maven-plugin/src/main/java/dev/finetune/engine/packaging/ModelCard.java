@@ -120,6 +120,9 @@ public final class ModelCard {
                 + Markdown.cell(tools.backend()) + " (" + tools.ompThreads() + " OpenMP / " + tools.blasThreads() + " BLAS threads, OpenMP wait policy "
                 + Markdown.cell(String.valueOf(tools.ompWaitPolicy())) + "), Java "
                 + Markdown.cell(tools.java()));
+        tools.dataParallel().ifPresent(d -> row(md, "data-parallel", Markdown.cell(d.executor() + " " + d.sparkVersion() + ", master "
+                + d.master() + ", " + d.workers() + " workers, averaging every " + d.averagingFrequency() + " minibatches of "
+                + d.batchSizePerWorker() + " per worker: " + d.method() + "; not bit-identical to a training in one JVM")));
 
         md.append("\n![Learning curves: loss and validation ").append(Markdown.text(training.selectionMetric()))
                 .append(" per epoch, the selected epoch marked](").append(OutputFiles.LEARNING_CURVE_SVG).append(")\n");

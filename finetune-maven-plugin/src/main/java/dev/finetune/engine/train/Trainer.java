@@ -21,6 +21,7 @@ public final class Trainer {
     private final EventSink log;
     private final Optional<Checkpoints> checkpoints;
     private final java.time.Duration heartbeat;
+    private final Optional<EpochFitter> fitter;
 
     /** How often a training says where it is within an epoch, unless told otherwise ({@code finetune.heartbeat}). */
     public static final java.time.Duration DEFAULT_HEARTBEAT = java.time.Duration.ofSeconds(30);
@@ -40,6 +41,13 @@ public final class Trainer {
     }
 
     public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat) {
+        this(spec, log, checkpoints, heartbeat, Optional.empty());
+    }
+
+    /** @param fitter where epochs are fitted ({@link EpochFitter}); empty: in this JVM's loop */
+    public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
+                   Optional<EpochFitter> fitter) {
+        this.fitter = fitter;
         this.spec = spec;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -52,7 +60,7 @@ public final class Trainer {
 
     /** Trains {@code target} to its end (epoch limit or patience) and leaves the best epoch's parameters in it. */
     public Result train(String label, TrainingTarget target, List<String> classes) {
-        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints, heartbeat);
+        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints, heartbeat, fitter);
         while (!run.finished()) {
             run.epoch();
         }

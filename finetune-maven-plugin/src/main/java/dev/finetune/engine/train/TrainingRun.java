@@ -58,6 +58,7 @@ public final class TrainingRun {
     private java.util.OptionalDouble lastFiniteLoss = java.util.OptionalDouble.empty();
     private String lastFiniteAt = "";
     private final Optional<Checkpoints> checkpoints;
+    private final Optional<EpochFitter> fitter;
     private int checkpointedEpoch;
     private long checkpointedAt = System.nanoTime();
 
@@ -87,6 +88,17 @@ public final class TrainingRun {
 
     public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
                        Optional<Integer> trial, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat) {
+        this(spec, label, target, classes, log, trial, checkpoints, heartbeat, Optional.empty());
+    }
+
+    /**
+     * @param fitter where each epoch's minibatches are fitted (data-parallel on Spark); empty: here, one at a time.
+     *               Within-epoch heartbeats and the divergence check per minibatch are the local loop's only.
+     */
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
+                       Optional<EpochFitter> fitter) {
+        this.fitter = fitter;
         this.heartbeatNanos = heartbeat.toNanos();
         this.label = label;
         this.checkpoints = checkpoints;
@@ -209,7 +221,21 @@ public final class TrainingRun {
         int batches = 0;
         int totalBatches = (target.train().numExamples() + training.batchSize() - 1) / training.batchSize();
         long lastBeat = epochStart;
-        for (Iterator<DataSet> epochBatches = target.train().shuffled(training.batchSize(), shuffle); epochBatches.hasNext(); ) {
+        if (fitter.isPresent()) {
+            // the same minibatches, in the same order, as the local loop below would fit
+            List<DataSet> all = new ArrayList<>();
+            target.train().shuffled(training.batchSize(), shuffle).forEachRemaining(all::add);
+            double loss = fitter.get().fit(net, all, training.seed() * 1_000_003L + epoch);
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDiverged(label, epoch, all.size(), loss, lastFiniteLoss, lastFiniteAt, training.learningRate());
+            }
+            lastFiniteLoss = java.util.OptionalDouble.of(loss);
+            lastFiniteAt = "epoch " + epoch;
+            lossSum = loss;
+            batches = 1;
+        }
+        for (Iterator<DataSet> epochBatches = fitter.isPresent() ? java.util.Collections.emptyIterator()
+                : target.train().shuffled(training.batchSize(), shuffle); epochBatches.hasNext(); ) {
             net.fit(epochBatches.next());
             double loss = net.model().score();
             batches++;

@@ -12,11 +12,46 @@ import java.util.TreeMap;
  * @param master {@code finetune.spark.master}: {@code local[N]} (executors are threads of the training JVM) or a
  *               cluster's URL ({@code spark://host:7077}, {@code yarn}, {@code k8s://...})
  * @param conf   the build's {@code spark.*} properties, passed to {@code SparkConf} as they are
+ * @param mode   {@code finetune.spark.mode}: what runs on Spark
+ * @param averagingFrequency {@code finetune.spark.averagingFrequency}: with {@link Mode#dataParallel}, the minibatches
+ *               each worker fits between two parameter averagings
  */
-public record SparkSettings(String master, Map<String, String> conf) {
+public record SparkSettings(String master, Map<String, String> conf, Mode mode, int averagingFrequency) {
+
+    /** What Spark runs: a sweep's trials as tasks, or one training's minibatches on all workers (parameter averaging). */
+    public enum Mode {
+        trials("trials"), dataParallel("data-parallel");
+
+        private final String property;
+
+        Mode(String property) {
+            this.property = property;
+        }
+
+        /** The value of {@code finetune.spark.mode} that chooses it. */
+        public String property() {
+            return property;
+        }
+    }
+
+    /** DL4J's examples average every 5 to 10 minibatches; fewer averagings cost less, more drift further apart. */
+    public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
 
     public SparkSettings {
         conf = Map.copyOf(new TreeMap<>(conf));
+        mode = mode == null ? Mode.trials : mode;
+        if (averagingFrequency < 1) {
+            throw new IllegalArgumentException("averagingFrequency must be at least 1, found " + averagingFrequency);
+        }
+    }
+
+    /** Sweep trials on Spark. */
+    public SparkSettings(String master, Map<String, String> conf) {
+        this(master, conf, Mode.trials, DEFAULT_AVERAGING_FREQUENCY);
+    }
+
+    public boolean dataParallel() {
+        return mode == Mode.dataParallel;
     }
 
     /** Whether the executors are threads of the driver's JVM ({@code local}, {@code local[N]}, {@code local[*]}, ...). */

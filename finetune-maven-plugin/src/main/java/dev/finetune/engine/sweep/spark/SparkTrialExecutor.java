@@ -8,17 +8,14 @@ import dev.finetune.engine.sweep.TrialExecutor;
 import dev.finetune.engine.sweep.TrialOutcome;
 import dev.finetune.engine.sweep.TrialTask;
 import dev.finetune.engine.train.Trainer;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.util.ModelSerializer;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Runs sweep trials as Spark tasks, one Spark job per task, so each outcome comes back (and is reported) as its trial
@@ -105,33 +101,11 @@ public final class SparkTrialExecutor implements TrialExecutor {
 
     /** Starts a Spark application for one sweep (its executors live as long as the sweep). */
     public static SparkTrialExecutor start(SparkSettings settings, TrialEnvironment env, EventSink log) {
-        requireSpark();
-        SparkConf conf = new SparkConf()
-                .setMaster(settings.master())
-                .setAppName("finetune sweep")
-                // no web UI by default: a build has no one to look at it and two builds would race for its port
-                .set("spark.ui.enabled", "false");
-        if (!settings.local() && !settings.conf().containsKey("spark.jars")) {
-            // a cluster's executors need the engine, DL4J and the natives: the training JVM's own classpath, minus Spark's
-            conf.set("spark.jars", Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                    .filter(p -> p.endsWith(".jar")).collect(Collectors.joining(",")));
-        }
-        settings.conf().forEach(conf::set);
         long t0 = System.nanoTime();
-        JavaSparkContext context = new JavaSparkContext(conf);
+        JavaSparkContext context = SparkContexts.start(settings, "finetune sweep");
         log.info(String.format(Locale.ROOT, "sweep: on Spark %s (%s, %d task slots), started in %.1f s", context.version(),
                 settings.master(), context.defaultParallelism(), (System.nanoTime() - t0) / 1e9));
         return new SparkTrialExecutor(context, env, log);
-    }
-
-    /** Spark is on the training JVM's classpath only when the build resolved it; said plainly when it did not. */
-    static void requireSpark() {
-        try {
-            Class.forName("org.apache.spark.SparkContext", false, SparkTrialExecutor.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("finetune.executor=spark, but Spark is not on the training JVM's classpath"
-                    + " (the plugin adds it to the forked JVM only; finetune.fork=false cannot run trials on Spark)");
-        }
     }
 
     @Override
