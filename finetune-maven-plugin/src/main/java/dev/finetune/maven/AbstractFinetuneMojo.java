@@ -112,7 +112,7 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
         } catch (IOException e) {
             Optional<String> fault = Faults.describe(e, out, Optional.empty());
             if (fault.isPresent()) {
-                throw new MojoFailureException(fault.get(), e);
+                throw new MojoFailureException(fault.get()); // no cause: Maven would append its message
             }
             throw new MojoExecutionException("Cannot lock the output directory " + out + ": " + e.getMessage(), e);
         } catch (IllegalStateException e) {

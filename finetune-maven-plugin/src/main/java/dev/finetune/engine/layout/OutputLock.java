@@ -59,12 +59,15 @@ public final class OutputLock implements AutoCloseable {
         }
     }
 
-    /** What the holder wrote: its pid, goal and start time; "another build" before it has written it. */
+    /**
+     * What the holder wrote: its pid, goal and start time. "another build" before it has written it: the file may still
+     * name the previous holder, even this JVM's previous goal, for the moment between taking the lock and writing.
+     */
     private static String describeHolder(FileChannel channel) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(512);
         channel.read(buffer, 0);
         String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
-        return text.isEmpty() ? "another build" : text;
+        return text.isEmpty() || text.startsWith("pid " + ProcessHandle.current().pid() + ",") ? "another build" : text;
     }
 
     /** Releases the lock; again is a no-op. */

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MemoryEstimateTest {
 
-    /** The example's LeNet as its configuration reads (DL4J zip inspection): 431,080 parameters. */
+    /** A LeNet (the classic 500-unit `fc`) as a DL4J zip's configuration reads. */
     private static final BaseModelInfo LENET = new BaseModelInfo("DL4J model zip (MultiLayerNetwork)", false, List.of(
             new LayerInfo("conv1", "ConvolutionLayer", -1, Optional.of(520L), false),
             new LayerInfo("pool1", "SubsamplingLayer", -1, Optional.of(0L), false),
