@@ -88,7 +88,12 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
             skipped();
             return;
         }
-        // every goal may write the output directory (even finetune:layers extracts a base.entry there)
+        if (!locksOutput()) {
+            removeLeftovers();
+            run();
+            return;
+        }
+        // a goal that writes results (even finetune:layers extracts a base.entry there) holds the lock meanwhile
         try (OutputLock lock = lockOutput()) {
             removeLeftovers();
             run();
@@ -99,6 +104,11 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
     }
 
     protected abstract String goal();
+
+    /** Whether this goal takes the output directory's lock ({@link OutputLock}) while it runs. */
+    protected boolean locksOutput() {
+        return true;
+    }
 
     /**
      * The output directory's lock, waited for when another build of this project holds it; a directory that cannot be

@@ -48,6 +48,15 @@ public class ValidateMojo extends AbstractFinetuneMojo {
         return "validate";
     }
 
+    /**
+     * No lock: validation writes only its marker, whole (AtomicFiles), and a spec that fails it must leave no
+     * target/finetune behind (the bad-spec IT), which creating the lock file would.
+     */
+    @Override
+    protected boolean locksOutput() {
+        return false;
+    }
+
     /** The memory limits decide whether the network fits, so a lower one checks the inputs again. */
     @Override
     protected String settings() {
