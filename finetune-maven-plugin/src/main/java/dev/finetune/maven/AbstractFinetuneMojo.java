@@ -16,7 +16,9 @@ import org.eclipse.aether.RepositorySystemSession;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.fingerprint.InputRecord;
+import dev.finetune.engine.fork.Faults;
 import dev.finetune.engine.layout.OutputFiles;
+import dev.finetune.engine.layout.OutputLock;
 import dev.finetune.engine.layout.ProjectPaths;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.spec.CanonicalSpec;
@@ -86,11 +88,47 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
             skipped();
             return;
         }
-        removeLeftovers();
-        run();
+        if (!locksOutput()) {
+            removeLeftovers();
+            run();
+            return;
+        }
+        // a goal that writes results (even finetune:layers extracts a base.entry there) holds the lock meanwhile
+        try (OutputLock lock = lockOutput()) {
+            removeLeftovers();
+            run();
+        } catch (IOException e) {
+            throw new MojoExecutionException("Cannot release " + outputDirectory.toPath().resolve(OutputFiles.BUILD_LOCK)
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     protected abstract String goal();
+
+    /** Whether this goal takes the output directory's lock ({@link OutputLock}) while it runs. */
+    protected boolean locksOutput() {
+        return true;
+    }
+
+    /**
+     * The output directory's lock, waited for when another build of this project holds it; a directory that cannot be
+     * written (read-only target/, full disk) fails here, before any work, naming the path.
+     */
+    private OutputLock lockOutput() throws MojoFailureException, MojoExecutionException {
+        Path out = outputDirectory.toPath().toAbsolutePath();
+        try {
+            return OutputLock.acquire(out, "finetune:" + goal() + " of " + project.getGroupId() + ":" + project.getArtifactId(),
+                    getLog()::info);
+        } catch (IOException e) {
+            Optional<String> fault = Faults.describe(e, out, Optional.empty());
+            if (fault.isPresent()) {
+                throw new MojoFailureException(fault.get()); // no cause: Maven would append its message
+            }
+            throw new MojoExecutionException("Cannot lock the output directory " + out + ": " + e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
+    }
 
     /** Half-written files of a run that was killed (SIGKILL leaves them): removed before this one starts. */
     private void removeLeftovers() throws MojoExecutionException {

@@ -47,8 +47,10 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     @Parameter(property = "finetune.jvm")
     protected File jvm;
 
+    static final String DEFAULT_MAX_HEAP = "2g";
+
     /** Heap of the training JVM ({@code -Xmx}). */
-    @Parameter(property = "finetune.maxHeap", defaultValue = "2g")
+    @Parameter(property = "finetune.maxHeap", defaultValue = DEFAULT_MAX_HEAP)
     protected String maxHeap;
 
     /** Off-heap memory ND4J may allocate ({@code org.bytedeco.javacpp.maxbytes}), e.g. {@code 4G}. */

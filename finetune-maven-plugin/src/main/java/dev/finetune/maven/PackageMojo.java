@@ -139,7 +139,8 @@ public class PackageMojo extends AbstractFinetuneMojo {
         } catch (IOException e) {
             Optional<String> fault = Faults.describe(e, target.getParent(), Optional.empty());
             if (fault.isPresent()) {
-                throw new MojoFailureException(fault.get(), e); // the machine's disk, not a bug: the user frees space
+                // the machine's disk, not a bug: the user frees space; no cause, which Maven would append to the message
+                throw new MojoFailureException(fault.get());
             }
             throw new MojoExecutionException("Cannot write the model artifact: " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import dev.finetune.engine.inspect.InputChecks;
+import dev.finetune.engine.inspect.MemoryEstimate;
 import dev.finetune.engine.inspect.SweepSize;
 
 import dev.finetune.engine.fingerprint.Fingerprint;
@@ -31,9 +32,35 @@ public class ValidateMojo extends AbstractFinetuneMojo {
     @Parameter(defaultValue = "${session}", readonly = true)
     protected MavenSession session;
 
+    /**
+     * The training JVM's heap, as the training goals take it: a network whose parameters cannot fit (ND4J's off-heap
+     * limit follows the heap) is refused here, before training.
+     */
+    @Parameter(property = "finetune.maxHeap", defaultValue = AbstractForkingMojo.DEFAULT_MAX_HEAP)
+    protected String maxHeap;
+
+    /** The training JVM's off-heap limit, as the training goals take it; when set, the network must fit it instead. */
+    @Parameter(property = "finetune.maxOffHeap")
+    protected String maxOffHeap;
+
     @Override
     protected String goal() {
         return "validate";
+    }
+
+    /**
+     * No lock: validation writes only its marker, whole (AtomicFiles), and a spec that fails it must leave no
+     * target/finetune behind (the bad-spec IT), which creating the lock file would.
+     */
+    @Override
+    protected boolean locksOutput() {
+        return false;
+    }
+
+    /** The memory limits decide whether the network fits, so a lower one checks the inputs again. */
+    @Override
+    protected String settings() {
+        return super.settings() + " maxHeap=" + maxHeap + " maxOffHeap=" + maxOffHeap;
     }
 
     @Override
@@ -54,7 +81,9 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             return;
         }
         InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file(), base.tokenizer()).check();
-        List<String> problems = checked.problems();
+        List<String> problems = new java.util.ArrayList<>(checked.problems());
+        checked.base().flatMap(info -> MemoryEstimate.check(parsed, info, Optional.ofNullable(maxHeap),
+                Optional.ofNullable(maxOffHeap).filter(v -> !v.isBlank()))).ifPresent(problems::add);
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);
             throw new MojoFailureException("The spec " + specDisplayName() + " does not fit its inputs: " + count(problems.size())

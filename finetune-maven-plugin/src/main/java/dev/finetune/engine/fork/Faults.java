@@ -54,8 +54,9 @@ public final class Faults {
         if (t instanceof AccessDeniedException || t instanceof ReadOnlyFileSystemException
                 || (t instanceof IOException && lower.contains("read-only file system"))) {
             return Optional.of("Cannot write " + file(t, outputDir) + ": " + (t instanceof AccessDeniedException
-                    ? "permission denied" : "the file system is read-only") + "; the output directory (finetune.outputDirectory,"
-                    + " by default target/finetune) must be writable");
+                    ? "permission denied" : "the file system is read-only") + "; " + outputDir + " must be writable ("
+                    + "the build directory, target/, and finetune.outputDirectory, by default target/finetune). Nothing"
+                    + " was written there: files are written whole or not at all");
         }
         if (t instanceof OutOfMemoryError) {
             if (lower.contains("java heap space") || lower.contains("gc overhead")) {
@@ -65,9 +66,11 @@ public final class Faults {
                         + " fewer parallel sweep trials)");
             }
             if (lower.contains("physicalbytes") || lower.contains("maxbytes") || lower.contains("cannot allocate")) {
+                // unless finetune.maxOffHeap sets it, JavaCPP's limit is the heap's size: the heap is what to raise
                 return Optional.of("The training JVM ran out of off-heap memory for ND4J (" + firstLine(message)
-                        + "): raise -Dfinetune.maxOffHeap (JavaCPP's maxbytes) and -Dfinetune.maxPhysicalBytes, or train"
-                        + " with a smaller training.batchSize");
+                        + "): raise -Dfinetune.maxOffHeap (JavaCPP's maxbytes" + maxHeapSize.map(h -> "; unset, it is the"
+                        + " heap's size, finetune.maxHeap=" + h + ", so raise -Dfinetune.maxHeap").orElse("")
+                        + ") and -Dfinetune.maxPhysicalBytes, or train with a smaller training.batchSize");
             }
         }
         return Optional.empty();

@@ -40,6 +40,12 @@ public final class OutputFiles {
     public static final String TEXT_ENCODING = "text-encoding.json";
     /** Where a base's {@code base.entry} (and its tokenizer) are extracted to, under the output directory. */
     public static final String BASE_EXTRACTED_DIR = "base";
+    /**
+     * Held (an OS file lock) by the goal writing the output directory, so a second build of the same project waits
+     * instead of writing the same files at the same time; it names its holder. Released by the OS when the build
+     * ends, however it ends (SIGKILL included), so it never goes stale.
+     */
+    public static final String BUILD_LOCK = "build.lock";
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
     public static final String EVENTS = "events.jsonl";
 

@@ -50,6 +50,17 @@ public final class AtomicFiles {
         return removed;
     }
 
+    /** The temporary file; when it cannot be created, the error names the target, the file the user knows of. */
+    private static Path createTemp(Path dir, Path target) throws IOException {
+        try {
+            return Files.createTempFile(dir, "." + target.getFileName(), PART);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw (IOException) new java.nio.file.AccessDeniedException(target.toString(), null, e.getReason()).initCause(e);
+        } catch (java.nio.file.FileSystemException e) {
+            throw (IOException) new java.nio.file.FileSystemException(target.toString(), null, e.getReason()).initCause(e);
+        }
+    }
+
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, temp -> Files.write(temp, bytes));
     }
@@ -57,7 +68,7 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName(), PART);
+        Path temp = createTemp(dir, target);
         try {
             writer.writeTo(temp);
             if (Files.getFileAttributeView(temp, PosixFileAttributeView.class) != null) {

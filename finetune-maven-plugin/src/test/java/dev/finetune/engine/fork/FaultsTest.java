@@ -43,6 +43,10 @@ class FaultsTest {
                 + " physicalBytes = 3G\nPhysical memory usage is too high"), Path.of("."), Optional.empty()).orElseThrow();
         assertTrue(offHeap.startsWith("The training JVM ran out of off-heap memory for ND4J (Cannot allocate new"
                 + " FloatPointer(1000000): totalBytes = 2G, physicalBytes = 3G): raise -Dfinetune.maxOffHeap"), offHeap);
+        String underTheHeap = Faults.describe(new OutOfMemoryError("Cannot allocate new FloatPointer(1000000): totalBytes = 16M,"
+                + " physicalBytes = 60M"), Path.of("."), Optional.of("16m")).orElseThrow();
+        assertTrue(underTheHeap.contains("raise -Dfinetune.maxOffHeap (JavaCPP's maxbytes; unset, it is the heap's size,"
+                + " finetune.maxHeap=16m, so raise -Dfinetune.maxHeap) and -Dfinetune.maxPhysicalBytes"), underTheHeap);
         assertTrue(Faults.describeCrash(List.of("terminate called after throwing an instance of 'std::bad_alloc'",
                 "  what():  std::bad_alloc"), Optional.empty()).orElseThrow().contains("-Dfinetune.maxOffHeap"));
     }
