@@ -1,0 +1,15 @@
+// The MobileNetV2 base (the plugin's test copy, see finetune-maven-plugin/src/test/resources/keras/README.md) and the
+// image-folder IT's Fashion-MNIST PNGs (see ../image-folder/PROVENANCE.md), copied in rather than kept twice
+import java.nio.file.Files
+import java.nio.file.StandardCopyOption
+
+def copy = { File source, String path ->
+    def target = new File(basedir, path).toPath()
+    Files.createDirectories(target.parent)
+    Files.copy(source.toPath(), target, StandardCopyOption.REPLACE_EXISTING)
+}
+copy(new File(itSources, '../../../finetune-maven-plugin/src/test/resources/keras/mobilenet-v2-96.h5'), 'models/mobilenet-v2-96.h5')
+new File(itSources, 'image-folder/photos').eachDir { dir ->
+    dir.listFiles().findAll { it.name.endsWith('.png') }.each { copy(it, "photos/${dir.name}/${it.name}") }
+}
+return true
