@@ -62,7 +62,7 @@ import static org.bytedeco.hdf5.global.hdf5.H5S_SCALAR;
  * pixels, at less cost on small images. The weights are unchanged.
  * <pre>
  * cd /tmp &amp;&amp; npm pack nsfwjs@4.4.0 &amp;&amp; tar xzf nsfwjs-4.4.0.tgz
- * mvn -B -q -pl it test-compile exec:java -Pconvert-mobilenet -Dtfjs.dir=/tmp/package/dist/models/mobilenet_v2 -Dtfjs.size=96
+ * mvn -B -q -pl it test-compile exec:java -Pconvert-mobilenet -Dtfjs.dir=/tmp/package/dist/models/mobilenet_v2 -Dtfjs.size=64
  * </pre>
  */
 public final class TfjsToKeras {
