@@ -10,11 +10,11 @@ assert log =~ /frozen-feature cache: outputs of the frozen graph up to `dense_1`
 assert log =~ /fine-tune epoch 1\/30 /
 
 // finetune:layers: Keras layers with their image shapes, frozen up to dense_1, the removed top, the new head
-assert log =~ /(?m)^\[INFO\] 1\s+Conv1\s+Conv2D\s+32x32x32\s+864\s+frozen$/
-assert log =~ /(?m)^\[INFO\] \d+\s+out_relu\s+ReLU\s+2x2x1280\s+0\s+frozen$/
-assert log =~ /(?m)^\[INFO\] \d+\s+dense_1\s+Dense\s+256\s+327,936\s+frozen$/
-assert log =~ /(?m)^\[INFO\] \d+\s+dense_3\s+Dense\s+5\s+645\s+removed by the head$/
-assert log =~ /(?m)^\[INFO\] after surgery: 2,570 of [0-9,]+ parameters trainable$/
+assert log =~ /(?m)^\[INFO\]\s+1\s+Conv1\s+Conv2D\s+32x32x32\s+864\s+frozen$/
+assert log =~ /(?m)^\[INFO\]\s+\d+\s+out_relu\s+ReLU\s+2x2x1280\s+0\s+frozen$/
+assert log =~ /(?m)^\[INFO\]\s+\d+\s+dense_1\s+Dense\s+256\s+327,936\s+frozen$/
+assert log =~ /(?m)^\[INFO\]\s+\d+\s+dense_3\s+Dense\s+5\s+645\s+removed by the head$/
+assert log =~ /(?m)^\[INFO\]\s+after surgery: 2,570 of [0-9,]+ parameters trainable$/
 
 def out = new File(basedir, 'target/finetune')
 def metrics = new JsonSlurper().parse(new File(out, 'metrics.json'))
