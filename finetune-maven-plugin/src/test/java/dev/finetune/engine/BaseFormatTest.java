@@ -93,6 +93,34 @@ class BaseFormatTest {
         assertEquals(Optional.of(List.of(1L, 8L, 8L)), info.inputShape());
         assertEquals(Optional.of(64), info.inputSize());
         assertEquals(List.of("conv", "bn", "pool", "fc", "out"), info.names());
+        assertEquals(List.of("6x6x4", "6x6x4", "3x3x4", "10", "3"), info.layers().stream().map(BaseModelInfo.LayerInfo::shapeText).toList());
+    }
+
+    /** finetune:layers' image shapes (height x width x channels) for a DL4J zip: what DL4J's own forward pass gives. */
+    @Test
+    void imageShapesOfDl4jLayersAreTheForwardPassesShapes(@TempDir Path dir) throws Exception {
+        MultiLayerNetwork cnn = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(1).list()
+                .layer(new ConvolutionLayer.Builder(5, 5).name("conv1").nOut(6).stride(1, 1).padding(1, 1).build())
+                .layer(new ConvolutionLayer.Builder(3, 3).name("same").nOut(5).stride(2, 2)
+                        .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).build())
+                .layer(new SubsamplingLayer.Builder(3, 3).name("pool").stride(2, 2).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder().name("act").activation(Activation.TANH).build())
+                .layer(new DenseLayer.Builder().name("fc").nOut(7).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("out").nOut(3).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(29, 23, 2))
+                .build());
+        cnn.init();
+        Path file = dir.resolve("shapes.zip");
+        Net.of(cnn).save(file);
+        List<String> inspected = BaseFormat.inspectAny(file).layers().stream().map(BaseModelInfo.LayerInfo::shapeText).toList();
+        List<org.nd4j.linalg.api.ndarray.INDArray> activations = cnn.feedForward(org.nd4j.linalg.factory.Nd4j.zeros(1, 29 * 23 * 2), false);
+        List<String> actual = new java.util.ArrayList<>();
+        for (int i = 1; i < activations.size(); i++) {
+            long[] s = activations.get(i).shape();
+            actual.add(s.length == 4 ? s[2] + "x" + s[3] + "x" + s[1] : String.valueOf(s[1]));
+        }
+        assertEquals(actual, inspected);
+        assertEquals("27x21x6", inspected.get(0));
     }
 
     /**

@@ -141,11 +141,52 @@ class FrozenFeatureCacheTest {
                 + "training runs full forward passes"), lines);
     }
 
+    /**
+     * A graph base whose trainable layers are one chain on the frozen ones (what the head surgery builds): the chain
+     * trains on the frozen part's cached outputs and ends where full forward passes end, within the same tolerance.
+     */
     @Test
-    void graphBasesFallBackToFullForwardPassesAndSayWhy(@TempDir Path out) throws Exception {
-        List<String> lines = train("graph.zip", true, out);
-        assertTrue(lines.contains("frozen-feature cache off: the base is a ComputationGraph (the cache handles "
-                + "MultiLayerNetwork bases); training runs full forward passes"), String.join("\n", lines));
-        assertTrue(Files.isRegularFile(out.resolve(OutputFiles.MODEL)));
+    void graphBasesTrainTheirTopOnCachedFeaturesToo(@TempDir Path cached, @TempDir Path full) throws Exception {
+        List<String> cachedLog = train("graph.zip", true, cached);
+        train("graph.zip", false, full);
+        assertTrue(cachedLog.stream().anyMatch(l -> l.startsWith("frozen-feature cache: outputs of the frozen graph up to `hidden1` "
+                + "computed once") && l.endsWith("training fits only the 4 layer(s) above")), String.join("\n", cachedLog));
+        var a = ModelSerializer.restoreComputationGraph(cached.resolve(OutputFiles.MODEL).toFile());
+        var b = ModelSerializer.restoreComputationGraph(full.resolve(OutputFiles.MODEL).toFile());
+        var base = ModelSerializer.restoreComputationGraph(project.resolve("graph.zip").toFile());
+        double maxDiff = Transforms.abs(a.params().sub(b.params())).maxNumber().doubleValue();
+        System.out.println("graph: cache vs full forward passes: max parameter difference " + maxDiff);
+        assertTrue(maxDiff <= TOLERANCE, "max parameter difference " + maxDiff);
+        assertEquals(base.getLayer("hidden1").params(), a.getLayer("hidden1").params(), "the frozen layer kept the base's parameters");
+        assertFalse(base.getLayer("hidden2").params().equals(a.getLayer("hidden2").params()), "the trainable layer trained");
+        assertEquals(b.getConfiguration().getIterationCount(), a.getConfiguration().getIterationCount());
+        assertTrue(a.getConfiguration().getIterationCount() > 0);
+    }
+
+    /** A trainable branch beside the chain (two layers merged below the output): no cache, and the log says why. */
+    @Test
+    void graphsWhoseTrainableLayersAreNotAChainOnTheFrozenOnesFallBackAndSayWhy() {
+        var conf = new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(1).graphBuilder()
+                .addInputs("in")
+                .addLayer("d1", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(4).nOut(3).build(), "in")
+                .addLayer("d2", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(3).nOut(3).build(), "d1")
+                .addLayer("d3", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(3).nOut(3).build(), "d1")
+                .addVertex("sum", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                        org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), "d2", "d3")
+                .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "sum")
+                .setOutputs("out").build();
+        var graph = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+        graph.init();
+        var frozen = new org.deeplearning4j.nn.transferlearning.TransferLearning.GraphBuilder(graph).setFeatureExtractor("d1").build();
+        Batches none = Batches.inMemory(new org.nd4j.linalg.dataset.DataSet(
+                org.nd4j.linalg.factory.Nd4j.zeros(1, 4), org.nd4j.linalg.factory.Nd4j.zeros(1, 2)));
+        List<String> lines = new ArrayList<>();
+        FrozenFeatureCache cache = new FrozenFeatureCache(none, none, true, true, EventSink.lines(lines::add));
+        Net net = Net.of(frozen);
+        assertEquals(java.util.Optional.of("layer `d2` trains but is not in one chain of layers above the frozen ones"),
+                cache.unsupported(net).map(w -> w.replace("`d3`", "`d2`")));
+        assertFalse(cache.target(net).cached());
+        assertEquals(1, lines.size(), String.join("\n", lines));
     }
 }

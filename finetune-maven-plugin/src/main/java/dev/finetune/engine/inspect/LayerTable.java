@@ -32,8 +32,14 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
      * @param index  the layer's index in the base, empty for a new head layer
      * @param nOut   output size; -1 when the output is not a plain vector
      * @param params parameter count, empty when the inspection cannot tell
+     * @param shape  the output shape for people: {@code 48x48x96} (height x width x channels) for images in every
+     *               format, the size for vectors, {@code -} when unknown
      */
-    public record Row(Optional<Integer> index, String name, String type, long nOut, Optional<Long> params, Role role) {
+    public record Row(Optional<Integer> index, String name, String type, long nOut, Optional<Long> params, Role role, String shape) {
+
+        public Row(Optional<Integer> index, String name, String type, long nOut, Optional<Long> params, Role role) {
+            this(index, name, type, nOut, params, role, nOut > 0 ? String.valueOf(nOut) : "-");
+        }
     }
 
     /**
@@ -55,7 +61,7 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
             List<Row> rows = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 BaseModelInfo.LayerInfo l = base.layers().get(i);
-                rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.trainable));
+                rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.trainable, l.shapeText()));
             }
             return new LayerTable(base, rows, Optional.of(e.getMessage()), notes);
         }
@@ -65,7 +71,7 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
         for (int i = 0; i < names.size(); i++) {
             BaseModelInfo.LayerInfo l = base.layers().get(i);
             Role role = i >= kept ? Role.removed : frozenNames.contains(names.get(i)) ? Role.frozen : Role.trainable;
-            rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), role));
+            rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), role, l.shapeText()));
         }
         long previous = base.layers().get(kept - 1).nOut();
         Optional<String> problem = Optional.empty();
@@ -90,7 +96,7 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
         List<String> notes = new ArrayList<>();
         for (int i = 0; i < base.layers().size(); i++) {
             BaseModelInfo.LayerInfo l = base.layers().get(i);
-            rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.frozen));
+            rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.frozen, l.shapeText()));
         }
         long previous = base.layers().get(base.layers().size() - 1).nOut();
         addHead(spec, rows, previous, classes, notes);
@@ -149,7 +155,7 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
         cells.add(new String[] {"#", "layer", "type", "output", "parameters", "this spec"});
         for (Row row : rows) {
             cells.add(new String[] {row.index().map(String::valueOf).orElse("+"), row.name(), row.type(),
-                    row.nOut() > 0 ? String.valueOf(row.nOut()) : "-",
+                    row.shape(),
                     row.params().map(p -> String.format(Locale.ROOT, "%,d", p)).orElse("?"), describe(row.role())});
         }
         int[] width = new int[6];

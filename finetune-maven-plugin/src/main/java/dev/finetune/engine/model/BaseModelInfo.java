@@ -64,7 +64,31 @@ public record BaseModelInfo(String format, boolean graph, List<LayerInfo> layers
      * a plain vector), parameter count (empty for layer kinds whose count this inspection does not know), and
      * whether it is frozen already.
      */
-    public record LayerInfo(String name, String type, long nOut, Optional<Long> params, boolean frozen) {
+    public record LayerInfo(String name, String type, long nOut, Optional<Long> params, boolean frozen, List<Long> outputShape) {
+
+        /**
+         * @param outputShape one example's output: {@code [height, width, channels]} for images whatever the format's
+         *                    own order (DL4J's is channels first), {@code [size]} for vectors; empty when the
+         *                    inspection cannot tell
+         */
+        public LayerInfo {
+            outputShape = List.copyOf(outputShape);
+        }
+
+        /** A layer whose output shape is its vector size, when it has one. */
+        public LayerInfo(String name, String type, long nOut, Optional<Long> params, boolean frozen) {
+            this(name, type, nOut, params, frozen, nOut > 0 ? List.of(nOut) : List.of());
+        }
+
+        /** The output shape for people: {@code 48x48x96} (height x width x channels), {@code 256}, or {@code -} when unknown. */
+        public String shapeText() {
+            return shapeText(outputShape);
+        }
+
+        public static String shapeText(List<Long> shape) {
+            return shape.isEmpty() || shape.stream().anyMatch(d -> d <= 0) ? "-"
+                    : shape.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining("x"));
+        }
     }
 
     public List<String> names() {

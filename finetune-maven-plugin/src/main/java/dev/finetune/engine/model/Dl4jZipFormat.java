@@ -200,7 +200,60 @@ final class Dl4jZipFormat implements BaseFormat {
         } else if (first.path("@class").asText().endsWith(".DenseLayer") && first.path("nin").asLong() > 0) {
             inputShape = Optional.of(List.of(first.path("nin").asLong()));
         }
+        if (inputShape.isPresent() && inputShape.get().size() == 3) {
+            layers = withImageShapes(layers, confs, inputShape.get());
+        }
         return new BaseModelInfo(format(false, packaged), false, List.copyOf(layers), inputShape, packaged);
+    }
+
+    /**
+     * The layers with their output shapes from a {@code [channels, height, width]} input, computed from the
+     * configuration as DL4J sizes 2D convolutions and pooling (Truncate: {@code (in + 2p - d(k-1) - 1) / s + 1};
+     * Same: {@code ceil(in / s)}), given as height x width x channels like a Keras base's. From a layer kind this
+     * does not size on, image shapes are unknown (vector sizes still show).
+     */
+    private static List<BaseModelInfo.LayerInfo> withImageShapes(List<BaseModelInfo.LayerInfo> layers, JsonNode confs, List<Long> chw) {
+        List<BaseModelInfo.LayerInfo> out = new ArrayList<>();
+        long[] hwc = {chw.get(1), chw.get(2), chw.get(0)};
+        for (int i = 0; i < layers.size(); i++) {
+            BaseModelInfo.LayerInfo info = layers.get(i);
+            JsonNode layer = inner(confs.path(i).path("layer"));
+            String type = layer.path("@class").asText("");
+            type = type.substring(type.lastIndexOf('.') + 1);
+            if (hwc != null) {
+                switch (type) {
+                    case "ConvolutionLayer", "Convolution2D", "SubsamplingLayer", "DepthwiseConvolution2D", "SeparableConvolution2D" -> {
+                        long channels = switch (type) {
+                            case "SubsamplingLayer" -> hwc[2];
+                            case "DepthwiseConvolution2D" -> hwc[2] * layer.path("depthMultiplier").asLong(1);
+                            default -> layer.path("nout").asLong();
+                        };
+                        boolean same = layer.path("convolutionMode").asText("Truncate").equals("Same");
+                        hwc = new long[] {window(hwc[0], layer, 0, same), window(hwc[1], layer, 1, same), channels};
+                    }
+                    case "BatchNormalization", "ActivationLayer", "DropoutLayer", "LocalResponseNormalization" -> {
+                        // same shape
+                    }
+                    case "GlobalPoolingLayer" -> hwc = null;
+                    default -> hwc = info.nOut() > 0 ? null : new long[] {-1, -1, -1};
+                }
+            }
+            boolean image = hwc != null && hwc[0] > 0 && hwc[1] > 0 && hwc[2] > 0;
+            if (hwc != null && !image) {
+                hwc = null; // unknown from here on
+            }
+            out.add(image ? new BaseModelInfo.LayerInfo(info.name(), info.type(), info.nOut(), info.params(), info.frozen(),
+                    List.of(hwc[0], hwc[1], hwc[2])) : info);
+        }
+        return out;
+    }
+
+    private static long window(long in, JsonNode layer, int axis, boolean same) {
+        long k = layer.path("kernelSize").path(axis).asLong(1);
+        long s = layer.path("stride").path(axis).asLong(1);
+        long p = layer.path("padding").path(axis).asLong(0);
+        long d = layer.path("dilation").path(axis).asLong(1);
+        return same ? (in + s - 1) / s : (in + 2 * p - d * (k - 1) - 1) / s + 1;
     }
 
     private static BaseModelInfo graph(JsonNode conf, boolean packaged) {

@@ -289,7 +289,7 @@ final class KerasModelConfig {
             previous = output;
             if (!NOT_LAYERS.contains(type)) {
                 infos.add(new BaseModelInfo.LayerInfo(name(layer), type, vectorSize(type, output),
-                        params(type, config, input, output), false));
+                        params(type, config, input, output), false, output == null ? List.of() : output));
             }
         }
         // a graph's edges, so finetune:layers can show the layers feeding a frozen one as frozen (DL4J freezes them)

@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,8 +30,9 @@ import java.util.Optional;
  * draws, so it ends where full forward passes would (FrozenFeatureCacheTest measures the difference).
  *
  * <p>Falls back to full forward passes, saying why, when switched off, when the dataset source is not deterministic
- * (augmentation gives other inputs every epoch, so outputs computed once would be stale), for ComputationGraph bases,
- * and for networks without a frozen input layer. Instances are per dataset; safe to share between trial threads.
+ * (augmentation gives other inputs every epoch, so outputs computed once would be stale), for networks without a
+ * frozen input layer, and for ComputationGraphs whose trainable layers are not one chain on top of the frozen ones
+ * ({@link GraphSplit}: a frozen imported CNN under a new dense head is such a chain). Instances are per dataset; safe to share between trial threads.
  */
 public final class FrozenFeatureCache {
 
@@ -45,6 +47,8 @@ public final class FrozenFeatureCache {
     /** The splits already are a frozen body's outputs (an ONNX model's, computed once): the whole network is the top. */
     private final boolean precomputed;
     private final Map<Integer, Batches[]> featurized = new HashMap<>();
+    /** For graphs: the boundary vertex's outputs, by the boundary's name. */
+    private final Map<String, Batches[]> featurizedGraph = new HashMap<>();
     private final List<String> reported = new ArrayList<>();
 
     /**
@@ -84,6 +88,9 @@ public final class FrozenFeatureCache {
             say("frozen-feature cache off: " + why.get() + "; training runs full forward passes");
             return TrainingTarget.full(net, train, validation);
         }
+        if (net.model() instanceof ComputationGraph graph) {
+            return graphTarget(net, graph);
+        }
         MultiLayerNetwork whole = (MultiLayerNetwork) net.model();
         int prefix = frozenPrefix(net);
         Batches[] splits = featurized.get(prefix);
@@ -113,13 +120,34 @@ public final class FrozenFeatureCache {
         if (!deterministic) {
             return Optional.of("the dataset source is not deterministic (dataset.augmentation changes the training images every epoch)");
         }
-        if (net.isGraph()) {
-            return Optional.of("the base is a ComputationGraph (the cache handles MultiLayerNetwork bases)");
+        if (net.model() instanceof ComputationGraph graph) {
+            String[] why = new String[1];
+            return GraphSplit.of(graph, why) == null ? Optional.of(why[0]) : Optional.empty();
         }
         if (frozenPrefix(net) == 0) {
             return Optional.of("no frozen layer at the input");
         }
         return Optional.empty();
+    }
+
+    /** Graph chunks are smaller: a CNN's activations for 256 images at once would need gigabytes. */
+    private static final int GRAPH_CHUNK = 32;
+
+    private TrainingTarget graphTarget(Net net, ComputationGraph graph) {
+        GraphSplit split = GraphSplit.of(graph, new String[1]);
+        Batches[] splits = featurizedGraph.get(split.boundary());
+        if (splits == null) {
+            long started = System.nanoTime();
+            ComputationGraph bottom = split.bottom(graph);
+            splits = onOwnThread(() -> new Batches[] {GraphSplit.featurize(bottom, train, GRAPH_CHUNK),
+                    GraphSplit.featurize(bottom, validation, GRAPH_CHUNK)});
+            featurizedGraph.put(split.boundary(), splits);
+            log.info(String.format(java.util.Locale.ROOT, "frozen-feature cache: outputs of the frozen graph up to `%s` computed once "
+                            + "for %d train + %d validation rows in %.2f s; training fits only the %d layer(s) above",
+                    split.boundary(), train.numExamples(), validation.numExamples(), (System.nanoTime() - started) / 1e9,
+                    split.chain().size()));
+        }
+        return new TrainingTarget(net, Net.of(split.top(graph)), splits[0], splits[1], 0);
     }
 
     /** How many layers from the input are frozen without backprop: the part whose output is fixed. */

@@ -2,6 +2,7 @@ package dev.finetune.engine.train;
 
 import dev.finetune.engine.data.Batches;
 import dev.finetune.engine.model.Net;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -14,7 +15,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * @param fitted       the network the loop updates: {@code whole} itself, or its top
  * @param train        training data as {@code fitted} takes it
  * @param validation   validation data as {@code fitted} takes it
- * @param paramsOffset where {@code fitted}'s parameters start in {@code whole}'s; -1 when {@code fitted} is {@code whole}
+ * @param paramsOffset where {@code fitted}'s parameters start in {@code whole}'s (a stack's top is its last layers);
+ *                     0 for a graph's top, whose layers go back by name ({@link GraphSplit}); -1 when {@code fitted}
+ *                     is {@code whole}
  */
 public record TrainingTarget(Net whole, Net fitted, Batches train, Batches validation, long paramsOffset) {
 
@@ -29,6 +32,10 @@ public record TrainingTarget(Net whole, Net fitted, Batches train, Batches valid
     /** Puts the fitted top's parameters into the whole network (nothing to do without the cache). */
     public void commit() {
         if (!cached()) {
+            return;
+        }
+        if (whole.model() instanceof ComputationGraph graph && fitted.model() instanceof MultiLayerNetwork top) {
+            GraphSplit.commit(top, graph);
             return;
         }
         INDArray all = whole.params();
