@@ -87,6 +87,8 @@ public final class PeerBenchmark {
             case "prepare" -> prepare(dir, Integer.parseInt(args[2]), Path.of(args[3]));
             case "round" -> round(dir, Integer.parseInt(args[2]), Path.of(args[3]).toAbsolutePath(),
                     args.length > 4 ? List.of(args[4].split(",")) : List.of());
+            case "sweep" -> sweep(dir, Path.of(args[2]).toAbsolutePath(), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            case "threads" -> threads(dir, Path.of(args[2]).toAbsolutePath(), Integer.parseInt(args[3]));
             case "overhead" -> overhead(dir, Integer.parseInt(args[2]), Path.of(args[3]).toAbsolutePath(), Integer.parseInt(args[4]));
             default -> throw new IllegalArgumentException("expected prepare, round or overhead, not " + args[0]);
         }
@@ -144,6 +146,86 @@ public final class PeerBenchmark {
                         threads, pairs);
                 return null;
             });
+        }
+    }
+
+    /**
+     * The thread-count choice (1 or 2 OpenMP threads) per workload, measured in one JVM: epochs of the plain loop
+     * alternating between the counts (ND4J takes a new count between epochs), so both see the same machine. Prints
+     * {@code THREADS workload seconds(1)/seconds(2)...}: above 1, two threads are faster.
+     */
+    private static void threads(Path dir, Path lenet, int pairs) throws Exception {
+        for (Workload w : Workload.values()) {
+            TrainingReport report = Json.read(dir.resolve("plugin-" + w + "-1").resolve(OutputFiles.TRAINING), TrainingReport.class);
+            onFreshThread(() -> {
+                PlainLoop.Setup setup = PlainLoop.setup(w, dir.resolve(DATA), w.base(dir, lenet), report.trainExamples(),
+                        report.validationExamples(), LEARNING_RATE);
+                java.util.Random shuffle = new java.util.Random(42);
+                StringBuilder line = new StringBuilder("THREADS " + w);
+                PlainLoop.epoch(setup.net(), setup.train(), setup.validation(), BATCH, shuffle);
+                int n = w == Workload.lenet ? Math.max(2, pairs / 4) : pairs;
+                for (int i = 0; i < n; i++) {
+                    double[] seconds = new double[3];
+                    for (int t : i % 2 == 0 ? new int[] {1, 2} : new int[] {2, 1}) {
+                        NativeThreads.configure(t, 1);
+                        seconds[t] = PlainLoop.epoch(setup.net(), setup.train(), setup.validation(), BATCH, shuffle);
+                    }
+                    line.append(String.format(Locale.ROOT, " %.3f", seconds[1] / seconds[2]));
+                }
+                System.out.println(line);
+                return null;
+            });
+        }
+    }
+
+    private static final String SWEEP_SPEC = """
+            base: { path: "%s" }
+            dataset: { path: %s, normalize: image, split: { train: 0.8, validation: 0.1, test: 0.1, seed: 7, stratify: false } }
+            freeze: { upTo: pool2 }
+            head: { removeLayers: 1, hidden: [64] }
+            training: { updater: adam, learningRate: 0.001, batchSize: 64, epochs: 10, seed: 42 }
+            %s""";
+    private static final String SWEEP = """
+            sweep:
+              maxTrials: 8
+              parameters:
+                head.hidden: { values: [[], [32], [64], [128]] }
+                training.learningRate: { values: [0.001, 0.003] }
+            """;
+
+    /**
+     * An 8-trial sweep against one trial at real size (the DATA file's 80%, e.g. 5,000 training rows of 6,250, the
+     * example's LeNet with its convolutions frozen and cached, 10 epochs per trial, no early termination), each the
+     * whole {@code train} step in this JVM (data, base, frozen pass, training, saving), alternated for ROUNDS rounds.
+     * Prints {@code SWEEP single|sweep seconds} per run and {@code SWEEPRATIO} per round.
+     */
+    private static void sweep(Path dir, Path lenet, int threads, int rounds) throws Exception {
+        NativeThreads.configure(threads, 1);
+        for (int r = 0; r < rounds; r++) {
+            double[] seconds = new double[2];
+            for (int k : r % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
+                String yaml = SWEEP_SPEC.formatted(lenet, DATA, k == 0 ? "" : SWEEP);
+                FinetuneSpec spec = new SpecParser(true).parse("finetune.yaml", yaml);
+                Path out = dir.resolve(k == 0 ? "sweep-single" : "sweep-8");
+                FinetuneJob job = new FinetuneJob(spec, dir, lenet, out,
+                        data -> new RunInfo("benchmark", "cpu", threads, 1, System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
+                                System.getProperty("java.version"), "", data.classes()),
+                        event -> {
+                            if (event instanceof JobEvent.Warning warning) {
+                                System.out.println("[WARN] " + warning.message());
+                            }
+                        }, new JobOptions(true, threads));
+                long start = System.nanoTime();
+                onFreshThread(() -> {
+                    job.train();
+                    return null;
+                });
+                seconds[k] = (System.nanoTime() - start) / 1e9;
+                System.out.printf(Locale.ROOT, "SWEEP %s %.2f (train rows %d, load %s)%n", k == 0 ? "single" : "sweep", seconds[k],
+                        Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class).trainExamples(),
+                        Files.readString(Path.of("/proc/loadavg")).trim());
+            }
+            System.out.printf(Locale.ROOT, "SWEEPRATIO %.3f%n", seconds[1] / seconds[0]);
         }
     }
 

@@ -113,9 +113,22 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
     /**
      * @param backend ND4J backend, as the training JVM reported it ({@code CpuBackend}, {@code CudaBackend})
      */
-    /** @param ompWaitPolicy the fork's {@code OMP_WAIT_POLICY}: speed only, never the parameters */
+    /**
+     * @param ompWaitPolicy   the fork's {@code OMP_WAIT_POLICY}: speed only, never the parameters
+     * @param threadsChosenBy why {@code ompThreads} is that number: {@code finetune.threads} or the workload kind's default
+     */
     public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
-                        String java, String os) {
+                        String java, String os, String threadsChosenBy) {
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public Tools {
+            threadsChosenBy = threadsChosenBy == null ? "finetune.threads" : threadsChosenBy;
+        }
+
+        public Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
+                     String java, String os) {
+            this(plugin, dl4j, backend, ompThreads, blasThreads, ompWaitPolicy, java, os, "finetune.threads");
+        }
     }
 
     public record Metrics(double testAccuracy, double testMacroF1, double validationAccuracy, double validationMacroF1,
