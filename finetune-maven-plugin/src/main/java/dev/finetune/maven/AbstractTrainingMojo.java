@@ -79,7 +79,12 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
             }
             return ThreadChoice.set(threads);
         }
-        return ThreadChoice.byWorkload(BaseFormat.of(baseFile, parsed.base()).inspect(baseFile));
+        try {
+            return ThreadChoice.byWorkload(BaseFormat.of(baseFile, parsed.base()).inspect(baseFile));
+        } catch (RuntimeException e) {
+            // an unreadable base: the training JVM reports it as it always did, located; the count is moot then
+            return new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for a base not inspected (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /**
