@@ -21,7 +21,16 @@ if ! "$python" -c 'import torch' 2>/dev/null; then
   torch=no
   echo "PyTorch is not installed for $python (Debian: apt-get install python3-torch): the PyTorch column is left out"
 fi
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/load.txt"
+# Debian's torch calls whatever libblas.so.3 the system's alternatives name; the reference BLAS (libblas3, what
+# python3-torch pulls in alone) is ~20x slower at GEMM than OpenBLAS, which would make PyTorch an unfair peer. With
+# libopenblas0-pthread installed, torch gets it through LD_LIBRARY_PATH (the system's choice stays as it is).
+openblas=${PEER_OPENBLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-pthread}
+if [ -e "$openblas/libblas.so.3" ]; then torch_blas="OpenBLAS ($openblas)"; else
+  openblas=""; torch_blas="the system's libblas.so.3 ($(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown))"
+  case "$torch_blas" in *openblas*) ;; *) echo "warning: PyTorch runs on the reference BLAS; apt-get install libopenblas0-pthread for a fair peer";; esac
+fi
+echo "PyTorch's BLAS: $torch_blas" | tee "$out/load.txt"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt"
 
 # the fork's environment: passive OpenMP waiting, OpenMP threads as finetune.threads, 1 BLAS thread; the same for PyTorch
 run_java() {
@@ -33,7 +42,7 @@ run_torch() {
   local train validation
   train=$(grep -h '"trainExamples"' "$out/plugin-mlp-$1/training.json" | tr -dc 0-9)
   validation=$(grep -h '"validationExamples"' "$out/plugin-mlp-$1/training.json" | tr -dc 0-9)
-  OMP_WAIT_POLICY=passive OMP_NUM_THREADS=$1 "$python" "$here/pytorch_peer.py" "$out/mnist.csv" "$train" "$validation" "$1" \
+  LD_LIBRARY_PATH="$openblas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS=1 OMP_WAIT_POLICY=passive OMP_NUM_THREADS=$1 "$python" "$here/pytorch_peer.py" "$out/mnist.csv" "$train" "$validation" "$1" \
     | grep '^RESULT' | sed "s/^/$2 /" >> "$results"
 }
 for r in $(seq "$rounds"); do

@@ -37,8 +37,8 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     /**
      * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
      * the thread count: the same value reproduces the same parameters. Unset, it follows the base's kind of work,
-     * as measured (README "Speed"): 1 for dense networks, 2 for convolutional ones and ONNX bodies
-     * ({@link ThreadChoice}). Recorded in run.json, lineage.json and the model card, with why.
+     * as measured (README "Speed"; {@link ThreadChoice}): 2 for dense and for convolutional networks on 2 cores.
+     * Recorded in run.json, lineage.json and the model card, with why.
      */
     @Parameter(property = "finetune.threads")
     protected Integer threads;
@@ -74,8 +74,8 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     protected ThreadChoice threadChoice(FinetuneSpec parsed, Path baseFile) throws MojoFailureException {
         if (threads != null) {
             if (threads < 1) {
-                throw new MojoFailureException("finetune.threads is " + threads + ": expected 1 or more (or leave it unset:"
-                        + " 1 for dense networks, 2 for convolutional ones)");
+                throw new MojoFailureException("finetune.threads is " + threads + ": expected 1 or more (or leave it unset"
+                        + " for the default by the base's kind of work)");
             }
             return ThreadChoice.set(threads);
         }

@@ -23,16 +23,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ThreadChoiceTest {
 
     @Test
-    void denseBasesGetOneThreadAndConvolutionalBasesTwo(@TempDir Path dir) throws Exception {
+    void denseAndConvolutionalBasesAreToldApart(@TempDir Path dir) throws Exception {
         Path dense = TestBases.multiLayerBase(dir.resolve("mln.zip"));
-        assertEquals(new ThreadChoice(1, "default for dense networks"), ThreadChoice.byWorkload(BaseFormat.inspectAny(dense)));
+        assertEquals(new ThreadChoice(ThreadChoice.DENSE, "default for dense networks"), ThreadChoice.byWorkload(BaseFormat.inspectAny(dense)));
         for (String keras : List.of("cnn-sequential.h5", "cnn-functional.h5", "mlp-sequential.h5")) {
             Path file = dir.resolve(keras);
             try (InputStream in = ThreadChoiceTest.class.getResourceAsStream("/keras/" + keras)) {
                 Files.copy(in, file);
             }
             ThreadChoice choice = ThreadChoice.byWorkload(BaseFormat.inspectAny(file));
-            assertEquals(keras.startsWith("cnn") ? 2 : 1, choice.ompThreads(), keras + ": " + choice);
+            assertEquals(keras.startsWith("cnn") ? new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for convolutional networks")
+                    : new ThreadChoice(ThreadChoice.DENSE, "default for dense networks"), choice, keras);
         }
     }
 
