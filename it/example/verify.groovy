@@ -40,6 +40,8 @@ assert lineage.base.coordinates == 'dev.finetune.examples:mnist-lenet:1.0.0'
 assert lineage.base.sha256 ==~ /[0-9a-f]{64}/
 assert lineage.dataset.splits.test.rows > 700
 assert lineage.seeds == [split: 7, training: 42]
+// finetune.threads unset: the default for a convolutional base, recorded with why (issue 18)
+assert lineage.tools.ompThreads == 2 && lineage.tools.threadsChosenBy == 'default for convolutional networks'
 def card = entry('finetune/model-card.md')
 assert card.startsWith('# Digits 5-9 (UCI 8x8 scans) 1.0.0-SNAPSHOT')
 assert card =~ /\| 9 \| 0\.\d{4} \| 0\.\d{4} \| 0\.\d{4} \| \d+ \|/

@@ -7,6 +7,8 @@ import dev.finetune.engine.event.JobEvent.JobFinished;
 import dev.finetune.engine.fork.ForkMain;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkRequest;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.engine.fork.ThreadChoice;
 import dev.finetune.engine.fork.JvmFork;
 import dev.finetune.engine.sweep.spark.SparkSettings;
 import dev.finetune.engine.train.Checkpoints;
@@ -163,21 +165,24 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
                 + Suggestions.closest(v, known).map(s -> "; did you mean " + s + "?").orElse(""));
     }
 
-    protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base) throws MojoExecutionException, MojoFailureException {
-        runEngine(task, base, Optional.empty(), false);
+    protected void runEngine(ForkRequest.Task task, FinetuneSpec parsed, BaseModelResolver.ResolvedBase base)
+            throws MojoExecutionException, MojoFailureException {
+        runEngine(task, parsed, base, Optional.empty(), false);
     }
 
     /**
      * @param checkpoints how training checkpoints (keyed by the inputs' fingerprint), so a rerun resumes; empty: never
      * @param rerunFailed run the sweep trials that the journal records as failed again
      */
-    protected void runEngine(ForkRequest.Task task, BaseModelResolver.ResolvedBase base, Optional<Checkpoints.Policy> checkpoints,
-                             boolean rerunFailed) throws MojoExecutionException, MojoFailureException {
+    protected void runEngine(ForkRequest.Task task, FinetuneSpec parsed, BaseModelResolver.ResolvedBase base,
+                             Optional<Checkpoints.Policy> checkpoints, boolean rerunFailed) throws MojoExecutionException, MojoFailureException {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
-        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), threads, blasThreads,
+        ThreadChoice choice = threadChoice(parsed, base.file());
+        getLog().debug("training JVM: " + choice.describe());
+        ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), choice.ompThreads(), blasThreads,
                 frozenFeatureCache, buildPid, allowPathsOutsideProject, Math.max(0, heartbeat))
-                .withCheckpoints(checkpoints, rerunFailed).withTokenizer(base.tokenizer());
+                .withCheckpoints(checkpoints, rerunFailed).withTokenizer(base.tokenizer()).withThreads(choice);
         // only training runs sweep trials
         Optional<SparkSettings> spark = task == ForkRequest.Task.train ? sparkSettings() : Optional.empty();
         request = request.withSpark(spark);
@@ -187,7 +192,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             return;
         }
         checkSizes();
-        warnIfOversubscribed();
+        warnIfOversubscribed(choice.ompThreads());
         List<Path> classpath = forkClasspath(spark.isPresent(), spark.filter(SparkSettings::dataParallel).isPresent());
         spark.ifPresent(s -> getLog().info((s.dataParallel() ? "Data-parallel training on Spark (parameter averaging every "
                 + s.averagingFrequency() + " minibatches)" : "Sweep trials on Spark") + ", master " + s.master()
@@ -234,7 +239,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
      * With {@code -T N} up to N modules fork at once, each with {@code finetune.threads} OpenMP threads: more threads
      * than cores slow every fork down (OpenMP spins while it waits), so say so rather than let it happen silently.
      */
-    private void warnIfOversubscribed() {
+    private void warnIfOversubscribed(int threads) {
         int modules = session == null ? 1 : Math.min(session.getRequest().getDegreeOfConcurrency(),
                 Math.max(1, session.getProjects().size()));
         oversubscription(modules, threads, Runtime.getRuntime().availableProcessors()).ifPresent(getLog()::warn);

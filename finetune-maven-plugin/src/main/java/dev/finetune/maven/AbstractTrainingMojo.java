@@ -1,10 +1,14 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.ThreadChoice;
+import dev.finetune.engine.model.BaseFormat;
+
 import dev.finetune.engine.htmlreport.HtmlReport;
 import dev.finetune.engine.htmlreport.ReportInputs;
 import dev.finetune.engine.packaging.GitInfo;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.IOException;
@@ -32,10 +36,12 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
 
     /**
      * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
-     * the thread count: the same value reproduces the same parameters. It is recorded in metrics.json.
+     * the thread count: the same value reproduces the same parameters. Unset, it follows the base's kind of work,
+     * as measured (README "Speed"; {@link ThreadChoice}): 2 for dense and for convolutional networks on 2 cores.
+     * Recorded in run.json, lineage.json and the model card, with why.
      */
-    @Parameter(property = "finetune.threads", defaultValue = "2")
-    protected int threads;
+    @Parameter(property = "finetune.threads")
+    protected Integer threads;
 
     /** BLAS threads for ND4J (1 avoids oversubscribing cores together with OpenMP). */
     @Parameter(property = "finetune.blasThreads", defaultValue = "1")
@@ -96,7 +102,7 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     protected String settings() {
         return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
                 .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
-                + " backend=" + backend + ":" + backendClassifier + " threads=" + threads + "/" + blasThreads
+                + " backend=" + backend + ":" + backendClassifier + " threads=" + (threads == null ? "by-workload" : threads) + "/" + blasThreads
                 + " frozenFeatureCache=" + frozenFeatureCache + dataParallelSettings();
     }
 
@@ -113,6 +119,23 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
                 && "data-parallel".equals(mode == null ? null : mode.trim());
         return dataParallel ? " dataParallel=" + (master == null ? "" : master.trim()) + "/averagingFrequency="
                 + averagingFrequency : "";
+    }
+
+    /** The OpenMP thread count for this base: {@code finetune.threads}, else its kind of work's default. */
+    protected ThreadChoice threadChoice(FinetuneSpec parsed, Path baseFile) throws MojoFailureException {
+        if (threads != null) {
+            if (threads < 1) {
+                throw new MojoFailureException("finetune.threads is " + threads + ": expected 1 or more (or leave it unset"
+                        + " for the default by the base's kind of work)");
+            }
+            return ThreadChoice.set(threads);
+        }
+        try {
+            return ThreadChoice.byWorkload(BaseFormat.of(baseFile, parsed.base()).inspect(baseFile));
+        } catch (RuntimeException e) {
+            // an unreadable base: the training JVM reports it as it always did, located; the count is moot then
+            return new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for a base not inspected (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /**

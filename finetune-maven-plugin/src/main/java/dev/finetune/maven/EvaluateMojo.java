@@ -101,7 +101,7 @@ public class EvaluateMojo extends AbstractForkingMojo {
             } catch (IOException e) {
                 throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
             }
-            runEngine(ForkRequest.Task.evaluate, base);
+            runEngine(ForkRequest.Task.evaluate, parsed, base);
         }
         MetricsReport metrics;
         try {

@@ -95,7 +95,7 @@ public class TrainMojo extends AbstractForkingMojo {
         }
         Checkpoints.Policy policy = new Checkpoints.Policy(fingerprint.value(), checkpointEveryEpochs, checkpointEveryMinutes);
         try {
-            runEngine(ForkRequest.Task.train, base, policy.enabled() ? Optional.of(policy) : Optional.empty(), rerunFailed);
+            runEngine(ForkRequest.Task.train, parsed, base, policy.enabled() ? Optional.of(policy) : Optional.empty(), rerunFailed);
         } catch (MojoExecutionException e) {
             // a crashed or killed training JVM: say what the next build will do with what it left
             if (policy.enabled() && Files.isDirectory(out.resolve(OutputFiles.CHECKPOINTS))) {

@@ -102,7 +102,7 @@ public final class ForkMain {
                     data -> new RunInfo(dl4jVersion(), backendName(), omp, blas,
                             System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                            data.classes()),
+                            data.classes(), request.threadsChosenBy()),
                     events, request.jobOptions());
             switch (request.task()) {
                 case train -> job.train();

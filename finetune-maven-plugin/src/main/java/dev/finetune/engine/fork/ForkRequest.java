@@ -37,12 +37,14 @@ import java.util.Optional;
  * @param tokenizer          an ONNX text encoder's tokenizer.json, resolved by the build; empty: beside the model
  * @param spark              {@code finetune.executor=spark}: sweep trials, or one data-parallel training, on Spark
  *                           ({@code finetune.spark.mode}); empty: everything on threads of the fork
+ * @param threadsChosenBy    why {@code ompThreads} is that number ({@link ThreadChoice#chosenBy()}), for the lineage;
+ *                           null in a request of an older build: {@code finetune.threads}
  */
 public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, Path outputDir, Path baseModel,
                           int ompThreads, int blasThreads, boolean frozenFeatureCache, Optional<Long> parentPid,
                           boolean allowPathsOutsideProject, Optional<Checkpoints.Policy> checkpoints,
                           boolean rerunFailedTrials, int heartbeatSeconds, Optional<Path> tokenizer,
-                          Optional<SparkSettings> spark) {
+                          Optional<SparkSettings> spark, String threadsChosenBy) {
 
     /** Raised when the request's shape changes, so a stale plugin jar on a fork's classpath fails clearly. */
     public static final int PROTOCOL = 7;
@@ -61,6 +63,7 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
         outputDir = outputDir.toAbsolutePath();
         baseModel = baseModel.toAbsolutePath();
         tokenizer = tokenizer == null ? Optional.empty() : tokenizer.map(Path::toAbsolutePath);
+        threadsChosenBy = threadsChosenBy == null ? ThreadChoice.SET : threadsChosenBy;
     }
 
     public static ForkRequest of(Task task, Path spec, Path projectDir, Path outputDir, Path baseModel, int ompThreads,
@@ -80,25 +83,32 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
                                  boolean allowPathsOutsideProject, int heartbeatSeconds) {
         return new ForkRequest(PROTOCOL, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
                 frozenFeatureCache, parentPid, allowPathsOutsideProject, Optional.empty(), false, heartbeatSeconds,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), Optional.empty(), ThreadChoice.SET);
+    }
+
+    /** This request with the thread count {@code choice} gives, and why. */
+    public ForkRequest withThreads(ThreadChoice choice) {
+        return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, choice.ompThreads(), blasThreads,
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, tokenizer,
+                spark, choice.chosenBy());
     }
 
     /** This request, checkpointing by {@code policy}. */
     public ForkRequest withCheckpoints(Optional<Checkpoints.Policy> policy, boolean rerunFailed) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds, tokenizer, spark);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, policy, rerunFailed, heartbeatSeconds, tokenizer, spark, threadsChosenBy);
     }
 
     /** The same request with the base's tokenizer.json. */
     public ForkRequest withTokenizer(Optional<Path> file) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, file, spark);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, file, spark, threadsChosenBy);
     }
 
     /** This request, running sweep trials on Spark when {@code settings} is present. */
     public ForkRequest withSpark(Optional<SparkSettings> settings) {
         return new ForkRequest(protocol, task, spec, projectDir, outputDir, baseModel, ompThreads, blasThreads,
-                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, tokenizer, settings);
+                frozenFeatureCache, parentPid, allowPathsOutsideProject, checkpoints, rerunFailedTrials, heartbeatSeconds, tokenizer, settings, threadsChosenBy);
     }
 
     public JobOptions jobOptions() {

@@ -112,23 +112,26 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
 
     /**
      * @param backend ND4J backend, as the training JVM reported it ({@code CpuBackend}, {@code CudaBackend})
-     */
-    /**
-     * @param ompWaitPolicy the fork's {@code OMP_WAIT_POLICY}: speed only, never the parameters
-     * @param dataParallel  how the training was spread over Spark's workers ({@code finetune.spark.mode=data-parallel}),
-     *                      which gives other parameters than a training in one JVM; empty: it was not
+     * @param ompWaitPolicy   the fork's {@code OMP_WAIT_POLICY}: speed only, never the parameters
+     * @param threadsChosenBy why {@code ompThreads} is that number: {@code finetune.threads} or the workload kind's default
+     * @param dataParallel    how the training was spread over Spark's workers ({@code finetune.spark.mode=data-parallel}),
+     *                        which gives other parameters than a training in one JVM; empty: it was not
      */
     public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
-                        String java, String os, Optional<dev.finetune.engine.report.DataParallelInfo> dataParallel) {
+                        String java, String os, String threadsChosenBy,
+                        Optional<dev.finetune.engine.report.DataParallelInfo> dataParallel) {
 
+        @com.fasterxml.jackson.annotation.JsonCreator
         public Tools {
+            threadsChosenBy = threadsChosenBy == null ? "finetune.threads" : threadsChosenBy;
             dataParallel = dataParallel == null ? Optional.empty() : dataParallel;
         }
 
-        /** Tools of a training in one JVM. */
+        /** Tools of a training in one JVM, threads as set by {@code finetune.threads}. */
         public Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
                      String java, String os) {
-            this(plugin, dl4j, backend, ompThreads, blasThreads, ompWaitPolicy, java, os, Optional.empty());
+            this(plugin, dl4j, backend, ompThreads, blasThreads, ompWaitPolicy, java, os, "finetune.threads",
+                    Optional.empty());
         }
     }
 

@@ -130,7 +130,7 @@ public final class ModelPackager {
                         Lineage.Base.tunedFrom(r.baseModel())),
                 seeds,
                 new Lineage.Tools(r.pluginVersion(), run.dl4jVersion(), run.backend(), run.ompThreads(), run.blasThreads(),
-                        run.ompWaitPolicy(), run.javaVersion(), run.os(), run.dataParallel()),
+                        run.ompWaitPolicy(), run.javaVersion(), run.os(), run.threadsChosenBy(), run.dataParallel()),
                 r.git(),
                 sweep,
                 metrics.map(Lineage.Metrics::of),

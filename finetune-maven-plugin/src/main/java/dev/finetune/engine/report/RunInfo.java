@@ -1,27 +1,42 @@
 package dev.finetune.engine.report;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Facts about a run that matter to reproduce it: same spec, data, base, seed and these settings.
  *
+ * @param threadsChosenBy why {@code ompThreads} is that number: {@code finetune.threads}, or the workload kind it
+ *                        defaulted for; null in an older run.json reads as {@code finetune.threads}
  * @param dataParallel how the training was spread over Spark workers; empty: it ran in the training JVM
  */
 public record RunInfo(String dl4jVersion, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
-                      String javaVersion, String os, List<String> classes, Optional<DataParallelInfo> dataParallel) {
+                      String javaVersion, String os, List<String> classes, String threadsChosenBy,
+                      Optional<DataParallelInfo> dataParallel) {
 
+    @JsonCreator
     public RunInfo {
+        threadsChosenBy = threadsChosenBy == null ? "finetune.threads" : threadsChosenBy;
         dataParallel = dataParallel == null ? Optional.empty() : dataParallel;
     }
 
     /** A run in the training JVM. */
     public RunInfo(String dl4jVersion, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
+                   String javaVersion, String os, List<String> classes, String threadsChosenBy) {
+        this(dl4jVersion, backend, ompThreads, blasThreads, ompWaitPolicy, javaVersion, os, classes, threadsChosenBy,
+                Optional.empty());
+    }
+
+    /** A run in the training JVM with threads as set by {@code finetune.threads} (tests, benchmarks). */
+    public RunInfo(String dl4jVersion, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
                    String javaVersion, String os, List<String> classes) {
-        this(dl4jVersion, backend, ompThreads, blasThreads, ompWaitPolicy, javaVersion, os, classes, Optional.empty());
+        this(dl4jVersion, backend, ompThreads, blasThreads, ompWaitPolicy, javaVersion, os, classes, "finetune.threads");
     }
 
     public RunInfo withDataParallel(Optional<DataParallelInfo> info) {
-        return new RunInfo(dl4jVersion, backend, ompThreads, blasThreads, ompWaitPolicy, javaVersion, os, classes, info);
+        return new RunInfo(dl4jVersion, backend, ompThreads, blasThreads, ompWaitPolicy, javaVersion, os, classes,
+                threadsChosenBy, info);
     }
 }
