@@ -53,7 +53,8 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             logUnchanged(started);
             return;
         }
-        InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file(), base.tokenizer()).check();
+        InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file(), base.tokenizer(),
+                Optional.of(outputDirectory.toPath().resolve(OutputFiles.DATA_CACHE_DIR))).check();
         List<String> problems = checked.problems();
         if (!problems.isEmpty()) {
             problems.forEach(getLog()::error);

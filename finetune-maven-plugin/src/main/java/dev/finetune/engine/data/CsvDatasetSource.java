@@ -16,17 +16,21 @@ import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
- * Numeric CSV files with one label column ({@code dataset.type: csv}): small data, loaded whole and held in memory
- * ({@link CsvDatasetLoader}); every pass yields the same rows.
+ * CSV files with one label column ({@code dataset.type: csv}); every pass yields the same rows. Numeric data is
+ * parsed once into a row file under the output directory ({@link CsvRowCache}) and streamed from it in batches
+ * ({@link RowBatches}), its normaliser fitted in a streaming pass ({@link RowStatistics}), so a file larger than the
+ * heap trains; text data ({@code dataset.textColumn}) is read whole ({@link CsvDatasetLoader}).
  */
 public final class CsvDatasetSource implements DatasetSource {
 
     private final DatasetSpec spec;
     private final Function<String, Path> resolver;
+    private final Optional<Path> cacheDir;
 
-    CsvDatasetSource(DatasetSpec spec, Function<String, Path> resolver) {
+    CsvDatasetSource(DatasetSpec spec, Function<String, Path> resolver, Optional<Path> cacheDir) {
         this.spec = spec;
         this.resolver = resolver;
+        this.cacheDir = cacheDir;
     }
 
     /** The files by the spec key that names them, in spec order. */
@@ -68,7 +72,7 @@ public final class CsvDatasetSource implements DatasetSource {
 
     @Override
     public SplitData load() {
-        return new CsvDatasetLoader(resolver).load(spec);
+        return new CsvDatasetLoader(resolver, cacheDir).load(spec);
     }
 
     @Override
@@ -78,11 +82,19 @@ public final class CsvDatasetSource implements DatasetSource {
 
     @Override
     public TrainingSplits trainingSplits(SplitData data) {
-        return DataSets.trainingSplits(data, spec.normalize());
+        if (spec.textColumn().isPresent()) {
+            return DataSets.trainingSplits(data, spec.normalize());
+        }
+        Optional<DataNormalization> normalizer = RowStatistics.fit(spec.normalize(), data.train());
+        return new TrainingSplits(new RowBatches(data.train(), data.numClasses(), normalizer),
+                new RowBatches(data.validation(), data.numClasses(), normalizer), normalizer);
     }
 
     @Override
     public Batches batches(LabeledRows split, int numClasses, Optional<DataNormalization> normalizer) {
-        return DataSets.batches(split, numClasses, normalizer);
+        if (spec.textColumn().isPresent()) {
+            return DataSets.batches(split, numClasses, normalizer);
+        }
+        return new RowBatches(split, numClasses, normalizer);
     }
 }

@@ -91,7 +91,8 @@ public final class FinetuneJob {
         this.log = log;
         this.options = options;
         ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
-        this.source = TrainingInputs.source(spec, paths, baseModel);
+        this.source = TrainingInputs.source(spec, paths, baseModel,
+                Optional.of(outputDir.resolve(OutputFiles.DATA_CACHE_DIR)));
         this.paths = paths;
     }
 
@@ -166,7 +167,8 @@ public final class FinetuneJob {
         });
         FrozenFeatureCache cache = onnx ? FrozenFeatureCache.precomputed(splits.train(), splits.validation(), log)
                 : new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
-                options.frozenFeatureCache(), log);
+                options.frozenFeatureCache(), log, Optional.of(outputDir.resolve(OutputFiles.FEATURE_SPILL_DIR)),
+                FrozenFeatureCache.defaultBudget());
         LocalTrialWorker.NetBuilder onnxHead = trial -> new ModelSurgery(trial).headOnly(data.featureCount(), data.numClasses());
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));

@@ -57,13 +57,16 @@ public record DatasetSummary(List<String> classes, int featureCount, Map<String,
         Map<String, Integer> counts = new TreeMap<>();
         MessageDigest digest = Fingerprint.newDigest();
         ByteBuffer features = ByteBuffer.allocate(rows.featureCount() * Float.BYTES);
+        float[] row = new float[rows.featureCount()];
         for (int i = 0; i < rows.size(); i++) {
             String label = classes.get(rows.labels()[i]);
             counts.merge(label, 1, Integer::sum);
             digest.update(label.getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
             features.clear();
-            for (float f : rows.features()[i]) {
+            // one row at a time: stored (CSV) rows are read from their file, never all at once
+            rows.store().read(i, row, 0);
+            for (float f : row) {
                 features.putFloat(f);
             }
             digest.update(features.array());
