@@ -62,8 +62,9 @@ public final class CsvDatasetSource implements DatasetSource {
             return new Inspection(missing.stream().sorted().toList(), OptionalInt.empty());
         }
         try {
-            SplitData data = load();
-            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), List.of(), data.classes());
+            SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
+            List<String> warnings = checked(data) ? RowChecks.check(data).warnings() : List.of();
+            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), warnings, data.classes());
         } catch (UserInputException e) {
             // one problem per line: a data file's bad cells are each a problem of their own
             return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());
@@ -72,7 +73,18 @@ public final class CsvDatasetSource implements DatasetSource {
 
     @Override
     public SplitData load() {
-        return new CsvDatasetLoader(resolver, cacheDir).load(spec);
+        SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
+        if (!checked(data)) {
+            return data;
+        }
+        // the gate-able count of leaked rows, for dataset.json; validate prints the warnings themselves
+        return new SplitData(data.classes(), data.train(), data.validation(), data.test(),
+                Optional.of(RowChecks.check(data).leaked()));
+    }
+
+    /** Numeric rows from the row file are checked for duplicates, leakage and imbalance; text rows are not yet. */
+    private static boolean checked(SplitData data) {
+        return data.train().store() instanceof RowFeatures.Stored;
     }
 
     @Override

@@ -6,10 +6,9 @@ import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.spec.FinetuneSpec.ColumnRef;
 import dev.finetune.spec.FinetuneSpec.DatasetSpec;
 import dev.finetune.spec.Suggestions;
-import org.datavec.api.records.reader.impl.csv.CSVRecordReader;
-import org.datavec.api.split.FileSplit;
-import org.datavec.api.writable.Writable;
+import org.datavec.api.records.reader.impl.csv.SerializableCSVParser;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,7 @@ import java.util.Optional;
 
 /**
  * A numeric CSV file parsed once, streaming, into a {@link RowFile} under the output directory
- * ({@link OutputFiles#dataCache}), keyed by the SHA-256 of the file's bytes and the settings that decide how it parses
+ * ({@code OutputFiles.dataCache}), keyed by the SHA-256 of the file's bytes and the settings that decide how it parses
  * (header, delimiter, label column). Validation in Maven's JVM writes it; the training and evaluation JVMs find it
  * and read features by row index instead of parsing strings again. Rows are never all held as strings: one row at a
  * time is parsed, checked and appended; only labels and line numbers (8 bytes a row) stay in memory.
@@ -62,7 +61,9 @@ final class CsvRowCache {
         }
         Path cached;
         try {
-            cached = cacheDir.resolve(OutputFiles.dataCache(key(file, spec)));
+            // the constant, not OutputFiles.dataCache(): javac inlines it, so engine.data gains no dependency on
+            // engine.layout (which depends on engine.report, which depends on engine.data)
+            cached = cacheDir.resolve(key(file, spec) + OutputFiles.DATA_CACHE_SUFFIX);
         } catch (IOException e) {
             return failed(file, file + ": cannot read dataset: " + e.getMessage());
         }
@@ -118,16 +119,15 @@ final class CsvRowCache {
 
         Parsed run(Path target) {
             char delimiter = spec.delimiter();
-            try (CSVRecordReader reader = new CSVRecordReader(0, delimiter)) {
-                reader.initialize(new FileSplit(file.toFile()));
+            // DataVec's CSV parser (as its CSVRecordReader uses it: a record per line) for lines with quotes or
+            // backslashes; the others are split at the delimiter, which is what that parser makes of them, faster
+            SerializableCSVParser parser = new SerializableCSVParser(delimiter, '"');
+            try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 int line = 0;
-                while (reader.hasNext()) {
+                for (String text = reader.readLine(); text != null; text = reader.readLine()) {
                     line++;
-                    List<Writable> record = reader.next();
-                    List<String> row = new ArrayList<>(record.size());
-                    for (Writable w : record) {
-                        row.add(w.toString());
-                    }
+                    List<String> row = text.indexOf('"') < 0 && text.indexOf('\\') < 0 ? split(text, delimiter)
+                            : quoted(parser, text);
                     if (line == 1 && !row.isEmpty() && row.get(0).startsWith("\uFEFF")) {
                         // a UTF-8 byte-order mark (Excel writes one) is not part of the first cell
                         row.set(0, row.get(0).substring(1));
@@ -144,7 +144,7 @@ final class CsvRowCache {
                         return failed(file, structure.get());
                     }
                 }
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 closeWriter();
                 return failed(file, file + ": cannot read dataset: " + e.getMessage());
             } catch (UncheckedIOException e) {
@@ -180,6 +180,26 @@ final class CsvRowCache {
             }
             return new Parsed(file, Optional.empty(), labelError, List.copyOf(problems), List.copyOf(classes.keySet()),
                     dataRows, labelName, rows);
+        }
+
+        private static List<String> split(String text, char delimiter) {
+            List<String> cells = new ArrayList<>();
+            int start = 0;
+            for (int i = text.indexOf(delimiter); i >= 0; i = text.indexOf(delimiter, start)) {
+                cells.add(text.substring(start, i));
+                start = i + 1;
+            }
+            cells.add(text.substring(start));
+            return cells;
+        }
+
+        /** A line with quotes, as DataVec's CSVRecordReader parses it; an unterminated quote throws, as there. */
+        private static List<String> quoted(SerializableCSVParser parser, String text) {
+            try {
+                return new ArrayList<>(List.of(parser.parseLine(text)));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         private void closeWriter() {

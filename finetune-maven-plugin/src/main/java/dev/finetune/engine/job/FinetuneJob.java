@@ -110,8 +110,12 @@ public final class FinetuneJob {
                 data.numClasses(), data.classes(), data.train().texts().isPresent() ? "one text per example"
                         : data.featureCount() + " features", data.train().size(), data.validation().size(),
                 data.test().size(), examples));
-        data.duplicatesAcrossSplits().filter(n -> n > 0).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
+        boolean images = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images;
+        data.duplicatesAcrossSplits().filter(n -> n > 0 && images).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
                 + " in more than one split (same content), so some metrics are not on unseen images; finetune:validate names them"));
+        data.duplicatesAcrossSplits().filter(n -> n > 0 && !images).ifPresent(n -> log.warn(n + (n == 1
+                ? " validation or test row has" : " validation and test rows have") + " the features of a training row, so"
+                + " some metrics are not on unseen data; finetune:validate names them"));
         return data;
     }
 

@@ -49,9 +49,12 @@ public final class OutputFiles {
     /** The frozen-feature cache's outputs when they exceed its memory budget (a folder, removed after use). */
     public static final String FEATURE_SPILL_DIR = "feature-cache";
 
+    /** How a parsed data file's name in {@link #DATA_CACHE_DIR} ends, after its key. */
+    public static final String DATA_CACHE_SUFFIX = ".rows";
+
     /** A parsed data file in {@link #DATA_CACHE_DIR}, by its key. */
     public static String dataCache(String key) {
-        return key + ".rows";
+        return key + DATA_CACHE_SUFFIX;
     }
 
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
