@@ -38,7 +38,8 @@ import java.util.Random;
  * mvn -B -o -pl finetune-spec-schema,finetune-maven-plugin,it verify -Pbenchmark-data -DskipTests -Dinvoker.skip
  * </pre>
  * Arguments: the work folder, the UCI digits CSV, the example's LeNet base (for the images' input shape), the folder
- * of Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), and the sizes to run (default 10000,100000,1000000).
+ * of Fashion-MNIST IDX files (Debian's dataset-fashion-mnist), and the sizes to run (default 10000,100000,1000000;
+ * {@code -} for the data check alone), e.g. {@code -Dbenchmark.sizes=-}.
  */
 public final class DataBenchmark {
 
@@ -64,7 +65,7 @@ public final class DataBenchmark {
         List<String> table = new ArrayList<>();
         table.add("| rows | CSV MiB | first load (parse + row file) | second load (row file) | one epoch, 64-64-10 MLP | in-order pass | fork-like JVM peak RSS |");
         table.add("|---:|---:|---:|---:|---:|---:|---:|");
-        for (String size : sizes.split(",")) {
+        for (String size : sizes.equals("-") ? new String[0] : sizes.split(",")) {
             int rows = Integer.parseInt(size.trim());
             Path csv = work.resolve("rows-" + rows + ".csv");
             if (!Files.isRegularFile(csv)) {

@@ -219,6 +219,12 @@ public final class RowFile implements AutoCloseable {
                 }
                 channel.force(true);
             }
+            // a temporary file is created rw-------; the cache is as readable as the rest of target/finetune
+            try {
+                Files.setPosixFilePermissions(temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: its defaults apply
+            }
             // temp + move as AtomicFiles does (engine.report depends on this package, so it cannot be used here)
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
