@@ -15,7 +15,9 @@ public final class InputChecksMain {
         // an ONNX text encoder's tokenizer, when the test put one beside the model
         java.util.Optional<Path> tokenizer = java.util.Optional.of(model.resolveSibling("tokenizer.json"))
                 .filter(java.nio.file.Files::isRegularFile);
-        List<String> problems = new InputChecks(spec, base::resolve, model, tokenizer).problems();
+        // as finetune:validate runs them: a CSV is parsed into the data cache, which must load no ND4J either
+        List<String> problems = new InputChecks(spec, base::resolve, model, tokenizer,
+                java.util.Optional.of(base.resolve("target/finetune/data-cache"))).problems();
         problems.forEach(System.out::println);
         System.out.println("problems: " + problems.size());
     }

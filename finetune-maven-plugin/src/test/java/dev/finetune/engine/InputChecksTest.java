@@ -142,7 +142,9 @@ class InputChecksTest {
     /** Run in a fresh JVM that lists every class it loads: validation must not touch ND4J or its natives. */
     @Test
     void validationLoadsNoNd4j() throws Exception {
-        validatesWithoutNd4j("base: { path: mln.zip }\ndataset: { path: upper.csv }\nfreeze: { upTo: 0 }\n");
+        List<String> out = validatesWithoutNd4j("base: { path: mln.zip }\ndataset: { path: upper.csv }\nfreeze: { upTo: 0 }\n");
+        // the CSV was parsed into its row file, as finetune:validate does for the training JVM
+        assertTrue(out.stream().anyMatch(l -> l.contains("dev.finetune.engine.data.RowFile$Writer ")), "the row file was written");
     }
 
     /** Image folders too: headers are read in plain Java, neither ND4J nor DataVec's image loader nor OpenCV loads. */

@@ -3,7 +3,6 @@ package dev.finetune.engine.data;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
@@ -35,10 +34,32 @@ public interface Batches {
     /** Row indices 0..n-1 in the order {@code shuffle} draws: every source cuts its shuffled batches from this. */
     static List<Integer> shuffledOrder(int n, Random shuffle) {
         List<Integer> order = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            order.add(i);
+        for (int index : shuffledIndices(n, shuffle)) {
+            order.add(index);
         }
-        Collections.shuffle(order, shuffle);
         return order;
+    }
+
+    /** {@link #shuffledOrder} as an array: 4 bytes a row instead of a boxed list, for splits of millions of rows. */
+    static int[] shuffledIndices(int n, Random shuffle) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        shuffle(order, shuffle);
+        return order;
+    }
+
+    /**
+     * Shuffles in place exactly as {@link java.util.Collections#shuffle(List, Random)} shuffles a random-access list
+     * (the same draws, swaps and result), so the int-array code paths keep the orders the list-based ones gave.
+     */
+    static void shuffle(int[] values, Random random) {
+        for (int i = values.length; i > 1; i--) {
+            int j = random.nextInt(i);
+            int t = values[i - 1];
+            values[i - 1] = values[j];
+            values[j] = t;
+        }
     }
 }

@@ -8,7 +8,6 @@ import dev.finetune.spec.Suggestions;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +26,87 @@ public final class CsvDatasetLoader {
 
     private final Function<String, Path> resolver;
 
+    /** Where numeric files are parsed to ({@link CsvRowCache}); without one, they are read whole into memory. */
+    private final Optional<Path> cacheDir;
+
     /** @param resolver turns a path written in the spec into a file (relative to the project) */
     public CsvDatasetLoader(Function<String, Path> resolver) {
+        this(resolver, Optional.empty());
+    }
+
+    /**
+     * @param cacheDir where numeric CSV files are parsed to once and read from by row index
+     *                 ({@link dev.finetune.engine.layout.OutputFiles#DATA_CACHE_DIR}); text datasets are read whole
+     */
+    public CsvDatasetLoader(Function<String, Path> resolver, Optional<Path> cacheDir) {
         this.resolver = resolver;
+        this.cacheDir = cacheDir;
+    }
+
+    /**
+     * Numeric data through the row cache: each file parsed (or found parsed), problems raised in the order the
+     * whole-file reader raises them (every file's structure, then label columns, then the classes, then the cells),
+     * rows left in their row files.
+     */
+    private SplitData loadStored(DatasetSpec spec, CsvRowCache cache) {
+        List<String> paths = spec.files().isPresent()
+                ? List.of(spec.files().get().train(), spec.files().get().validation(), spec.files().get().test())
+                : List.of(spec.path().orElseThrow());
+        List<CsvRowCache.Parsed> parsed = new ArrayList<>();
+        for (String path : paths) {
+            parsed.add(cache.parse(resolver.apply(path), spec));
+            if (parsed.get(parsed.size() - 1).structureError().isPresent()) {
+                throw new UserInputException(parsed.get(parsed.size() - 1).structureError().get());
+            }
+        }
+        for (CsvRowCache.Parsed p : parsed) {
+            if (p.labelError().isPresent()) {
+                throw new UserInputException(p.labelError().get());
+            }
+        }
+        List<String> names = new ArrayList<>();
+        parsed.forEach(p -> names.addAll(p.classes()));
+        CsvRowCache.Parsed first = parsed.get(0);
+        List<String> classes = classNames(names, parsed.stream().mapToInt(CsvRowCache.Parsed::dataRows).sum(), first.file(),
+                first::labelColumnName);
+        String[] splits = {"train", "validation", "test"};
+        List<LabeledRows> rows = new ArrayList<>();
+        for (int i = 0; i < parsed.size(); i++) {
+            CsvRowCache.Parsed p = parsed.get(i);
+            if (!p.cellProblems().isEmpty()) {
+                throw new UserInputException(String.join("\n", p.cellProblems()));
+            }
+            rows.add(stored(p, classes, parsed.size() == 1 ? "all" : splits[i]));
+            if (i == 0 && parsed.size() > 1) {
+                requireEveryClassIn(rows.get(0), classes);
+            }
+        }
+        if (rows.size() == 1) {
+            return split(rows.get(0), classes, spec.split());
+        }
+        return new SplitData(classes, rows.get(0), rows.get(1), rows.get(2));
+    }
+
+    /** A parsed file's rows, labels indexing {@code classes}; features stay in the row file. */
+    private static LabeledRows stored(CsvRowCache.Parsed parsed, List<String> classes, String name) {
+        RowFile file = parsed.rows().orElseThrow();
+        int[] toGlobal = parsed.classes().stream().mapToInt(classes::indexOf).toArray();
+        int[] labels = file.labels();
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = toGlobal[labels[i]];
+        }
+        int[] positions = new int[file.rowCount()];
+        for (int i = 0; i < positions.length; i++) {
+            positions[i] = i;
+        }
+        return new LabeledRows(parsed.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"),
+                new RowFeatures.Stored(file, positions), labels, file.lines(), Optional.empty());
     }
 
     public SplitData load(DatasetSpec spec) {
+        if (cacheDir.isPresent() && spec.textColumn().isEmpty()) {
+            return loadStored(spec, new CsvRowCache(cacheDir.get()));
+        }
         if (spec.files().isPresent()) {
             var files = spec.files().get();
             CsvTable train = read(spec, files.train());
@@ -69,59 +143,78 @@ public final class CsvDatasetLoader {
 
     static SplitData split(LabeledRows all, List<String> classes, SplitSpec split) {
         Random random = new Random(split.seed());
-        List<List<Integer>> groups = new ArrayList<>();
-        if (split.stratify()) {
-            Map<Integer, List<Integer>> byClass = new LinkedHashMap<>();
-            for (int c = 0; c < classes.size(); c++) {
-                byClass.put(c, new ArrayList<>());
-            }
-            for (int i = 0; i < all.size(); i++) {
-                byClass.get(all.labels()[i]).add(i);
-            }
-            groups.addAll(byClass.values());
-        } else {
-            List<Integer> everything = new ArrayList<>();
-            for (int i = 0; i < all.size(); i++) {
-                everything.add(i);
-            }
-            groups.add(everything);
+        // rows by class (or all rows as one group), in file order; int arrays: millions of rows split in little memory
+        int groupCount = split.stratify() ? classes.size() : 1;
+        int[] sizes = new int[groupCount];
+        for (int label : all.labels()) {
+            sizes[split.stratify() ? label : 0]++;
         }
-        List<Integer> train = new ArrayList<>();
-        List<Integer> validation = new ArrayList<>();
-        List<Integer> test = new ArrayList<>();
+        int[][] groups = new int[groupCount][];
+        for (int g = 0; g < groupCount; g++) {
+            groups[g] = new int[sizes[g]];
+        }
+        int[] filled = new int[groupCount];
+        for (int i = 0; i < all.size(); i++) {
+            int g = split.stratify() ? all.labels()[i] : 0;
+            groups[g][filled[g]++] = i;
+        }
+        IntList train = new IntList();
+        IntList validation = new IntList();
+        IntList test = new IntList();
         List<String> untrainable = new ArrayList<>();
-        for (List<Integer> group : groups) {
-            Collections.shuffle(group, random);
-            int n = group.size();
+        for (int[] group : groups) {
+            Batches.shuffle(group, random);
+            int n = group.length;
             int nTrain = (int) Math.round(n * split.train());
             if (split.stratify() && n > 0 && nTrain == 0) {
-                untrainable.add(all.source() + ": class `" + classes.get(all.labels()[group.get(0)]) + "` has " + n
+                untrainable.add(all.source() + ": class `" + classes.get(all.labels()[group[0]]) + "` has " + n
                         + (n == 1 ? " example" : " examples") + ": split " + ratio(split.train()) + " / "
                         + ratio(split.validation()) + " / " + ratio(split.test()) + " by class (stratified) leaves it none"
                         + " to train on; add examples of it, or raise `dataset.split.train`");
             }
             int nValidation = (int) Math.round(n * split.validation());
             nValidation = Math.min(nValidation, n - nTrain);
-            train.addAll(group.subList(0, nTrain));
-            validation.addAll(group.subList(nTrain, nTrain + nValidation));
-            test.addAll(group.subList(nTrain + nValidation, n));
+            train.addAll(group, 0, nTrain);
+            validation.addAll(group, nTrain, nTrain + nValidation);
+            test.addAll(group, nTrain + nValidation, n);
         }
         if (!untrainable.isEmpty()) {
             throw new UserInputException(String.join("\n", untrainable));
         }
         for (var named : List.of(Map.entry("train", train), Map.entry("validation", validation), Map.entry("test", test))) {
-            if (named.getValue().isEmpty()) {
+            if (named.getValue().size() == 0) {
                 throw new UserInputException(all.source() + ": the " + named.getKey() + " split is empty with " + all.size()
                         + " rows; raise `dataset.split." + named.getKey() + "` or add data");
             }
         }
         // keep file order inside each split: makes splits easy to inspect and independent of grouping
-        Comparator<Integer> byRow = Comparator.naturalOrder();
-        train.sort(byRow);
-        validation.sort(byRow);
-        test.sort(byRow);
-        return new SplitData(classes, all.select("train", toArray(train)), all.select("validation", toArray(validation)),
-                all.select("test", toArray(test)));
+        return new SplitData(classes, all.select("train", train.sorted()), all.select("validation", validation.sorted()),
+                all.select("test", test.sorted()));
+    }
+
+    /** A growable int array. */
+    private static final class IntList {
+        private int[] values = new int[16];
+        private int size;
+
+        int size() {
+            return size;
+        }
+
+        void addAll(int[] from, int start, int end) {
+            int n = end - start;
+            if (size + n > values.length) {
+                values = java.util.Arrays.copyOf(values, Math.max(values.length * 2, size + n));
+            }
+            System.arraycopy(from, start, values, size, n);
+            size += n;
+        }
+
+        int[] sorted() {
+            int[] out = java.util.Arrays.copyOf(values, size);
+            java.util.Arrays.sort(out);
+            return out;
+        }
     }
 
     private static String ratio(double value) {
@@ -133,10 +226,6 @@ public final class CsvDatasetLoader {
      * many distinct values a numeric label is taken as a class code, whatever it looks like.
      */
     private static final int CONTINUOUS_MIN_DISTINCT = 20;
-
-    private static int[] toArray(List<Integer> list) {
-        return list.stream().mapToInt(Integer::intValue).toArray();
-    }
 
     private static int labelIndex(CsvTable table, ColumnRef ref) {
         return columnIndex(table, ref, "dataset.labelColumn");
@@ -174,23 +263,36 @@ public final class CsvDatasetLoader {
                 }
             }
         }
-        List<String> sorted = new ArrayList<>(names);
+        int rows = tables.stream().mapToInt(t -> t.cells().size()).sum();
+        CsvTable first = tables.get(0);
+        return classNames(names, rows, first.file(), () -> columnName(first, labelIndex(first, spec.labelColumn())));
+    }
+
+    /**
+     * The classes of label values already read as class names ({@link #labelOf}): sorted (numerically when all are
+     * numbers), refused when they look continuous or are fewer than 2.
+     *
+     * @param rows        data rows in all files
+     * @param first       the first file, which messages name
+     * @param labelColumn the label column as messages name it
+     */
+    static List<String> classNames(java.util.Collection<String> names, int rows, Path first,
+                                   java.util.function.Supplier<String> labelColumn) {
+        List<String> sorted = new ArrayList<>(new TreeSet<>(names));
         if (sorted.stream().allMatch(CsvDatasetLoader::isNumber)) {
             sorted.sort(Comparator.comparingDouble(Double::parseDouble));
         }
-        int rows = tables.stream().mapToInt(t -> t.cells().size()).sum();
         boolean fractions = sorted.stream().anyMatch(v -> isNumber(v) && v.contains("."));
         if (fractions && sorted.stream().allMatch(CsvDatasetLoader::isNumber)
                 && sorted.size() > CONTINUOUS_MIN_DISTINCT && sorted.size() * 2 > rows) {
-            CsvTable first = tables.get(0);
-            throw new UserInputException(first.file() + ": the label column (" + columnName(first, labelIndex(first, spec.labelColumn()))
+            throw new UserInputException(first + ": the label column (" + labelColumn.get()
                     + ") holds " + sorted.size() + " distinct numbers in " + rows + " rows (e.g. "
                     + String.join(", ", sorted.subList(0, 3)) + "): these look like continuous values (a regression"
                     + " target), but this plugin trains classifiers, whose labels are classes; bin the values into classes,"
                     + " or point `dataset.labelColumn` at the class column");
         }
         if (sorted.size() < 2) {
-            throw new UserInputException(tables.get(0).file() + ": the label column holds " + sorted.size()
+            throw new UserInputException(first + ": the label column holds " + sorted.size()
                     + " distinct value(s) " + sorted + "; a classifier needs at least 2 classes");
         }
         return List.copyOf(sorted);

@@ -16,17 +16,21 @@ import java.util.OptionalInt;
 import java.util.function.Function;
 
 /**
- * Numeric CSV files with one label column ({@code dataset.type: csv}): small data, loaded whole and held in memory
- * ({@link CsvDatasetLoader}); every pass yields the same rows.
+ * CSV files with one label column ({@code dataset.type: csv}); every pass yields the same rows. Numeric data is
+ * parsed once into a row file under the output directory ({@link CsvRowCache}) and streamed from it in batches
+ * ({@link RowBatches}), its normaliser fitted in a streaming pass ({@link RowStatistics}), so a file larger than the
+ * heap trains; text data ({@code dataset.textColumn}) is read whole ({@link CsvDatasetLoader}).
  */
 public final class CsvDatasetSource implements DatasetSource {
 
     private final DatasetSpec spec;
     private final Function<String, Path> resolver;
+    private final Optional<Path> cacheDir;
 
-    CsvDatasetSource(DatasetSpec spec, Function<String, Path> resolver) {
+    CsvDatasetSource(DatasetSpec spec, Function<String, Path> resolver, Optional<Path> cacheDir) {
         this.spec = spec;
         this.resolver = resolver;
+        this.cacheDir = cacheDir;
     }
 
     /** The files by the spec key that names them, in spec order. */
@@ -58,8 +62,9 @@ public final class CsvDatasetSource implements DatasetSource {
             return new Inspection(missing.stream().sorted().toList(), OptionalInt.empty());
         }
         try {
-            SplitData data = load();
-            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), List.of(), data.classes());
+            SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
+            List<String> warnings = checked(data) ? RowChecks.check(data).warnings() : List.of();
+            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), warnings, data.classes());
         } catch (UserInputException e) {
             // one problem per line: a data file's bad cells are each a problem of their own
             return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());
@@ -68,7 +73,18 @@ public final class CsvDatasetSource implements DatasetSource {
 
     @Override
     public SplitData load() {
-        return new CsvDatasetLoader(resolver).load(spec);
+        SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
+        if (!checked(data)) {
+            return data;
+        }
+        // the gate-able count of leaked rows, for dataset.json; validate prints the warnings themselves
+        return new SplitData(data.classes(), data.train(), data.validation(), data.test(),
+                Optional.of(RowChecks.check(data).leaked()));
+    }
+
+    /** Numeric rows from the row file are checked for duplicates, leakage and imbalance; text rows are not yet. */
+    private static boolean checked(SplitData data) {
+        return data.train().store() instanceof RowFeatures.Stored;
     }
 
     @Override
@@ -78,11 +94,19 @@ public final class CsvDatasetSource implements DatasetSource {
 
     @Override
     public TrainingSplits trainingSplits(SplitData data) {
-        return DataSets.trainingSplits(data, spec.normalize());
+        if (spec.textColumn().isPresent()) {
+            return DataSets.trainingSplits(data, spec.normalize());
+        }
+        Optional<DataNormalization> normalizer = RowStatistics.fit(spec.normalize(), data.train());
+        return new TrainingSplits(new RowBatches(data.train(), data.numClasses(), normalizer),
+                new RowBatches(data.validation(), data.numClasses(), normalizer), normalizer);
     }
 
     @Override
     public Batches batches(LabeledRows split, int numClasses, Optional<DataNormalization> normalizer) {
-        return DataSets.batches(split, numClasses, normalizer);
+        if (spec.textColumn().isPresent()) {
+            return DataSets.batches(split, numClasses, normalizer);
+        }
+        return new RowBatches(split, numClasses, normalizer);
     }
 }

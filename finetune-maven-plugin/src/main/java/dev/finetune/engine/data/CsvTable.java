@@ -19,7 +19,7 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
      * A compressed file read as text gives a parse error about quotes or columns somewhere in the binary: say what the
      * file is instead, from its first bytes.
      */
-    private static void notCompressed(Path file) {
+    static void notCompressed(Path file) {
         byte[] head;
         try (var in = Files.newInputStream(file)) {
             head = in.readNBytes(4);
@@ -38,7 +38,7 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
     }
 
     /** For a row read as one cell: the delimiter it seems to use instead, as the rest of the message. */
-    private static Optional<String> otherDelimiter(String cell, char delimiter) {
+    static Optional<String> otherDelimiter(String cell, char delimiter) {
         for (char other : new char[]{'\t', ';', ',', '|'}) {
             if (other != delimiter && cell.indexOf(other) >= 0) {
                 String name = other == '\t' ? "tabs" : "`" + other + "`";
@@ -56,42 +56,48 @@ record CsvTable(Path file, Optional<List<String>> header, List<List<String>> cel
      * message; empty when every quote is closed.
      */
     static Optional<String> unclosedQuote(Path file, char delimiter) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file);
+        // streamed line by line: the file may be larger than the heap
+        try (java.io.BufferedReader lines = Files.newBufferedReader(file)) {
+            int l = 0;
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                l++;
+                Optional<Integer> opened = unclosedIn(line, delimiter);
+                if (opened.isPresent()) {
+                    return Optional.of(file + ": row " + l + ", column " + opened.get()
+                            + ": a quoted field opens here and is never closed");
+                }
+            }
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        for (int l = 0; l < lines.size(); l++) {
-            String line = lines.get(l);
-            boolean quoted = false;
-            boolean fieldStart = true;
-            int field = 1;
-            int openedIn = 0;
-            for (int i = 0; i < line.length(); i++) {
-                char c = line.charAt(i);
-                if (quoted) {
-                    if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                        i++; // an escaped quote inside the field
-                    } else if (c == '"') {
-                        quoted = false;
-                    }
-                } else if (c == delimiter) {
-                    field++;
-                    fieldStart = true;
-                    continue;
-                } else if (c == '"' && fieldStart) {
-                    quoted = true;
-                    openedIn = field;
-                }
-                fieldStart = false;
-            }
-            if (quoted) {
-                return Optional.of(file + ": row " + (l + 1) + ", column " + openedIn
-                        + ": a quoted field opens here and is never closed");
-            }
-        }
         return Optional.empty();
+    }
+
+    /** The 1-based field of {@code line} whose opening quote is never closed, if any. */
+    private static Optional<Integer> unclosedIn(String line, char delimiter) {
+        boolean quoted = false;
+        boolean fieldStart = true;
+        int field = 1;
+        int openedIn = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted) {
+                if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                    i++; // an escaped quote inside the field
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == delimiter) {
+                field++;
+                fieldStart = true;
+                continue;
+            } else if (c == '"' && fieldStart) {
+                quoted = true;
+                openedIn = field;
+            }
+            fieldStart = false;
+        }
+        return quoted ? Optional.of(openedIn) : Optional.empty();
     }
 
     static CsvTable read(Path file, boolean hasHeader, char delimiter) {

@@ -28,8 +28,18 @@ public sealed interface DatasetSource permits CsvDatasetSource, ImageFolderSourc
      * @param base what the base says about its input: images are resized to it unless the spec says otherwise
      */
     static DatasetSource of(DatasetSpec spec, Function<String, Path> resolver, ImageShape.BaseInput base) {
+        return of(spec, resolver, base, Optional.empty());
+    }
+
+    /**
+     * @param cacheDir where CSV data is parsed to once and read from by row index
+     *                 ({@link dev.finetune.engine.layout.OutputFiles#DATA_CACHE_DIR} under the output directory);
+     *                 without one, a CSV is read whole into memory
+     */
+    static DatasetSource of(DatasetSpec spec, Function<String, Path> resolver, ImageShape.BaseInput base,
+                            Optional<Path> cacheDir) {
         return switch (spec.type()) {
-            case csv -> new CsvDatasetSource(spec, resolver);
+            case csv -> new CsvDatasetSource(spec, resolver, cacheDir);
             case images -> new ImageFolderSource(spec, resolver, base);
         };
     }

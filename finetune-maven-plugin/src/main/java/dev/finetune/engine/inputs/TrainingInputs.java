@@ -23,7 +23,12 @@ public record TrainingInputs(SplitData data, DatasetSource.TrainingSplits splits
 
     /** The spec's dataset, its paths resolved in the project. */
     public static DatasetSource source(FinetuneSpec spec, ProjectPaths paths, Path baseModel) {
-        return DatasetSource.of(spec.dataset(), paths::resolve, baseInput(spec, baseModel));
+        return source(spec, paths, baseModel, java.util.Optional.empty());
+    }
+
+    /** @param dataCache where CSV data is parsed to once and streamed from ({@code target/finetune/data-cache}) */
+    public static DatasetSource source(FinetuneSpec spec, ProjectPaths paths, Path baseModel, java.util.Optional<Path> dataCache) {
+        return DatasetSource.of(spec.dataset(), paths::resolve, baseInput(spec, baseModel), dataCache);
     }
 
     /** Image data is resized to the base's input; CSV rows need nothing from the base here. */

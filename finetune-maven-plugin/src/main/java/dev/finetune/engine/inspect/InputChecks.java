@@ -29,6 +29,7 @@ public final class InputChecks {
     private final Function<String, Path> resolver;
     private final Path baseModel;
     private final Optional<Path> tokenizer;
+    private final Optional<Path> dataCache;
 
     /**
      * @param resolver  resolves the spec's data paths
@@ -40,10 +41,20 @@ public final class InputChecks {
 
     /** @param tokenizer an ONNX text encoder's tokenizer.json as the build found it; empty when none was */
     public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer) {
+        this(spec, resolver, baseModel, tokenizer, Optional.empty());
+    }
+
+    /**
+     * @param dataCache where a CSV is parsed to once, streaming, for the training and evaluation JVMs to read
+     *                  ({@code target/finetune/data-cache}); without one, a CSV is read whole into memory
+     */
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer,
+                       Optional<Path> dataCache) {
         this.spec = spec;
         this.resolver = resolver;
         this.baseModel = baseModel;
         this.tokenizer = tokenizer;
+        this.dataCache = dataCache;
     }
 
     /**
@@ -70,7 +81,7 @@ public final class InputChecks {
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptFreeze(info, problems));
         DatasetSource.Inspection data;
         try {
-            data = DatasetSource.of(spec.dataset(), resolver, baseInput(base)).inspect(spec::locate);
+            data = DatasetSource.of(spec.dataset(), resolver, baseInput(base), dataCache).inspect(spec::locate);
         } catch (UserInputException e) {
             // the resolver refuses a path that leaves the project through a symbolic link
             data = new DatasetSource.Inspection(List.of(spec.locate("dataset") + ": " + e.getMessage()), java.util.OptionalInt.empty());

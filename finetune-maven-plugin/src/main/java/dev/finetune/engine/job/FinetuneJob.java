@@ -93,7 +93,8 @@ public final class FinetuneJob {
         this.log = log;
         this.options = options;
         ProjectPaths paths = new ProjectPaths(baseDir, spec.allowPathsOutsideProject());
-        this.source = TrainingInputs.source(spec, paths, baseModel);
+        this.source = TrainingInputs.source(spec, paths, baseModel,
+                Optional.of(outputDir.resolve(OutputFiles.DATA_CACHE_DIR)));
         this.paths = paths;
     }
 
@@ -111,8 +112,12 @@ public final class FinetuneJob {
                 data.numClasses(), data.classes(), data.train().texts().isPresent() ? "one text per example"
                         : data.featureCount() + " features", data.train().size(), data.validation().size(),
                 data.test().size(), examples));
-        data.duplicatesAcrossSplits().filter(n -> n > 0).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
+        boolean images = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images;
+        data.duplicatesAcrossSplits().filter(n -> n > 0 && images).ifPresent(n -> log.warn(n + (n == 1 ? " image is" : " images are")
                 + " in more than one split (same content), so some metrics are not on unseen images; finetune:validate names them"));
+        data.duplicatesAcrossSplits().filter(n -> n > 0 && !images).ifPresent(n -> log.warn(n + (n == 1
+                ? " validation or test row has" : " validation and test rows have") + " the features of a training row, so"
+                + " some metrics are not on unseen data; finetune:validate names them"));
         return data;
     }
 
@@ -168,7 +173,8 @@ public final class FinetuneJob {
         });
         FrozenFeatureCache cache = onnx ? FrozenFeatureCache.precomputed(splits.train(), splits.validation(), log)
                 : new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
-                options.frozenFeatureCache(), log);
+                options.frozenFeatureCache(), log, Optional.of(outputDir.resolve(OutputFiles.FEATURE_SPILL_DIR)),
+                FrozenFeatureCache.defaultBudget());
         LocalTrialWorker.NetBuilder onnxHead = trial -> new ModelSurgery(trial).headOnly(data.featureCount(), data.numClasses());
         Files.createDirectories(outputDir);
         Files.deleteIfExists(outputDir.resolve(OutputFiles.METRICS));

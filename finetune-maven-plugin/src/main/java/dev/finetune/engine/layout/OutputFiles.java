@@ -46,6 +46,23 @@ public final class OutputFiles {
      * ends, however it ends (SIGKILL included), so it never goes stale.
      */
     public static final String BUILD_LOCK = "build.lock";
+    /**
+     * Parsed CSV data (a folder): each data file as float32 features and int labels, row-major, read by row index
+     * (engine.data.RowFile); written once by finetune:validate or the first job that reads the file, keyed by the
+     * SHA-256 of the file's bytes and the parse settings, and read instead of the CSV by training and evaluation.
+     */
+    public static final String DATA_CACHE_DIR = "data-cache";
+    /** The frozen-feature cache's outputs when they exceed its memory budget (a folder, removed after use). */
+    public static final String FEATURE_SPILL_DIR = "feature-cache";
+
+    /** How a parsed data file's name in {@link #DATA_CACHE_DIR} ends, after its key. */
+    public static final String DATA_CACHE_SUFFIX = ".rows";
+
+    /** A parsed data file in {@link #DATA_CACHE_DIR}, by its key. */
+    public static String dataCache(String key) {
+        return key + DATA_CACHE_SUFFIX;
+    }
+
     /** The job's typed progress events, one JSON object per line (train starts it anew, evaluate appends). */
     public static final String EVENTS = "events.jsonl";
 

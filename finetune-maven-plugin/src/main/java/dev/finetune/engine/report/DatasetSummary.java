@@ -24,12 +24,13 @@ import java.util.TreeMap;
  * @param classes      class names, in the order of the model's outputs
  * @param featureCount features per row (0 for text examples: their features are the text encoder's)
  * @param splits       {@code train}, {@code validation} and {@code test}
- * @param duplicatesAcrossSplits image data only: how many distinct images (by content) are in more than one split
+ * @param duplicatesAcrossSplits images: how many distinct images (by content) are in more than one split; numeric
+ *                               CSV data: how many validation and test rows have a training row's features
  */
 public record DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits,
                              @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> duplicatesAcrossSplits) {
 
-    /** Older reports have no {@code duplicatesAcrossSplits}, and CSV data never counts them. */
+    /** Older reports have no {@code duplicatesAcrossSplits}, nor do text datasets. */
     public DatasetSummary {
         duplicatesAcrossSplits = duplicatesAcrossSplits == null ? Optional.empty() : duplicatesAcrossSplits;
     }
@@ -57,13 +58,16 @@ public record DatasetSummary(List<String> classes, int featureCount, Map<String,
         Map<String, Integer> counts = new TreeMap<>();
         MessageDigest digest = Fingerprint.newDigest();
         ByteBuffer features = ByteBuffer.allocate(rows.featureCount() * Float.BYTES);
+        float[] row = new float[rows.featureCount()];
         for (int i = 0; i < rows.size(); i++) {
             String label = classes.get(rows.labels()[i]);
             counts.merge(label, 1, Integer::sum);
             digest.update(label.getBytes(StandardCharsets.UTF_8));
             digest.update((byte) 0);
             features.clear();
-            for (float f : rows.features()[i]) {
+            // one row at a time: stored (CSV) rows are read from their file, never all at once
+            rows.store().read(i, row, 0);
+            for (float f : row) {
                 features.putFloat(f);
             }
             digest.update(features.array());

@@ -1,6 +1,10 @@
 package dev.finetune.engine.train;
 
 import dev.finetune.engine.data.Batches;
+import dev.finetune.engine.data.LabeledRows;
+import dev.finetune.engine.data.RowBatches;
+import dev.finetune.engine.data.RowFeatures;
+import dev.finetune.engine.data.RowFile;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.engine.model.Net;
 import org.deeplearning4j.nn.api.Layer;
@@ -15,6 +19,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -32,7 +40,13 @@ import java.util.Optional;
  * <p>Falls back to full forward passes, saying why, when switched off, when the dataset source is not deterministic
  * (augmentation gives other inputs every epoch, so outputs computed once would be stale), for networks without a
  * frozen input layer, and for ComputationGraphs whose trainable layers are not one chain on top of the frozen ones
- * ({@link GraphSplit}: a frozen imported CNN under a new dense head is such a chain). Instances are per dataset; safe to share between trial threads.
+ * ({@link GraphSplit}: a frozen imported CNN under a new dense head is such a chain). Instances are per dataset; safe
+ * to share between trial threads.
+ *
+ * <p>The outputs stay in memory up to a budget (by default a quarter of ND4J's off-heap limit, where they live);
+ * beyond it they spill to a row file ({@link RowFile}, under {@code target/finetune/feature-cache}) that training
+ * reads by row index, so a split larger than memory is cached too. Both give the same floats, so the same training.
+ * A graph's frozen outputs are held in memory only (image bases here have hundreds of images, not millions).
  */
 public final class FrozenFeatureCache {
 
@@ -49,6 +63,9 @@ public final class FrozenFeatureCache {
     private final Map<Integer, Batches[]> featurized = new HashMap<>();
     /** For graphs: the boundary vertex's outputs, by the boundary's name. */
     private final Map<String, Batches[]> featurizedGraph = new HashMap<>();
+    /** Bytes of frozen outputs held in memory per split before they go to a file instead. */
+    private final long memoryBudget;
+    private final Optional<Path> spillDir;
     private final List<String> reported = new ArrayList<>();
 
     /**
@@ -57,11 +74,28 @@ public final class FrozenFeatureCache {
      * @param enabled       off only to measure or debug the cache
      */
     public FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log) {
-        this(train, validation, deterministic, enabled, log, false);
+        this(train, validation, deterministic, enabled, log, Optional.empty(), defaultBudget());
+    }
+
+    /**
+     * @param spillDir     where outputs beyond {@code memoryBudget} go ({@code target/finetune/feature-cache}); the
+     *                     temporary directory when empty
+     * @param memoryBudget bytes of outputs per split kept in memory
+     */
+    public FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log,
+                              Optional<Path> spillDir, long memoryBudget) {
+        this(train, validation, deterministic, enabled, log, false, spillDir, memoryBudget);
+    }
+
+    /** A quarter of the off-heap memory ND4J may use (JavaCPP's maxbytes, by default the heap's size). */
+    public static long defaultBudget() {
+        return Math.max(1L << 20, org.bytedeco.javacpp.Pointer.maxBytes() / 4);
     }
 
     private FrozenFeatureCache(Batches train, Batches validation, boolean deterministic, boolean enabled, EventSink log,
-                               boolean precomputed) {
+                               boolean precomputed, Optional<Path> spillDir, long memoryBudget) {
+        this.spillDir = spillDir;
+        this.memoryBudget = memoryBudget;
         this.train = train;
         this.validation = validation;
         this.deterministic = deterministic;
@@ -75,7 +109,7 @@ public final class FrozenFeatureCache {
      * networks trained on them are heads alone, each trained whole on these splits, every epoch and trial.
      */
     public static FrozenFeatureCache precomputed(Batches train, Batches validation, EventSink log) {
-        return new FrozenFeatureCache(train, validation, true, true, log, true);
+        return new FrozenFeatureCache(train, validation, true, true, log, true, Optional.empty(), defaultBudget());
     }
 
     /** The target to train {@code net} on: its top on cached features when possible, else the whole network. */
@@ -96,7 +130,8 @@ public final class FrozenFeatureCache {
         Batches[] splits = featurized.get(prefix);
         if (splits == null) {
             long started = System.nanoTime();
-            splits = onOwnThread(() -> new Batches[] {featurize(whole, prefix, train), featurize(whole, prefix, validation)});
+            splits = onOwnThread(() -> new Batches[] {featurize(whole, prefix, train, "train"),
+                    featurize(whole, prefix, validation, "validation")});
             featurized.put(prefix, splits);
             log.info(String.format(java.util.Locale.ROOT, "frozen-feature cache: outputs of the %d frozen input layer(s) computed once "
                             + "for %d train + %d validation rows in %.2f s; training fits only the layers above",
@@ -193,17 +228,81 @@ public final class FrozenFeatureCache {
         return t;
     }
 
-    /** The frozen prefix's outputs for every example, held in memory with the labels: what the top trains on. */
-    private static Batches featurize(MultiLayerNetwork whole, int prefix, Batches data) {
+    /**
+     * The frozen prefix's outputs for every example with the labels: what the top trains on. In memory while they fit
+     * the budget; past it, everything computed so far and the rest goes to a row file, read back by row index.
+     */
+    private Batches featurize(MultiLayerNetwork whole, int prefix, Batches data, String split) {
         List<INDArray> chunks = new ArrayList<>();
         List<INDArray> labels = new ArrayList<>();
-        for (Iterator<DataSet> batches = data.inOrder(CHUNK); batches.hasNext(); ) {
-            DataSet batch = batches.next();
-            // element 0 is the input, element i + 1 the output of layer i; inference mode, as frozen layers run
-            chunks.add(whole.feedForwardToLayer(prefix - 1, batch.getFeatures(), false).get(prefix).detach());
-            labels.add(batch.getLabels());
+        long bytes = 0;
+        RowFile.Writer spill = null;
+        Path spillFile = null;
+        long[] exampleShape = null;
+        int numClasses = 0;
+        try {
+            for (Iterator<DataSet> batches = data.inOrder(CHUNK); batches.hasNext(); ) {
+                DataSet batch = batches.next();
+                // element 0 is the input, element i + 1 the output of layer i; inference mode, as frozen layers run
+                INDArray out = whole.feedForwardToLayer(prefix - 1, batch.getFeatures(), false).get(prefix).detach();
+                exampleShape = java.util.Arrays.copyOfRange(out.shape(), 1, out.rank());
+                numClasses = (int) batch.getLabels().size(1);
+                if (spill == null) {
+                    chunks.add(out);
+                    labels.add(batch.getLabels());
+                    bytes += out.length() * out.dataType().width();
+                    if (bytes > memoryBudget) {
+                        Path dir = spillDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
+                        Files.createDirectories(dir);
+                        spillFile = Files.createTempFile(dir, "frozen-" + prefix + "-" + split + "-", ".rows");
+                        spillFile.toFile().deleteOnExit();
+                        spill = new RowFile.Writer(spillFile, (int) (out.length() / out.size(0)));
+                        for (int c = 0; c < chunks.size(); c++) {
+                            append(spill, chunks.get(c), labels.get(c));
+                        }
+                        chunks.clear();
+                        labels.clear();
+                    }
+                } else {
+                    append(spill, out, batch.getLabels());
+                }
+            }
+            if (spill == null) {
+                return Batches.inMemory(new DataSet(concat(chunks), concat(labels)));
+            }
+            spill.finish(List.of());
+            RowFile file = RowFile.open(spillFile);
+            log.info(String.format(java.util.Locale.ROOT, "frozen-feature cache: the %s outputs (%d rows, %.1f MiB) exceed the"
+                    + " in-memory budget of %.1f MiB; they are read from %s", split, file.rowCount(),
+                    (double) file.rowCount() * file.featureCount() * Float.BYTES / (1 << 20), memoryBudget / (double) (1 << 20), spillFile));
+            int[] positions = new int[file.rowCount()];
+            for (int i = 0; i < positions.length; i++) {
+                positions[i] = i;
+            }
+            LabeledRows rows = new LabeledRows(split, new RowFeatures.Stored(file, positions), file.labels(), file.lines(),
+                    Optional.empty());
+            return new RowBatches(rows, numClasses, Optional.empty(), exampleShape);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the frozen-feature cache under " + spillDir.orElse(null), e);
+        } finally {
+            if (spill != null) {
+                try {
+                    spill.close();
+                } catch (IOException e) {
+                    // the temporary file is deleted on exit
+                }
+            }
         }
-        return Batches.inMemory(new DataSet(concat(chunks), concat(labels)));
+    }
+
+    /** Rows of a chunk of outputs, flattened in C order as InMemoryBatches reshapes them, with their classes. */
+    private static void append(RowFile.Writer spill, INDArray out, INDArray labels) throws IOException {
+        int n = (int) out.size(0);
+        float[][] rows = out.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').reshape('c', n, out.length() / n).toFloatMatrix();
+        INDArray classes = labels.argMax(1);
+        for (int i = 0; i < n; i++) {
+            spill.add(rows[i], 0, classes.getInt(i), 0);
+        }
     }
 
     private static INDArray concat(List<INDArray> chunks) {
