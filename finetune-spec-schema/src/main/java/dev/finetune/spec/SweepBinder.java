@@ -109,7 +109,7 @@ final class SweepBinder {
     /** A value typed as the key it overrides; the schema has checked it against that key's own schema. */
     private Object value(SweepTarget target, JsonNode v, String path) {
         return switch (target) {
-            case LEARNING_RATE, L2, DROPOUT -> v.asDouble();
+            case LEARNING_RATE, L2, L2SP, DROPOUT -> v.asDouble();
             case BATCH_SIZE, EPOCHS -> v.asInt();
             case UPDATER -> SpecBinder.enumOr(Updater.class, v, Updater.adam);
             case HEAD_HIDDEN -> hidden.apply(v);

@@ -24,6 +24,7 @@ public enum SweepTarget {
     BATCH_SIZE("training.batchSize", Kind.integer),
     EPOCHS("training.epochs", Kind.integer),
     L2("training.l2", Kind.real),
+    L2SP("training.l2sp", Kind.real),
     DROPOUT("training.dropout", Kind.real),
     UPDATER("training.updater", Kind.categorical),
     HEAD_HIDDEN("head.hidden", Kind.categorical),
@@ -71,6 +72,7 @@ public enum SweepTarget {
             case EPOCHS -> withEpochs(spec, ((Number) value).intValue());
             case L2 -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
                     ((Number) value).doubleValue(), t.dropout(), t.seed()));
+            case L2SP -> replaceTraining(spec, spec.training().withL2sp(((Number) value).doubleValue()));
             case DROPOUT -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
                     t.l2(), ((Number) value).doubleValue(), t.seed()));
             case UPDATER -> withTraining(spec, new TrainingSpec((Updater) value, t.learningRate(), t.batchSize(), t.epochs(),
@@ -123,9 +125,14 @@ public enum SweepTarget {
     }
 
     private static FinetuneSpec withTraining(FinetuneSpec spec, TrainingSpec changed) {
-        // the per-layer rates are no sweep parameter: every trial keeps the spec's
-        TrainingSpec training = new TrainingSpec(changed.updater(), changed.learningRate(), changed.batchSize(), changed.epochs(),
-                changed.l2(), changed.dropout(), changed.seed(), spec.training().layerLearningRates());
+        // the per-layer rates, L2-SP and stages are not in the short constructors: every trial keeps the spec's
+        return replaceTraining(spec, new TrainingSpec(changed.updater(), changed.learningRate(), changed.batchSize(),
+                changed.epochs(), changed.l2(), changed.dropout(), changed.seed(), spec.training().layerLearningRates(),
+                spec.training().l2sp(), spec.training().stages()));
+    }
+
+    /** The spec with these training settings, all of them. */
+    private static FinetuneSpec replaceTraining(FinetuneSpec spec, TrainingSpec training) {
         return new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(), spec.head(), training, spec.earlyStopping(),
                 spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
     }
