@@ -78,7 +78,7 @@ final class SpecBinder {
                 training,
                 root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
                 evaluation(root.path("evaluation")),
-                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer).bind(root.path("sweep")))
+                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer, this::layerRates).bind(root.path("sweep")))
                         : Optional.empty(),
                 allowOutside,
                 tree.values());

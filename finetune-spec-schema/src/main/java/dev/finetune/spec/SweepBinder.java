@@ -32,11 +32,14 @@ final class SweepBinder {
     private final Problems problems;
     private final Function<JsonNode, List<DenseLayerSpec>> hidden;
     private final BiFunction<JsonNode, String, LayerRef> layer;
+    private final BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates;
 
     SweepBinder(LocatedTree tree, Problems problems, Function<JsonNode, List<DenseLayerSpec>> hidden,
-                BiFunction<JsonNode, String, LayerRef> layer) {
+                BiFunction<JsonNode, String, LayerRef> layer,
+                BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates) {
         this.tree = tree;
         this.problems = problems;
+        this.rates = rates;
         this.hidden = hidden;
         this.layer = layer;
     }
@@ -114,6 +117,7 @@ final class SweepBinder {
             case UPDATER -> SpecBinder.enumOr(Updater.class, v, Updater.adam);
             case HEAD_HIDDEN -> hidden.apply(v);
             case FREEZE_UP_TO -> layer.apply(v, path);
+            case LAYER_LEARNING_RATES -> rates.apply(v, path);
         };
     }
 

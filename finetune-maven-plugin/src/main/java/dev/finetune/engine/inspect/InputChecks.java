@@ -69,6 +69,7 @@ public final class InputChecks {
         Optional<BaseModelInfo> base = checkBase(problems);
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptFreeze(info, problems));
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkStages(info, problems));
+        base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptRates(info, problems));
         base.filter(BaseModelInfo::frozenOnly).filter(info -> !spec.training().stages().isEmpty()).ifPresent(info ->
                 problems.add(spec.locate("training.stages") + ": `training.stages` unfreezes layers in stages, but "
                         + spec.base() + " is a frozen body (only the head trains); train one stage"));
@@ -186,6 +187,28 @@ public final class InputChecks {
                     + "), whose output is not a plain vector; raise or lower `head.removeLayers` so a dense layer stays on top");
         }
         return Optional.of(info);
+    }
+
+    /** Each `training.layerLearningRates` alternative a sweep tries, against the base's layers and `freeze`. */
+    @SuppressWarnings("unchecked")
+    private void checkSweptRates(BaseModelInfo info, List<String> problems) {
+        var parameter = spec.sweep().map(s -> s.parameters().get(SweepTarget.LAYER_LEARNING_RATES.path()));
+        if (parameter.isEmpty() || parameter.get() == null) {
+            return;
+        }
+        String baseName = spec.base().toString();
+        for (Object value : parameter.get().values()) {
+            FinetuneSpec trial = SweepTarget.LAYER_LEARNING_RATES.apply(spec, value);
+            try {
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(trial.freeze(), info.names(), baseName,
+                        spec.head().removeLayers());
+                dev.finetune.engine.model.LayerRates.resolve((List<FinetuneSpec.LayerLearningRate>) value, info.names(),
+                        info.names().size() - spec.head().removeLayers(), frozen, baseName);
+            } catch (UserInputException e) {
+                problems.add(e.getMessage().replace("`training.layerLearningRates`",
+                        "`sweep.parameters.training.layerLearningRates`"));
+            }
+        }
     }
 
     /** Each stage's `freeze` and `layerLearningRates` against the base's layers, as the top-level ones. */
