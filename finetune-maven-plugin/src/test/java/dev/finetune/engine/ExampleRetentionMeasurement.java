@@ -18,9 +18,21 @@ import java.nio.file.Path;
  * The README's retention table: the bundled example (MNIST LeNet base, UCI digits 5-9) fine-tuned in-process with its
  * own spec, optionally with nothing frozen ({@code -Dfreeze=none}) or another learning rate ({@code -Dlr=0.01}); the
  * MNIST test digits scored before and after. Not part of the build (the name matches no surefire pattern):
- * {@code mvn -pl finetune-spec-schema,finetune-maven-plugin test -Dtest=ExampleRetentionMeasurement -Dfreeze=none -Dlr=0.01}
+ * {@code mvn -pl finetune-spec-schema,finetune-maven-plugin test -Dtest=ExampleRetentionMeasurement -Dfreeze=none -Dlr=0.01};
+ * {@code -Dstages=two} adds the README's second stage ({@link #TWO_STAGES}).
  */
 class ExampleRetentionMeasurement {
+
+    /** The README's two-stage spec: the example's own training, then the top convolution block unfrozen. */
+    static final String TWO_STAGES = """
+              stages:
+                - { }
+                - freeze: { upTo: pool1 }
+                  learningRate: 0.0001
+                  epochs: 20
+                  patience: 5
+                  layerLearningRates: [{ layers: conv2, learningRate: 0.00003 }]
+            """;
 
     @Test
     void measure() throws Exception {
@@ -32,6 +44,10 @@ class ExampleRetentionMeasurement {
                 .replace("learningRate: 0.001", "learningRate: " + System.getProperty("lr", "0.001"));
         if ("none".equals(System.getProperty("freeze"))) {
             yaml = yaml.replaceAll("freeze:\\n  upTo: pool2[^\\n]*\\n", "");
+        }
+        if ("two".equals(System.getProperty("stages"))) {
+            // the example's training as stage 1, then conv2 unfrozen at a 10x lower rate (and a 30x lower one for conv2)
+            yaml = yaml.replace("  seed: 42\n", "  seed: 42\n" + TWO_STAGES);
         }
         FinetuneSpec spec = new SpecParser(true).parse("finetune.yaml", yaml);
         FinetuneJob job = new FinetuneJob(spec, example, base, Files.createTempDirectory("example-retention"),

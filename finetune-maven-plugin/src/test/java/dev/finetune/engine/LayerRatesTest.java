@@ -115,6 +115,17 @@ class LayerRatesTest {
         assertTrue(e.getMessage().contains("range `hidden2..hidden1` runs downwards (1..0)"), e.getMessage());
     }
 
+    @Test
+    void eachSweptAlternativeIsCheckedAgainstTheBase() throws Exception {
+        String yaml = SPEC.formatted("mln.zip", "[]").replace("freeze: none", "freeze: { upTo: hidden1 }") + """
+                sweep:
+                  parameters:
+                    training.layerLearningRates: { values: [[], [{ layers: hidden2, learningRate: 0.01 }], [{ layers: hidden1, learningRate: 0 }]] }
+                """;
+        assertEquals(List.of("finetune.yaml:14:103: `sweep.parameters.training.layerLearningRates` names layer 0 (`hidden1`),"
+                + " which `freeze` freezes, so no rate moves it; remove it from one of the two"), problems(yaml));
+    }
+
     private static List<String> problems(String yaml) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
         return new InputChecks(spec, project::resolve, project.resolve("mln.zip")).problems();

@@ -7,6 +7,7 @@ import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -105,13 +106,7 @@ public final class CanonicalSpec {
         d.textColumn().ifPresent(t -> dataset.put("textColumn", t.index().<Object>map(i -> i).orElseGet(() -> t.name().orElseThrow())));
         root.put("dataset", dataset);
 
-        Map<String, Object> freeze = new LinkedHashMap<>();
-        freeze.put("layers", spec.freeze().layers().stream().map(CanonicalSpec::layer).toList());
-        spec.freeze().upTo().ifPresent(u -> freeze.put("upTo", layer(u)));
-        if (spec.freeze().all()) {
-            freeze.put("all", true);
-        }
-        root.put("freeze", freeze);
+        root.put("freeze", freeze(spec.freeze()));
 
         Map<String, Object> head = new LinkedHashMap<>();
         head.put("removeLayers", spec.head().removeLayers());
@@ -123,9 +118,10 @@ public final class CanonicalSpec {
         training.put("epochs", t.epochs());
         training.put("l2", t.l2());
         training.put("dropout", t.dropout());
+        training.put("l2sp", t.l2sp());
         training.put("seed", t.seed());
-        training.put("layerLearningRates", t.layerLearningRates().stream()
-                .map(r -> ordered("layers", layer(r.layers()), "learningRate", r.learningRate(), null, null)).toList());
+        training.put("layerLearningRates", rates(t.layerLearningRates()));
+        training.put("stages", t.stages().stream().map(CanonicalSpec::stage).toList());
         root.put("training", training);
 
         spec.earlyStopping().ifPresent(e -> root.put("earlyStopping",
@@ -142,6 +138,31 @@ public final class CanonicalSpec {
         spec.sweep().ifPresent(sweep -> root.put("sweep", sweep(sweep)));
         // allowPathsOutsideProject is the build's setting (POM or command line), not the spec's: not part of it
         return root;
+    }
+
+    private static Map<String, Object> freeze(FinetuneSpec.FreezeSpec spec) {
+        Map<String, Object> freeze = new LinkedHashMap<>();
+        freeze.put("layers", spec.layers().stream().map(CanonicalSpec::layer).toList());
+        spec.upTo().ifPresent(u -> freeze.put("upTo", layer(u)));
+        if (spec.all()) {
+            freeze.put("all", true);
+        }
+        return freeze;
+    }
+
+    private static List<Map<String, Object>> rates(List<FinetuneSpec.LayerLearningRate> rates) {
+        return rates.stream().map(r -> ordered("layers", layer(r.layers()), "learningRate", r.learningRate(), null, null)).toList();
+    }
+
+    /** A stage with the keys it sets: the others are the top-level values, which may change on their own. */
+    private static Map<String, Object> stage(FinetuneSpec.StageSpec stage) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        stage.freeze().ifPresent(f -> out.put("freeze", freeze(f)));
+        stage.epochs().ifPresent(e -> out.put("epochs", e));
+        stage.learningRate().ifPresent(r -> out.put("learningRate", r));
+        stage.patience().ifPresent(p -> out.put("patience", p));
+        stage.layerLearningRates().ifPresent(r -> out.put("layerLearningRates", rates(r)));
+        return out;
     }
 
     private static Map<String, Object> retention(FinetuneSpec.RetentionSpec r) {

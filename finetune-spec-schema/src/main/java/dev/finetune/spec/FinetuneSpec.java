@@ -294,11 +294,42 @@ public record FinetuneSpec(
      * @param dropout            probability of dropping an activation in trainable layers (0 = off)
      * @param layerLearningRates learning rates of single base layers or ranges of them, instead of {@code learningRate}
      *                           (discriminative fine-tuning); empty: every trainable layer at {@code learningRate}
+     * @param l2sp               L2-SP: the weight λ of the penalty λ/2·||w − w_base||² that pulls the weights of the
+     *                           base's layers that train toward their pretrained values (0 = off); {@code l2} still
+     *                           pulls every trainable layer toward zero
+     * @param stages             staged fine-tuning (gradual unfreezing): trainings run in order, each from the
+     *                           previous one's best epoch; empty: one training with the settings above
      */
     public record TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs,
-                               double l2, double dropout, long seed, List<LayerLearningRate> layerLearningRates) {
+                               double l2, double dropout, long seed, List<LayerLearningRate> layerLearningRates,
+                               double l2sp, List<StageSpec> stages) {
         public TrainingSpec {
             layerLearningRates = List.copyOf(layerLearningRates);
+            stages = List.copyOf(stages);
+        }
+
+        /** In one stage. */
+        public TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs, double l2, double dropout,
+                            long seed, List<LayerLearningRate> layerLearningRates, double l2sp) {
+            this(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, l2sp, List.of());
+        }
+
+        /** Without L2-SP. */
+        public TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs, double l2, double dropout,
+                            long seed, List<LayerLearningRate> layerLearningRates) {
+            this(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, 0);
+        }
+
+        /** The same settings with another L2-SP weight. */
+        public TrainingSpec withL2sp(double weight) {
+            return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, weight,
+                    stages);
+        }
+
+        /** The same settings with other stages (none: one training). */
+        public TrainingSpec withStages(List<StageSpec> changed) {
+            return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, l2sp,
+                    changed);
         }
 
         /** Every trainable layer at {@code learningRate}. */
@@ -313,6 +344,20 @@ public record FinetuneSpec(
      * @param layers a base layer by index or name, or a range {@code "from..to"} of them (both ends included)
      */
     public record LayerLearningRate(LayerRef layers, double learningRate) {
+    }
+
+    /**
+     * One {@code training.stages} entry; what it leaves out is the top-level value ({@code freeze},
+     * {@code training.*}, {@code earlyStopping.patience}).
+     *
+     * @param epochs             the most epochs this stage runs
+     * @param patience           early stopping's patience in this stage (on {@code earlyStopping.metric}, else loss)
+     * @param layerLearningRates per-layer rates in this stage; empty: the top-level {@code training.layerLearningRates}
+     * @param location           where the entry stands in the spec
+     */
+    public record StageSpec(Optional<FreezeSpec> freeze, Optional<Integer> epochs, Optional<Double> learningRate,
+                            Optional<Integer> patience, Optional<List<LayerLearningRate>> layerLearningRates,
+                            Location location) {
     }
 
     public record EarlyStoppingSpec(Metric metric, int patience, int maxEpochs) {

@@ -59,18 +59,42 @@ final class SpecBinder {
             checkInsideProject(path, allowOutside);
         }
         TrainingSpec training = training(root.path("training"));
+        BaseSpec base = base(root.path("base"));
+        DatasetSpec dataset = dataset(root.path("dataset"));
+        FreezeSpec freeze = freeze(root.path("freeze"));
+        if (!training.stages().isEmpty()) {
+            checkStages(root, training);
+        }
+        if (training.l2sp() > 0 && freeze.all()) {
+            problems.add(tree.valueAt("training.l2sp"), "`training.l2sp` pulls the base's trainable layers toward their"
+                    + " pretrained values, but `freeze: all` leaves none of them training; unfreeze some (`freeze.upTo`)"
+                    + " or leave `training.l2sp` out");
+        }
         return new FinetuneSpec(
-                base(root.path("base")),
-                dataset(root.path("dataset")),
-                freeze(root.path("freeze")),
+                base,
+                dataset,
+                freeze,
                 head(root.path("head")),
                 training,
                 root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
                 evaluation(root.path("evaluation")),
-                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer).bind(root.path("sweep")))
+                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer, this::layerRates).bind(root.path("sweep")))
                         : Optional.empty(),
                 allowOutside,
                 tree.values());
+    }
+
+    /** What stages cannot be combined with yet, said where the stages are. */
+    private void checkStages(JsonNode root, TrainingSpec training) {
+        Location at = tree.keyAt("training.stages");
+        if (root.has("sweep")) {
+            problems.add(at, "`training.stages` cannot be combined with `sweep` yet: sweep one-stage trainings, then"
+                    + " stage the winner's settings");
+        }
+        if (training.l2sp() > 0) {
+            problems.add(at, "`training.stages` cannot be combined with `training.l2sp` yet (a later stage would pull"
+                    + " toward the previous stage's weights, not the base's); leave one of them out");
+        }
     }
 
     /**
@@ -279,6 +303,11 @@ final class SpecBinder {
     }
 
     private FreezeSpec freeze(JsonNode f) {
+        return freeze(f, "freeze");
+    }
+
+    /** A {@code freeze} value at {@code path}: the top-level one or a stage's. */
+    private FreezeSpec freeze(JsonNode f, String path) {
         if (f.isTextual() && f.textValue().equals("all")) {
             return new FreezeSpec(List.of(), Optional.empty(), true);
         }
@@ -287,14 +316,14 @@ final class SpecBinder {
         }
         boolean all = f.path("all").asBoolean(false);
         if (all && (f.has("layers") || f.has("upTo"))) {
-            problems.add(tree.keyAt("freeze.all"), "`freeze.all` freezes every layer the head keeps; leave out `layers` and"
-                    + " `upTo`, or `all`");
+            problems.add(tree.keyAt(path + ".all"), "`" + path + ".all` freezes every layer the head keeps; leave out"
+                    + " `layers` and `upTo`, or `all`");
         }
         List<LayerRef> layers = new ArrayList<>();
         for (int i = 0; f.path("layers").isArray() && i < f.path("layers").size(); i++) {
-            layers.add(layer(f.path("layers").get(i), LocatedTree.item("freeze.layers", i)));
+            layers.add(layer(f.path("layers").get(i), LocatedTree.item(path + ".layers", i)));
         }
-        Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), "freeze.upTo")) : Optional.empty();
+        Optional<LayerRef> upTo = f.has("upTo") ? Optional.of(layer(f.get("upTo"), path + ".upTo")) : Optional.empty();
         return new FreezeSpec(List.copyOf(layers), upTo, all);
     }
 
@@ -320,11 +349,32 @@ final class SpecBinder {
     }
 
     private TrainingSpec training(JsonNode t) {
+        List<FinetuneSpec.StageSpec> stages = new ArrayList<>();
+        JsonNode stageList = t.path("stages");
+        for (int i = 0; stageList.isArray() && i < stageList.size(); i++) {
+            JsonNode stage = stageList.get(i);
+            String at = LocatedTree.item("training.stages", i);
+            if (!stage.isObject()) {
+                continue; // the schema reports it
+            }
+            stages.add(new FinetuneSpec.StageSpec(
+                    stage.has("freeze") ? Optional.of(freeze(stage.get("freeze"), at + ".freeze")) : Optional.empty(),
+                    stage.path("epochs").canConvertToInt() ? Optional.of(stage.path("epochs").intValue()) : Optional.empty(),
+                    stage.path("learningRate").isNumber() ? Optional.of(stage.path("learningRate").doubleValue()) : Optional.empty(),
+                    stage.path("patience").canConvertToInt() ? Optional.of(stage.path("patience").intValue()) : Optional.empty(),
+                    stage.has("layerLearningRates")
+                            ? Optional.of(layerRates(stage.path("layerLearningRates"), at + ".layerLearningRates"))
+                            : Optional.empty(),
+                    tree.valueAt(at)));
+        }
+        return training(t, layerRates(t.path("layerLearningRates"), "training.layerLearningRates"), stages);
+    }
+
+    private List<FinetuneSpec.LayerLearningRate> layerRates(JsonNode list, String path) {
         List<FinetuneSpec.LayerLearningRate> rates = new ArrayList<>();
-        JsonNode list = t.path("layerLearningRates");
         for (int i = 0; list.isArray() && i < list.size(); i++) {
             JsonNode entry = list.get(i);
-            String at = LocatedTree.item("training.layerLearningRates", i);
+            String at = LocatedTree.item(path, i);
             if (!entry.path("layers").isValueNode() || !entry.path("learningRate").isNumber()) {
                 continue; // the schema reports it
             }
@@ -337,9 +387,14 @@ final class SpecBinder {
             }
             rates.add(new FinetuneSpec.LayerLearningRate(layers, entry.path("learningRate").asDouble()));
         }
+        return List.copyOf(rates);
+    }
+
+    private TrainingSpec training(JsonNode t, List<FinetuneSpec.LayerLearningRate> rates, List<FinetuneSpec.StageSpec> stages) {
         return new TrainingSpec(enumOr(Updater.class, t.path("updater"), Updater.adam),
                 t.path("learningRate").asDouble(1e-3), t.path("batchSize").asInt(32), t.path("epochs").asInt(10),
-                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42), rates);
+                t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42), rates,
+                t.path("l2sp").asDouble(0), stages);
     }
 
     private static EarlyStoppingSpec earlyStopping(JsonNode e, int epochs) {

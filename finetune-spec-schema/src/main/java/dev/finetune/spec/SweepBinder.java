@@ -32,11 +32,14 @@ final class SweepBinder {
     private final Problems problems;
     private final Function<JsonNode, List<DenseLayerSpec>> hidden;
     private final BiFunction<JsonNode, String, LayerRef> layer;
+    private final BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates;
 
     SweepBinder(LocatedTree tree, Problems problems, Function<JsonNode, List<DenseLayerSpec>> hidden,
-                BiFunction<JsonNode, String, LayerRef> layer) {
+                BiFunction<JsonNode, String, LayerRef> layer,
+                BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates) {
         this.tree = tree;
         this.problems = problems;
+        this.rates = rates;
         this.hidden = hidden;
         this.layer = layer;
     }
@@ -109,11 +112,12 @@ final class SweepBinder {
     /** A value typed as the key it overrides; the schema has checked it against that key's own schema. */
     private Object value(SweepTarget target, JsonNode v, String path) {
         return switch (target) {
-            case LEARNING_RATE, L2, DROPOUT -> v.asDouble();
+            case LEARNING_RATE, L2, L2SP, DROPOUT -> v.asDouble();
             case BATCH_SIZE, EPOCHS -> v.asInt();
             case UPDATER -> SpecBinder.enumOr(Updater.class, v, Updater.adam);
             case HEAD_HIDDEN -> hidden.apply(v);
             case FREEZE_UP_TO -> layer.apply(v, path);
+            case LAYER_LEARNING_RATES -> rates.apply(v, path);
         };
     }
 

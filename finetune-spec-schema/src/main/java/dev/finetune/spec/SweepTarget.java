@@ -24,10 +24,13 @@ public enum SweepTarget {
     BATCH_SIZE("training.batchSize", Kind.integer),
     EPOCHS("training.epochs", Kind.integer),
     L2("training.l2", Kind.real),
+    L2SP("training.l2sp", Kind.real),
     DROPOUT("training.dropout", Kind.real),
     UPDATER("training.updater", Kind.categorical),
     HEAD_HIDDEN("head.hidden", Kind.categorical),
-    FREEZE_UP_TO("freeze.upTo", Kind.categorical);
+    FREEZE_UP_TO("freeze.upTo", Kind.categorical),
+    /** whole alternatives of {@code training.layerLearningRates}: each value a list of per-layer rates */
+    LAYER_LEARNING_RATES("training.layerLearningRates", Kind.categorical);
 
     /** real and integer values may be given as a range; categorical ones only as a list of values. */
     public enum Kind { real, integer, categorical }
@@ -57,8 +60,8 @@ public enum SweepTarget {
     }
 
     /**
-     * The spec with this key set to {@code value} (a Double, Integer, {@link Updater}, {@code List<DenseLayerSpec>}
-     * or {@link LayerRef}, as the binder made it).
+     * The spec with this key set to {@code value} (a Double, Integer, {@link Updater}, {@code List<DenseLayerSpec>},
+     * {@link LayerRef} or {@code List<LayerLearningRate>}, as the binder made it).
      */
     @SuppressWarnings("unchecked")
     public FinetuneSpec apply(FinetuneSpec spec, Object value) {
@@ -71,10 +74,14 @@ public enum SweepTarget {
             case EPOCHS -> withEpochs(spec, ((Number) value).intValue());
             case L2 -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
                     ((Number) value).doubleValue(), t.dropout(), t.seed()));
+            case L2SP -> replaceTraining(spec, spec.training().withL2sp(((Number) value).doubleValue()));
             case DROPOUT -> withTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(), t.epochs(),
                     t.l2(), ((Number) value).doubleValue(), t.seed()));
             case UPDATER -> withTraining(spec, new TrainingSpec((Updater) value, t.learningRate(), t.batchSize(), t.epochs(),
                     t.l2(), t.dropout(), t.seed()));
+            case LAYER_LEARNING_RATES -> replaceTraining(spec, new TrainingSpec(t.updater(), t.learningRate(), t.batchSize(),
+                    t.epochs(), t.l2(), t.dropout(), t.seed(), List.copyOf((List<FinetuneSpec.LayerLearningRate>) value),
+                    t.l2sp(), t.stages()));
             case HEAD_HIDDEN -> new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(),
                     new HeadSpec(spec.head().removeLayers(), List.copyOf((List<DenseLayerSpec>) value)), spec.training(),
                     spec.earlyStopping(), spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
@@ -91,6 +98,17 @@ public enum SweepTarget {
         }
         if (value instanceof LayerRef ref) {
             return ref.index().<Object>map(i -> i).orElseGet(() -> ref.name().orElseThrow());
+        }
+        if (this == LAYER_LEARNING_RATES) {
+            List<Object> out = new ArrayList<>();
+            for (Object o : (List<?>) value) {
+                FinetuneSpec.LayerLearningRate r = (FinetuneSpec.LayerLearningRate) o;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("layers", display(r.layers()));
+                m.put("learningRate", r.learningRate());
+                out.add(m);
+            }
+            return List.copyOf(out);
         }
         if (value instanceof List<?> hidden) {
             List<Object> out = new ArrayList<>();
@@ -123,9 +141,14 @@ public enum SweepTarget {
     }
 
     private static FinetuneSpec withTraining(FinetuneSpec spec, TrainingSpec changed) {
-        // the per-layer rates are no sweep parameter: every trial keeps the spec's
-        TrainingSpec training = new TrainingSpec(changed.updater(), changed.learningRate(), changed.batchSize(), changed.epochs(),
-                changed.l2(), changed.dropout(), changed.seed(), spec.training().layerLearningRates());
+        // the per-layer rates, L2-SP and stages are not in the short constructors: every trial keeps the spec's
+        return replaceTraining(spec, new TrainingSpec(changed.updater(), changed.learningRate(), changed.batchSize(),
+                changed.epochs(), changed.l2(), changed.dropout(), changed.seed(), spec.training().layerLearningRates(),
+                spec.training().l2sp(), spec.training().stages()));
+    }
+
+    /** The spec with these training settings, all of them. */
+    private static FinetuneSpec replaceTraining(FinetuneSpec spec, TrainingSpec training) {
         return new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(), spec.head(), training, spec.earlyStopping(),
                 spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
     }

@@ -54,6 +54,27 @@ class SweepPlannerTest {
     }
 
     @Test
+    void perLayerRatesAndL2spAreSweepParameters() throws SpecException {
+        List<Trial> trials = SweepPlanner.plan(parse("""
+                sweep:
+                  parameters:
+                    training.layerLearningRates: { values: [[], [{ layers: fc, learningRate: 0.0001 }, { layers: "0..1", learningRate: 0 }]] }
+                    training.l2sp: { values: [0.0, 0.1] }
+                """));
+        assertEquals(4, trials.size());
+        assertEquals(List.of(), trials.get(0).spec().training().layerLearningRates());
+        Trial last = trials.get(3);
+        assertEquals(List.of("fc", "0..1"), last.spec().training().layerLearningRates().stream().map(r -> r.layers().toString()).toList());
+        assertEquals(List.of(1.0e-4, 0.0), last.spec().training().layerLearningRates().stream().map(FinetuneSpec.LayerLearningRate::learningRate).toList());
+        assertEquals(0.1, last.spec().training().l2sp());
+        assertEquals(0.001, last.spec().training().learningRate(), "untouched keys keep the spec's values");
+        assertEquals(Map.of("training.layerLearningRates", List.of(Map.of("layers", "fc", "learningRate", 1.0e-4),
+                Map.of("layers", "0..1", "learningRate", 0.0)), "training.l2sp", 0.1), last.displayValues());
+        // located where the alternative names the layer, for finetune:validate's check against the base
+        assertEquals(new Location("finetune.yaml", 9, 98), last.spec().training().layerLearningRates().get(1).layers().location());
+    }
+
+    @Test
     void randomTrialsDependOnlyOnTheSweepSeedAndTheirIndex() throws SpecException {
         String sweep = """
                 sweep:

@@ -37,7 +37,8 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
      * Settings a later plugin version added, with the value that models packaged before then implied: a baseline
      * without the key is read as having that value, so the upgrade alone is no change.
      */
-    static final Map<String, String> IMPLIED_BEFORE_ADDED = Map.of("dataset.type", "csv", "training.layerLearningRates", "[]");
+    static final Map<String, String> IMPLIED_BEFORE_ADDED = Map.of("dataset.type", "csv", "training.layerLearningRates", "[]", "training.stages", "[]",
+            "training.l2sp", "0");
 
     public static SpecDiff between(Snapshot before, Snapshot after) {
         List<SettingChange> settings = changes(withImplied(SettingPaths.flatten(before.spec())),

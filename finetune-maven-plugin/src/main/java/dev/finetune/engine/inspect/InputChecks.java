@@ -79,6 +79,11 @@ public final class InputChecks {
         List<String> problems = new ArrayList<>();
         Optional<BaseModelInfo> base = checkBase(problems);
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptFreeze(info, problems));
+        base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkStages(info, problems));
+        base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptRates(info, problems));
+        base.filter(BaseModelInfo::frozenOnly).filter(info -> !spec.training().stages().isEmpty()).ifPresent(info ->
+                problems.add(spec.locate("training.stages") + ": `training.stages` unfreezes layers in stages, but "
+                        + spec.base() + " is a frozen body (only the head trains); train one stage"));
         DatasetSource.Inspection data;
         try {
             data = DatasetSource.of(spec.dataset(), resolver, baseInput(base), dataCache).inspect(spec::locate);
@@ -193,6 +198,50 @@ public final class InputChecks {
                     + "), whose output is not a plain vector; raise or lower `head.removeLayers` so a dense layer stays on top");
         }
         return Optional.of(info);
+    }
+
+    /** Each `training.layerLearningRates` alternative a sweep tries, against the base's layers and `freeze`. */
+    @SuppressWarnings("unchecked")
+    private void checkSweptRates(BaseModelInfo info, List<String> problems) {
+        var parameter = spec.sweep().map(s -> s.parameters().get(SweepTarget.LAYER_LEARNING_RATES.path()));
+        if (parameter.isEmpty() || parameter.get() == null) {
+            return;
+        }
+        String baseName = spec.base().toString();
+        for (Object value : parameter.get().values()) {
+            FinetuneSpec trial = SweepTarget.LAYER_LEARNING_RATES.apply(spec, value);
+            try {
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(trial.freeze(), info.names(), baseName,
+                        spec.head().removeLayers());
+                dev.finetune.engine.model.LayerRates.resolve((List<FinetuneSpec.LayerLearningRate>) value, info.names(),
+                        info.names().size() - spec.head().removeLayers(), frozen, baseName);
+            } catch (UserInputException e) {
+                problems.add(e.getMessage().replace("`training.layerLearningRates`",
+                        "`sweep.parameters.training.layerLearningRates`"));
+            }
+        }
+    }
+
+    /** Each stage's `freeze` and `layerLearningRates` against the base's layers, as the top-level ones. */
+    private void checkStages(BaseModelInfo info, List<String> problems) {
+        List<FinetuneSpec> stages = spec.training().stages().isEmpty() ? List.of() : dev.finetune.spec.Stages.of(spec);
+        String baseName = spec.base().toString();
+        for (int i = 0; i < stages.size(); i++) {
+            FinetuneSpec stage = stages.get(i);
+            String at = spec.locate("training.stages[" + i + "]").toString();
+            try {
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName,
+                        spec.head().removeLayers());
+                LayerSelection.requireKept(frozen, info.names(), spec.head().removeLayers(), baseName);
+                dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
+                        info.names().size() - spec.head().removeLayers(), frozen, baseName);
+            } catch (UserInputException e) {
+                // messages about a layer reference stand where the stage names it; the others get the stage's place
+                String message = e.getMessage().replace("`freeze`", "`training.stages[" + i + "].freeze`")
+                        .replace("`training.layerLearningRates`", "`training.stages[" + i + "].layerLearningRates`");
+                problems.add(message.matches("(?s)^[^ ]+:\\d+:\\d+: .*") ? message : at + ": stage " + (i + 1) + ": " + message);
+            }
+        }
     }
 
     /** Each `freeze.upTo` a sweep tries must name a layer of the base that the head keeps, like `freeze` itself. */

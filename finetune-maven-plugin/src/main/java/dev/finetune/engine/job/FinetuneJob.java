@@ -244,18 +244,41 @@ public final class FinetuneJob {
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP));
             Files.deleteIfExists(outputDir.resolve(OutputFiles.SWEEP_TABLE));
             Files.deleteIfExists(journalFile);
-            tuned = onnx ? onnxHead.build(spec) : new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
-            result = new Trainer(spec, log, checkpoints, options.heartbeat(), fitter).train("fine-tune", cache.target(tuned), data.classes());
-            timings.add(result.timings());
+            if (fitter.isPresent() && spec.training().l2sp() > 0) {
+                // L2-SP is a listener on this JVM's network; Spark's workers fit copies without it
+                throw new UserInputException(spec.locate("training.l2sp") + ": `training.l2sp` is not applied by"
+                        + " data-parallel training on Spark (-Dfinetune.spark.mode=data-parallel); train here, or drop it");
+            }
+            if (!spec.training().stages().isEmpty()) {
+                if (onnx) {
+                    throw new UserInputException(spec.locate("training.stages") + ": `training.stages` unfreezes layers in"
+                            + " stages, but an ONNX base is a frozen body (only the head trains); train one stage");
+                }
+                StagedTraining.Outcome staged = new StagedTraining(spec, log, checkpoints, options.heartbeat(), fitter)
+                        .run(base, cache, data.numClasses(), data.classes());
+                tuned = staged.net();
+                result = staged.last();
+                timings.addAll(staged.timings());
+                Json.write(outputDir.resolve(OutputFiles.STAGES), staged.reports());
+            } else {
+                tuned = onnx ? onnxHead.build(spec) : new ModelSurgery(spec).apply(base, data.numClasses(), spec.base().toString());
+                result = new Trainer(spec, log, checkpoints, options.heartbeat(), fitter).train("fine-tune", cache.target(tuned), data.classes());
+                timings.add(result.timings());
+            }
         }
         save(tuned, normalizer, outputDir.resolve(OutputFiles.MODEL));
+        if (chosen.training().stages().isEmpty()) {
+            Files.deleteIfExists(outputDir.resolve(OutputFiles.STAGES));
+        }
         Json.write(outputDir.resolve(OutputFiles.TRAINING), result.report());
 
         Path scratchFile = outputDir.resolve(OutputFiles.SCRATCH_MODEL);
         Path scratchReport = outputDir.resolve(OutputFiles.SCRATCH_TRAINING);
         if (spec.evaluation().compareWithScratch()) {
             Net scratch = new ModelSurgery(chosen).scratchCopy(tuned);
-            Trainer.Result scratchResult = new Trainer(chosen, log, checkpoints, options.heartbeat(), fitter).train("from-scratch", scratch, splits.train(),
+            // random weights are nothing to pull toward: the comparison trains without L2-SP
+            FinetuneSpec scratchSpec = chosen.training().l2sp() > 0 ? SweepTarget.L2SP.apply(chosen, 0.0) : chosen;
+            Trainer.Result scratchResult = new Trainer(scratchSpec, log, checkpoints, options.heartbeat(), fitter).train("from-scratch", scratch, splits.train(),
                     splits.validation(), data.classes());
             save(scratch, normalizer, scratchFile);
             Json.write(scratchReport, scratchResult.report());

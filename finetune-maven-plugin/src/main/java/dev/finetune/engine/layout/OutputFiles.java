@@ -16,6 +16,8 @@ public final class OutputFiles {
     /** With {@code evaluation.compareWithScratch}: the same network trained from random weights. */
     public static final String SCRATCH_MODEL = "scratch-model.zip";
     public static final String TRAINING = "training.json";
+    /** With {@code training.stages}: each stage's training report, in order ({@code training.json} is the last's). */
+    public static final String STAGES = "stages.json";
     public static final String SCRATCH_TRAINING = "scratch-" + TRAINING;
     /** Split sizes, class counts and hashes of the data a model was trained on. */
     public static final String DATASET = "dataset.json";

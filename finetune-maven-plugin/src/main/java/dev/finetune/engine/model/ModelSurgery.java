@@ -36,6 +36,8 @@ import java.util.TreeSet;
 public final class ModelSurgery {
 
     public static final String HEAD_OUTPUT = "head_output";
+    /** The head's hidden layers are {@code head_dense_0}, {@code head_dense_1}, ... */
+    public static final String HEAD_DENSE_PREFIX = "head_dense_";
 
     private final FinetuneSpec spec;
 
@@ -251,7 +253,7 @@ public final class ModelSurgery {
         List<DenseLayerSpec> hidden = spec.head().hidden();
         for (int i = 0; i < hidden.size(); i++) {
             DenseLayerSpec h = hidden.get(i);
-            head.add(new DenseLayer.Builder().name("head_dense_" + i).nIn(previous).nOut(h.units())
+            head.add(new DenseLayer.Builder().name(HEAD_DENSE_PREFIX + i).nIn(previous).nOut(h.units())
                     .activation(Updaters.activation(h.activation())).weightInit(WeightInit.XAVIER).build());
             previous = h.units();
         }

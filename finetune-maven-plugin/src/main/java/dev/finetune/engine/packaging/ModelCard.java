@@ -32,6 +32,12 @@ public final class ModelCard {
      */
     public static String render(String name, String description, FinetuneSpec spec, Lineage lineage,
                                 TrainingReport training, Optional<MetricsReport> metrics) {
+        return render(name, description, spec, lineage, training, metrics, List.of());
+    }
+
+    /** @param stages with {@code training.stages}: each stage's training, in order ({@code training} is the last's) */
+    public static String render(String name, String description, FinetuneSpec spec, Lineage lineage,
+                                TrainingReport training, Optional<MetricsReport> metrics, List<TrainingReport> stages) {
         StringBuilder md = new StringBuilder();
         Lineage.Model m = lineage.model();
         md.append("# ").append(Markdown.text(name)).append(' ').append(Markdown.text(m.version())).append("\n\n");
@@ -114,6 +120,13 @@ public final class ModelCard {
         row(md, "selected epoch", training.bestEpoch() + " (validation " + Markdown.cell(training.selectionMetric()) + " "
                 + f4(training.bestValue()) + ")");
         row(md, "L2 / dropout", t.l2() + " / " + t.dropout());
+        if (t.l2sp() > 0) {
+            row(md, "L2-SP", t.l2sp() + " (the base's trainable layers pulled toward their pretrained weights)");
+        }
+        if (!t.layerLearningRates().isEmpty()) {
+            row(md, "layer learning rates", Markdown.cell(t.layerLearningRates().stream()
+                    .map(r -> r.layers() + ": " + r.learningRate()).collect(Collectors.joining(", "))));
+        }
         row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
         Lineage.Tools tools = lineage.tools();
         row(md, "software", "finetune-maven-plugin " + Markdown.cell(tools.plugin()) + ", DL4J " + Markdown.cell(tools.dl4j()) + ", "
@@ -124,6 +137,22 @@ public final class ModelCard {
         tools.dataParallel().ifPresent(d -> row(md, "data-parallel", Markdown.cell(d.executor() + " " + d.sparkVersion() + ", master "
                 + d.master() + ", " + d.workers() + " workers, averaging every " + d.averagingFrequency() + " minibatches of "
                 + d.batchSizePerWorker() + " per worker: " + d.method() + "; not bit-identical to a training in one JVM")));
+
+        if (!stages.isEmpty()) {
+            md.append("\n### Stages\n\nEach stage starts from the previous one's selected epoch; the model is the last stage's.\n\n"
+                    + "| stage | frozen layers | learning rate | epochs run | selected epoch | validation " + Markdown.cell(training.selectionMetric())
+                    + " |\n|---:|---|---:|---:|---:|---:|\n");
+            List<FinetuneSpec> stageSpecs = dev.finetune.spec.Stages.of(spec);
+            for (int i = 0; i < stages.size(); i++) {
+                TrainingReport st = stages.get(i);
+                String rate = i < stageSpecs.size() ? String.valueOf(stageSpecs.get(i).training().learningRate())
+                        + (stageSpecs.get(i).training().layerLearningRates().isEmpty() ? "" : " (and per layer)") : "?";
+                md.append("| ").append(i + 1).append(" | ").append(st.frozenLayers().isEmpty() ? "none"
+                                : Markdown.cell(String.join(", ", st.frozenLayers()))).append(" | ").append(rate).append(" | ")
+                        .append(st.epochsRun()).append(" | ").append(st.bestEpoch()).append(" | ").append(f4(st.bestValue()))
+                        .append(" |\n");
+            }
+        }
 
         md.append("\n![Learning curves: loss and validation ").append(Markdown.text(training.selectionMetric()))
                 .append(" per epoch, the selected epoch marked](").append(OutputFiles.LEARNING_CURVE_SVG).append(")\n");

@@ -77,7 +77,10 @@ public final class ModelPackager {
         FinetuneSpec trained = sweep.flatMap(s -> SweepPlanner.plan(r.spec()).stream().filter(t -> t.index() == s.winner())
                 .findFirst()).map(SweepPlanner.Trial::spec).orElse(r.spec());
         Lineage lineage = lineage(r, trained, sweep, metrics);
-        String card = ModelCard.render(r.name(), r.description(), trained, lineage, training, metrics);
+        Path stagesFile = out.resolve(OutputFiles.STAGES);
+        List<TrainingReport> stages = !trained.training().stages().isEmpty() && Files.isRegularFile(stagesFile)
+                ? List.of(Json.read(stagesFile, TrainingReport[].class)) : List.of();
+        String card = ModelCard.render(r.name(), r.description(), trained, lineage, training, metrics, stages);
         Json.write(out.resolve(OutputFiles.LINEAGE), lineage);
         AtomicFiles.write(out.resolve(OutputFiles.MODEL_CARD), card.getBytes(StandardCharsets.UTF_8));
         // the card's images, beside it here and in the zip; the same records give the same bytes
@@ -97,6 +100,9 @@ public final class ModelPackager {
         metadata.put(OutputFiles.ARCHIVE_SPEC, Files.readAllBytes(r.specFile()));
         metadata.put(OutputFiles.ARCHIVE_RESOLVED_SPEC, CanonicalSpec.toYaml(r.spec()).getBytes(StandardCharsets.UTF_8));
         metadata.put(OutputFiles.TRAINING, Files.readAllBytes(out.resolve(OutputFiles.TRAINING)));
+        if (!stages.isEmpty()) {
+            metadata.put(OutputFiles.STAGES, Files.readAllBytes(stagesFile));
+        }
         if (metrics.isPresent()) {
             metadata.put(OutputFiles.METRICS, Files.readAllBytes(out.resolve(OutputFiles.METRICS)));
         }

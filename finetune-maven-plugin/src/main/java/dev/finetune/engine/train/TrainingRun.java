@@ -59,6 +59,7 @@ public final class TrainingRun {
     private String lastFiniteAt = "";
     private final Optional<Checkpoints> checkpoints;
     private final Optional<EpochFitter> fitter;
+    private final Optional<L2sp> l2sp;
     private int checkpointedEpoch;
     private long checkpointedAt = System.nanoTime();
 
@@ -113,11 +114,18 @@ public final class TrainingRun {
         this.shuffle = new Random(training.seed());
         this.trainable = trainableParams(target.whole());
         this.best = target.fitted().params().dup();
+        // anchored before a resume restores later parameters: the network still holds the base's weights here
+        this.l2sp = L2sp.attach(target.fitted(), training.l2sp());
         if (logsItself()) {
             log.info(String.format(Locale.ROOT, "%s: %d examples, batch %d, up to %d epochs, %s lr %s, %,d of %,d parameters trainable%s",
                     label, target.train().numExamples(), training.batchSize(), maxEpochs, training.updater(), training.learningRate(),
                     trainable, target.whole().numParams(),
                     target.whole().frozenLayerNames().isEmpty() ? "" : ", frozen: " + target.whole().frozenLayerNames()));
+            l2sp.ifPresent(r -> log.info(String.format(Locale.ROOT, "%s: L2-SP %s pulls %,d base weights toward their"
+                    + " pretrained values", label, training.l2sp(), r.covered())));
+            if (training.l2sp() > 0 && l2sp.isEmpty()) {
+                log.warn(label + ": `training.l2sp` has nothing to act on: no layer of the base trains (only the new head)");
+            }
         }
         checkpoints.flatMap(c -> c.load(label, target.fitted())).ifPresent(r -> {
             resume(r);
@@ -305,6 +313,7 @@ public final class TrainingRun {
 
     /** Restores the best epoch's parameters into the whole network and reports the run. */
     public Trainer.Result finish() {
+        l2sp.ifPresent(r -> r.detach(target.fitted()));
         target.fitted().setParams(best);
         target.commit();
         Net whole = target.whole();

@@ -105,6 +105,31 @@ class DiffReportTest {
         assertEquals("dataset.type", images.spec().settings().get(0).key());
     }
 
+    /** A model packaged before stages and L2-SP had neither: the upgrade alone is no change; setting them is. */
+    @Test
+    void stagesAndL2spShowUpAndABaselineWithoutThemReadsAsNone() throws Exception {
+        String canonical = CanonicalSpec.toYaml(new SpecParser().parse("finetune.yaml", V1));
+        // (an empty list may be dumped as an alias of another, `*id001`)
+        String older = canonical.replaceAll("(?m)^  l2sp: 0.0\n", "").replaceAll("(?m)^  stages: .*\n", "");
+        assertTrue(!older.contains("l2sp") && !older.contains("stages"), older);
+        Snapshot before = new Snapshot("1.0.0", "1.0.0", SnapshotReader.specTree(older), Optional.empty(), Optional.empty(),
+                SnapshotReader.facts(Optional.empty(), Optional.empty(), Optional.empty()));
+        assertTrue(DiffReport.compare(before, snapshot("1.1.0", V1, Optional.empty(), Optional.empty()), Map.of())
+                .spec().noEffectiveChange());
+        String staged = V1.replace("training: { learningRate: 0.001, epochs: 5 }", """
+                training:
+                  learningRate: 0.001
+                  epochs: 5
+                  stages: [{ epochs: 3 }, { freeze: { upTo: 1 }, learningRate: 0.0001 }]
+                """);
+        DiffReport r = DiffReport.compare(before, snapshot("1.1.0", staged, Optional.empty(), Optional.empty()), Map.of());
+        assertEquals(List.of("training.stages: [] -> [{epochs: 3}, {freeze: {layers: [], upTo: 1}, learningRate: 0.0001}]"),
+                r.spec().settings().stream().map(SettingChange::describe).toList());
+        DiffReport l2sp = DiffReport.compare(before, snapshot("1.1.0", V1.replace("epochs: 5 }", "epochs: 5, l2sp: 0.1 }"),
+                Optional.empty(), Optional.empty()), Map.of());
+        assertEquals(List.of("training.l2sp: 0 -> 0.1"), l2sp.spec().settings().stream().map(SettingChange::describe).toList());
+    }
+
     @Test
     void changedSettingsReadAsOldAndNewValues() throws Exception {
         String v2 = V1.replace("learningRate: 0.001", "learningRate: 0.0003").replace("upTo: 2", "upTo: 1")
