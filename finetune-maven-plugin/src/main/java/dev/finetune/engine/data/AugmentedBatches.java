@@ -9,7 +9,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Random;
 
@@ -56,35 +55,17 @@ final class AugmentedBatches implements Batches {
     }
 
     private Iterator<DataSet> batches(List<Integer> order, int size, java.util.function.IntFunction<float[]> image) {
-        if (size < 1) {
-            throw new IllegalArgumentException("batch size " + size);
-        }
-        return new Iterator<>() {
-            private int start;
-
-            @Override
-            public boolean hasNext() {
-                return start < order.size();
+        return BatchCuts.cut(order.size(), size, (start, end) -> {
+            float[][] features = new float[end - start][];
+            INDArray labels = Nd4j.zeros(DataType.FLOAT, end - start, numClasses);
+            for (int k = start; k < end; k++) {
+                int i = order.get(k);
+                features[k - start] = image.apply(i);
+                labels.putScalar(k - start, raw.labels()[i], 1f);
             }
-
-            @Override
-            public DataSet next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int end = Math.min(order.size(), start + size);
-                float[][] features = new float[end - start][];
-                INDArray labels = Nd4j.zeros(DataType.FLOAT, end - start, numClasses);
-                for (int k = start; k < end; k++) {
-                    int i = order.get(k);
-                    features[k - start] = image.apply(i);
-                    labels.putScalar(k - start, raw.labels()[i], 1f);
-                }
-                start = end;
-                DataSet batch = new DataSet(Nd4j.create(features), labels);
-                normalizer.ifPresent(n -> n.transform(batch));
-                return batch;
-            }
-        };
+            DataSet batch = new DataSet(Nd4j.create(features), labels);
+            normalizer.ifPresent(n -> n.transform(batch));
+            return batch;
+        });
     }
 }

@@ -6,9 +6,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Random;
-import java.util.function.BiFunction;
 
 /**
  * Batches cut from one data set in memory. Features may be a matrix or, as cached convolution outputs, of higher
@@ -32,7 +30,7 @@ final class InMemoryBatches implements Batches {
     public Iterator<DataSet> shuffled(int batchSize, Random shuffle) {
         int n = numExamples();
         List<Integer> order = Batches.shuffledOrder(n, shuffle);
-        return cut(n, batchSize, (start, end) -> {
+        return BatchCuts.cut(n, batchSize, (start, end) -> {
             int[] rows = order.subList(start, end).stream().mapToInt(Integer::intValue).toArray();
             return new DataSet(rows(data.getFeatures(), rows), data.getLabels().getRows(rows));
         });
@@ -41,35 +39,9 @@ final class InMemoryBatches implements Batches {
     /** Views of consecutive rows: no copy, and the same arrays the evaluator and featurizer always sliced. */
     @Override
     public Iterator<DataSet> inOrder(int batchSize) {
-        return cut(numExamples(), batchSize, (start, end) -> new DataSet(
+        return BatchCuts.cut(numExamples(), batchSize, (start, end) -> new DataSet(
                 data.getFeatures().get(NDArrayIndex.interval(start, end)),
                 data.getLabels().get(NDArrayIndex.interval(start, end), NDArrayIndex.all())));
-    }
-
-    /** Batches {@code [0, size)}, {@code [size, 2 size)}, ... of {@code n} rows, each made when it is read. */
-    private static Iterator<DataSet> cut(int n, int size, BiFunction<Integer, Integer, DataSet> batch) {
-        if (size < 1) {
-            throw new IllegalArgumentException("batch size " + size);
-        }
-        return new Iterator<>() {
-            private int start;
-
-            @Override
-            public boolean hasNext() {
-                return start < n;
-            }
-
-            @Override
-            public DataSet next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int end = (int) Math.min(n, (long) start + size);
-                DataSet out = batch.apply(start, end);
-                start = end;
-                return out;
-            }
-        };
     }
 
     /** The given rows of a matrix, or of a higher-rank array such as cached convolution outputs [n, c, h, w]. */

@@ -7,7 +7,6 @@ import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Random;
 
@@ -56,28 +55,7 @@ public final class RowBatches implements Batches {
     }
 
     private Iterator<DataSet> cut(int[] order, int size) {
-        if (size < 1) {
-            throw new IllegalArgumentException("batch size " + size);
-        }
-        return new Iterator<>() {
-            private int start;
-
-            @Override
-            public boolean hasNext() {
-                return start < order.length;
-            }
-
-            @Override
-            public DataSet next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int end = (int) Math.min(order.length, (long) start + size);
-                DataSet out = batch(order, start, end);
-                start = end;
-                return out;
-            }
-        };
+        return BatchCuts.cut(order.length, size, (start, end) -> batch(order, start, end));
     }
 
     private DataSet batch(int[] order, int start, int end) {
