@@ -332,6 +332,24 @@ class FaultsIT {
         assertFalse(Files.exists(project.resolve("target/finetune/model.zip")), "no model from a failed training");
     }
 
+    /** A learning rate far too high: the training stops at the first non-finite loss, says where, and writes no model. */
+    @Test
+    void aDivergingTrainingStopsWithWhereAndWhatToLowerAndWritesNoModel() throws Exception {
+        // raw 0..255 pixels and SGD at the schema's highest rate: the head's activations overflow within the first epoch
+        String spec = FOUR_EPOCHS.replace("updater: adam, learningRate: 0.001", "updater: sgd, learningRate: 10")
+                .replace("normalize: image", "normalize: none").replace("freeze: { upTo: pool2 }", "freeze: none");
+        Path project = project("diverging", spec, true);
+        Build b = runs.start(project, "diverging", List.of("-B", "install")).finish().failed();
+        assertTrue(b.log().contains("[ERROR] Failed to execute goal") && b.log().contains("fine-tune diverged at epoch "), b.log());
+        assertTrue(b.log().contains("; lower `training.learningRate` (now 10), or scale the features (`dataset.normalize`)"),
+                b.log());
+        assertFalse(b.log().contains("\tat dev.finetune."), "no stack trace for a user error: " + b.log());
+        assertFalse(Files.exists(project.resolve("target/finetune/model.zip")), "no model from a diverged training");
+        try (var files = Files.list(project.resolve("target"))) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".zip")), "no packaged model");
+        }
+    }
+
     /** A head too large for memory is refused by finetune:validate from its parameter count, before any training. */
     @Test
     void aHeadTooLargeForMemoryIsRefusedByValidateBeforeTraining() throws Exception {
