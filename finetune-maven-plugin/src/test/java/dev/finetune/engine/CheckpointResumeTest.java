@@ -53,11 +53,7 @@ class CheckpointResumeTest {
     }
 
     /** Adam (updater state), dropout (ND4J's generator), early stopping's bookkeeping and a from-scratch second run. */
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.UPPER_DIGITS + """
             freeze: { upTo: hidden1 }
             head: { hidden: [12] }
             training: { updater: adam, learningRate: 0.01, batchSize: 16, epochs: 6, seed: 5, dropout: 0.2 }
@@ -65,11 +61,7 @@ class CheckpointResumeTest {
             evaluation: { compareWithScratch: true }
             """;
 
-    private static final String SWEEP = """
-            base: { path: mln.zip }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SWEEP = "base: { path: mln.zip }\n" + TestBases.UPPER_DIGITS + """
             freeze: { upTo: hidden1 }
             head: { hidden: [12] }
             training: { learningRate: 0.01, batchSize: 16, epochs: 4, seed: 5 }

@@ -48,11 +48,7 @@ class DataParallelTest {
     }
 
     /** Dropout on, so the workers' seeding is tested too. */
-    private static final String SPEC = """
-            base: { path: mln.zip }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.5, validation: 0.2, test: 0.3, seed: 3 }
+    private static final String SPEC = "base: { path: mln.zip }\n" + TestBases.upperDigits(0.5, 0.2, 0.3) + """
             freeze: { upTo: hidden1 }
             head: { hidden: [24] }
             training: { learningRate: 0.03, batchSize: 16, epochs: %d, seed: 5, dropout: 0.1 }

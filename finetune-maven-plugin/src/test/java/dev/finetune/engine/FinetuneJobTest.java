@@ -50,11 +50,7 @@ class FinetuneJobTest {
         TestBases.writeProject(project, true);
     }
 
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.UPPER_DIGITS + """
             freeze: %s
             head: { hidden: [12] }
             training: { learningRate: 0.01, batchSize: 16, epochs: 4, seed: 5 }

@@ -51,11 +51,7 @@ class FrozenFeatureCacheTest {
     }
 
     /** Dropout and L2 on, two new hidden layers: every way the top's training could differ from the whole net's. */
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.4, validation: 0.2, test: 0.4, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.upperDigits(0.4, 0.2, 0.4) + """
             freeze: { upTo: hidden1 }
             head: { hidden: [24, { units: 12, activation: tanh }] }
             training: { learningRate: 0.005, batchSize: 16, epochs: 6, l2: 0.0001, dropout: 0.2, seed: 9 }

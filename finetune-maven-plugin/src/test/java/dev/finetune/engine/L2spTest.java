@@ -38,11 +38,7 @@ class L2spTest {
         TestBases.writeProject(project, true);
     }
 
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.UPPER_DIGITS + """
             freeze: %s
             training:
               learningRate: 0.003

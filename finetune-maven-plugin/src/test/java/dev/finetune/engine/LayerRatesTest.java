@@ -34,11 +34,7 @@ class LayerRatesTest {
         TestBases.writeProject(project, true);
     }
 
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.UPPER_DIGITS + """
             freeze: none
             training:
               learningRate: 0.001

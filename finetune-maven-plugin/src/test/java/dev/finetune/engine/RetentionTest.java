@@ -50,11 +50,7 @@ class RetentionTest {
         Files.write(project.resolve("data/lower.csv"), lower, StandardCharsets.UTF_8);
     }
 
-    private static final String SPEC = """
-            base: { path: %s }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: %s }\n" + TestBases.UPPER_DIGITS + """
             freeze: %s
             head: { hidden: %s }
             training: { learningRate: %s, batchSize: 16, epochs: 8, seed: 5 }

@@ -8,11 +8,9 @@ import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.MetricsReport;
 import dev.finetune.engine.report.SweepReport;
-import dev.finetune.engine.report.TrialResult;
 import dev.finetune.engine.sweep.spark.SparkSettings;
 import dev.finetune.engine.train.Checkpoints;
 import dev.finetune.spec.FinetuneSpec;
-import dev.finetune.spec.SpecParser;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,26 +43,6 @@ class SparkSweepTest {
         TestBases.writeProject(project, false);
     }
 
-    private static final String SPEC = """
-            base: { path: mln.zip }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
-            freeze: { upTo: hidden1 }
-            head: { hidden: [12] }
-            training: { learningRate: 0.01, batchSize: 16, epochs: 4, seed: 5 }
-            sweep:
-            %s
-            """;
-
-    /** Six trials, two at a time locally as on Spark's two task slots. */
-    private static final String GRID = """
-              parallelism: 2
-              parameters:
-                head.hidden: { values: [[], [8], [24]] }
-                training.learningRate: { values: [0.001, 0.02] }
-            """;
-
     private static final JobOptions LOCAL = JobOptions.DEFAULTS;
     private static final JobOptions SPARK = JobOptions.DEFAULTS.withSpark(Optional.of(new SparkSettings("local[2]", Map.of())), 1);
 
@@ -72,7 +50,7 @@ class SparkSweepTest {
     }
 
     private static Run run(String sweep, Path out, JobOptions options) throws Exception {
-        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(sweep.indent(2)));
+        FinetuneSpec spec = SweepFixture.spec(sweep);
         List<JobEvent> events = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         FinetuneJob job = TestBases.job(spec, project, out, EventSink.all(List.of(events::add, EventSink.toStdout())), options);
@@ -81,27 +59,16 @@ class SparkSweepTest {
         return new Run(job.evaluate(), Json.read(out.resolve(OutputFiles.SWEEP), SweepReport.class), events, seconds);
     }
 
-    /** The report without wall-clock times and the executor's parallelism. */
-    private static List<String> timeless(SweepReport r) {
-        List<String> rows = new ArrayList<>();
-        rows.add(r.winner() + " " + r.winnerParameters() + " " + r.metric() + " " + r.goal() + " " + r.seed());
-        for (TrialResult t : r.trials()) {
-            rows.add(t.trial() + " " + t.seed() + " " + t.parameters() + " " + t.status() + " " + t.value() + " " + t.epochsRun()
-                    + " " + t.bestEpoch() + " " + t.stoppedEarly() + " " + t.stopReason() + " " + t.error() + " " + t.winner());
-        }
-        return rows;
-    }
-
     private static byte[] params(Path out) throws Exception {
         return ModelSerializer.restoreMultiLayerNetwork(out.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes();
     }
 
     @Test
     void sixTrialsOnSparkGiveTheLocalWinnerAndEveryTrialsMetrics(@TempDir Path local, @TempDir Path spark) throws Exception {
-        Run l = run(GRID, local, LOCAL);
-        Run s = run(GRID, spark, SPARK);
+        Run l = run(SweepFixture.grid(2), local, LOCAL);
+        Run s = run(SweepFixture.grid(2), spark, SPARK);
         assertEquals(6, s.sweep().trials().size());
-        assertEquals(timeless(l.sweep()), timeless(s.sweep()));
+        assertEquals(SweepFixture.timeless(l.sweep()), SweepFixture.timeless(s.sweep()));
         assertEquals(2, s.sweep().parallelism(), "local[2]: two task slots");
         assertArrayEquals(params(local), params(spark), "the winner's network, brought back from the executor");
         assertEquals(l.metrics().test().accuracy(), s.metrics().test().accuracy());
@@ -132,7 +99,7 @@ class SparkSweepTest {
         JobOptions journaled = new JobOptions(true, 1, Optional.of(new Checkpoints.Policy("spark-test", 1, 0)), false)
                 .withSpark(SPARK.spark(), 1);
         Run s = run(halving, spark, journaled);
-        assertEquals(timeless(l.sweep()), timeless(s.sweep()));
+        assertEquals(SweepFixture.timeless(l.sweep()), SweepFixture.timeless(s.sweep()));
         assertTrue(s.sweep().trials().stream().anyMatch(t -> t.stopReason().orElse("").startsWith("successive halving")));
         assertArrayEquals(params(local), params(spark));
         assertEquals(6, Files.readAllLines(spark.resolve(OutputFiles.SWEEP_JOURNAL)).size(), "one journal line per trial");

@@ -47,11 +47,7 @@ class StagesTest {
     }
 
     /** The head with the body frozen, then hidden2 unfrozen at a 10x lower rate, hidden1 still frozen. */
-    private static final String SPEC = """
-            base: { path: mln.zip }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+    private static final String SPEC = "base: { path: mln.zip }\n" + TestBases.UPPER_DIGITS + """
             freeze: all
             training:
               learningRate: 0.01

@@ -10,7 +10,6 @@ import dev.finetune.engine.report.SweepReport;
 import dev.finetune.engine.report.TrialResult;
 import dev.finetune.engine.event.EventSink;
 import dev.finetune.spec.FinetuneSpec;
-import dev.finetune.spec.SpecParser;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -39,27 +37,8 @@ class SweepTest {
         TestBases.writeProject(project, false);
     }
 
-    private static final String SPEC = """
-            base: { path: mln.zip }
-            dataset:
-              path: data/upper.csv
-              split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
-            freeze: { upTo: hidden1 }
-            head: { hidden: [12] }
-            training: { learningRate: 0.01, batchSize: 16, epochs: 4, seed: 5 }
-            sweep:
-            %s
-            """;
-
-    private static final String GRID = """
-              parallelism: %d
-              parameters:
-                head.hidden: { values: [[], [8], [24]] }
-                training.learningRate: { values: [0.001, 0.02] }
-            """;
-
     private static MetricsReport run(String sweep, Path out) throws Exception {
-        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(sweep.indent(2)));
+        FinetuneSpec spec = SweepFixture.spec(sweep);
         FinetuneJob job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
         job.train();
         return job.evaluate();
@@ -69,20 +48,9 @@ class SweepTest {
         return Json.read(out.resolve(OutputFiles.SWEEP), SweepReport.class);
     }
 
-    /** The report without wall-clock times, which are the only part allowed to differ between runs. */
-    private static List<String> timeless(SweepReport r) {
-        List<String> rows = new ArrayList<>();
-        rows.add(r.winner() + " " + r.winnerParameters() + " " + r.metric() + " " + r.goal() + " " + r.seed());
-        for (TrialResult t : r.trials()) {
-            rows.add(t.trial() + " " + t.seed() + " " + t.parameters() + " " + t.status() + " " + t.value() + " " + t.epochsRun()
-                    + " " + t.bestEpoch() + " " + t.stoppedEarly() + " " + t.stopReason() + " " + t.error() + " " + t.winner());
-        }
-        return rows;
-    }
-
     @Test
     void winnerIsTheBestOnValidationItsModelIsSavedAndARerunIsIdentical(@TempDir Path a, @TempDir Path b) throws Exception {
-        MetricsReport metrics = run(GRID.formatted(1), a);
+        MetricsReport metrics = run(SweepFixture.grid(1), a);
         SweepReport r = report(a);
         assertEquals(6, r.trials().size());
         // ranked best first by validation accuracy, the winner first
@@ -100,18 +68,18 @@ class SweepTest {
         assertTrue(md.contains("| 1 **★** | " + winner.trial() + " |"), md);
         assertEquals(6 + 2, md.lines().filter(l -> l.startsWith("|")).count(), md);
 
-        run(GRID.formatted(1), b);
-        assertEquals(timeless(r), timeless(report(b)));
+        run(SweepFixture.grid(1), b);
+        assertEquals(SweepFixture.timeless(r), SweepFixture.timeless(report(b)));
         assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(a.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
                 ModelSerializer.restoreMultiLayerNetwork(b.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
     }
 
     @Test
     void resultsDoNotDependOnParallelism(@TempDir Path one, @TempDir Path three) throws Exception {
-        run(GRID.formatted(1), one);
-        run(GRID.formatted(3), three);
+        run(SweepFixture.grid(1), one);
+        run(SweepFixture.grid(3), three);
         assertEquals(3, report(three).parallelism());
-        assertEquals(timeless(report(one)), timeless(report(three)));
+        assertEquals(SweepFixture.timeless(report(one)), SweepFixture.timeless(report(three)));
         assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(one.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
                 ModelSerializer.restoreMultiLayerNetwork(three.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
     }
@@ -129,7 +97,7 @@ class SweepTest {
         run(halving.formatted(1), one);
         run(halving.formatted(2), two);
         assertEquals(2, report(two).parallelism());
-        assertEquals(timeless(report(one)), timeless(report(two)));
+        assertEquals(SweepFixture.timeless(report(one)), SweepFixture.timeless(report(two)));
         assertArrayEquals(ModelSerializer.restoreMultiLayerNetwork(one.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes(),
                 ModelSerializer.restoreMultiLayerNetwork(two.resolve(OutputFiles.MODEL).toFile()).params().data().asBytes());
     }

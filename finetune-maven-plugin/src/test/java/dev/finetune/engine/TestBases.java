@@ -53,6 +53,18 @@ public final class TestBases {
     }
 
     /**
+     * The spec lines that fine-tune on {@link #writeProject}'s digits 5-9, split 30/20/50 with seed 3: three lines in
+     * block style, so the located messages tests expect keep their line numbers.
+     */
+    public static final String UPPER_DIGITS = upperDigits(0.3, 0.2, 0.5);
+
+    /** {@link #UPPER_DIGITS} with other split ratios. */
+    public static String upperDigits(double train, double validation, double test) {
+        return "dataset:\n  path: data/upper.csv\n  split: { train: " + train + ", validation: " + validation + ", test: " + test
+                + ", seed: 3 }\n";
+    }
+
+    /**
      * A project directory as the engine tests use it: digits 5-9 in {@code data/upper.csv} and a dense base pretrained
      * on digits 0-4 in {@code mln.zip} (and, with {@code withGraph}, the same as a ComputationGraph in
      * {@code graph.zip}).
