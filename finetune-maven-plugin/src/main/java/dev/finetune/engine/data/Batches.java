@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * A split as training and evaluation read it: in batches, so a source need not hold a whole split as one array.
@@ -42,12 +43,14 @@ public interface Batches {
 
     /** {@link #shuffledOrder} as an array: 4 bytes a row instead of a boxed list, for splits of millions of rows. */
     static int[] shuffledIndices(int n, Random shuffle) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
+        int[] order = inOrderIndices(n);
         shuffle(order, shuffle);
         return order;
+    }
+
+    /** Row indices 0..n-1 in order: what an in-order pass reads, and what a shuffle starts from. */
+    static int[] inOrderIndices(int n) {
+        return IntStream.range(0, n).toArray();
     }
 
     /**

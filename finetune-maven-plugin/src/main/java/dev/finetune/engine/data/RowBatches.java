@@ -47,11 +47,7 @@ public final class RowBatches implements Batches {
 
     @Override
     public Iterator<DataSet> inOrder(int batchSize) {
-        int[] order = new int[rows.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        return cut(order, batchSize);
+        return cut(Batches.inOrderIndices(rows.size()), batchSize);
     }
 
     private Iterator<DataSet> cut(int[] order, int size) {

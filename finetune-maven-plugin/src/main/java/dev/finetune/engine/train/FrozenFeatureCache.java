@@ -275,12 +275,8 @@ public final class FrozenFeatureCache {
             log.info(String.format(java.util.Locale.ROOT, "frozen-feature cache: the %s outputs (%d rows, %.1f MiB) exceed the"
                     + " in-memory budget of %.1f MiB; they are read from %s", split, file.rowCount(),
                     (double) file.rowCount() * file.featureCount() * Float.BYTES / (1 << 20), memoryBudget / (double) (1 << 20), spillFile));
-            int[] positions = new int[file.rowCount()];
-            for (int i = 0; i < positions.length; i++) {
-                positions[i] = i;
-            }
-            LabeledRows rows = new LabeledRows(split, new RowFeatures.Stored(file, positions), file.labels(), file.lines(),
-                    Optional.empty());
+            LabeledRows rows = new LabeledRows(split, new RowFeatures.Stored(file, Batches.inOrderIndices(file.rowCount())),
+                    file.labels(), file.lines(), Optional.empty());
             return new RowBatches(rows, numClasses, Optional.empty(), exampleShape);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the frozen-feature cache under " + spillDir.orElse(null), e);
