@@ -38,10 +38,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The fault catalogue, with real Maven builds (the plugin from the invoker's test repository, the example's base and
  * data): the training JVM or Maven itself killed with SIGKILL mid-training, Maven killed while it writes the model zip,
- * a read-only {@code target/}, two builds of one project at once, too small a heap, a head too large for memory. Each
- * asserts on what the build prints and that nothing was lost or corrupted: a resumed or concurrent training ends with
- * the network of an uninterrupted build, bit for bit; a zip that exists is complete. The frozen-feature cache is off,
- * so epochs run full forward passes and last long enough (about a second on 2 idle cores) to be killed in the middle.
+ * a read-only {@code target/}, a full disk, two builds of one project at once, too small a heap, a head too large for
+ * memory, a diverging training. Each asserts on what the build prints and that nothing was lost or corrupted: a resumed
+ * or concurrent training ends with the network of an uninterrupted build, bit for bit; a zip that exists is complete.
+ * The frozen-feature cache is off in the killing scenarios, so epochs run full forward passes and last long enough
+ * (about a second on 2 idle cores) to be killed in the middle.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FaultsIT {
@@ -300,6 +301,71 @@ class FaultsIT {
                             (on ? "rw" : "r-") + (dir ? "x" : "-") + "r" + (dir ? "-x" : "--") + "r" + (dir ? "-x" : "--")));
                 }
             }
+        }
+    }
+
+    /**
+     * A full disk: {@code target/} on a 16 MiB tmpfs of its own ({@link SmallDisk}), filled by another file. With 512 KiB
+     * left, {@code finetune:validate} cannot write the dataset's parsed rows; with 3.5 MiB (the rows' 2.7 MiB fit) the
+     * training cannot write its first checkpoint. Each build fails with the file, the free space and what to do, prints
+     * no stack trace and leaves no model, zip or half-written file; once the filler is gone the same command succeeds
+     * and installs a complete zip.
+     */
+    @Test
+    void aFullDiskFailsWithThePathAndTheFreeSpaceLeavesNoPartialFileAndTheRerunWithSpaceSucceeds() throws Exception {
+        Path project = project("disk-full", TRAINING.formatted(0.1, 0.85, 1, ""), true);
+        Path target = project.resolve("target");
+        Files.createDirectories(target);
+        String zipName = "disk-full-1.0.0-SNAPSHOT-model.zip";
+        Path installed = runs.repo().resolve("dev/finetune/it/disk-full/1.0.0-SNAPSHOT/" + zipName);
+        Files.deleteIfExists(installed);
+        try (SmallDisk disk = SmallDisk.mount(target, 16)) {
+            disk.fill((16L << 20) - (512L << 10));
+            Build rows = runs.start(project, "512k", disk.enter(project), List.of("-B", "install")).finish().failed();
+            assertTrue(rows.log().contains("[ERROR] " + project.resolve("data/digits-5to9-28x28.csv") + ": cannot write its"
+                    + " parsed rows: No space left on device while writing " + target.resolve("finetune/data-cache")
+                    + " (0 MiB free on its file system now): free space there, or set finetune.outputDirectory to a larger"
+                    + " disk."), rows.log());
+            assertTrue(rows.log().contains(":validate (default) on project disk-full: The spec finetune.yaml does not fit"
+                    + " its inputs: 1 problem, listed above"), rows.log());
+            assertNothingHalfWritten(disk.view(target), rows, installed);
+
+            disk.fill((16L << 20) - (3584L << 10));
+            Build training = runs.start(project, "3.5m", disk.enter(project), List.of("-B", "install")).finish().failed();
+            Matcher noSpace = Pattern.compile("\\[ERROR\\] Failed to execute goal dev\\.finetune:finetune-maven-plugin:\\S+:train"
+                    + " \\(default\\) on project disk-full: finetune:train failed: No space left on device while writing (\\S+)"
+                    + " \\((\\d+) MiB free on its file system now\\): free space there, or set finetune.outputDirectory to a"
+                    + " larger disk\\. Files are written whole or not at all, so the earlier ones are intact and no half-written"
+                    + " file is left").matcher(training.log());
+            assertTrue(noSpace.find(), training.log());
+            assertTrue(noSpace.group(1).startsWith(target.resolve("finetune") + "/"), "names the file it could not write: "
+                    + noSpace.group(1));
+            assertTrue(Integer.parseInt(noSpace.group(2)) < 4, "the free space on the full disk: " + noSpace.group(2));
+            assertNothingHalfWritten(disk.view(target), training, installed);
+
+            disk.free();
+            Build rerun = runs.start(project, "freed", disk.enter(project), List.of("-B", "install")).finish().succeeded();
+            assertFalse(rerun.log().contains("No space left"), rerun.log());
+            Path zip = disk.view(target.resolve(zipName));
+            assertTrue(complete(zip) && complete(installed), "complete zips in target/ and in the repository");
+            assertArrayEquals(Files.readAllBytes(zip), Files.readAllBytes(installed));
+        }
+    }
+
+    /** After a failed build: no stack trace, and no model, zip, report or temporary file, here or in the repository. */
+    private static void assertNothingHalfWritten(Path target, Build failed, Path installed) throws IOException {
+        assertFalse(failed.log().contains("\tat ") || failed.log().contains("Caused by"), "no stack trace:\n" + failed.log());
+        List<String> left = filesUnder(target);
+        assertEquals(List.of(), left.stream().filter(f -> f.endsWith(".part") || f.endsWith(".zip") || f.endsWith("training.json")
+                || f.endsWith("metrics.json") || f.endsWith("report.html")).toList(),
+                "no model, zip, report or half-written file on the full disk: " + left);
+        assertFalse(Files.exists(installed), "nothing installed: " + installed);
+    }
+
+    /** The paths of the regular files under {@code dir}, relative to it. */
+    private static List<String> filesUnder(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).map(f -> dir.relativize(f).toString()).sorted().toList();
         }
     }
 

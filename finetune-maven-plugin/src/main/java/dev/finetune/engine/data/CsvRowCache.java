@@ -1,5 +1,6 @@
 package dev.finetune.engine.data;
 
+import dev.finetune.engine.DiskFaults;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.layout.OutputFiles;
@@ -149,7 +150,8 @@ final class CsvRowCache {
                 return failed(file, file + ": cannot read dataset: " + e.getMessage());
             } catch (UncheckedIOException e) {
                 closeWriter();
-                return failed(file, file + ": cannot write its parsed rows under " + target.getParent() + ": " + e.getMessage());
+                return failed(file, file + ": cannot write its parsed rows: " + DiskFaults.describe(e, target.getParent())
+                        .orElse("under " + target.getParent() + ": " + e.getMessage()));
             } catch (RuntimeException e) {
                 closeWriter();
                 // DataVec says only that a quote is unterminated at the end of some line: find the line and column
@@ -173,7 +175,8 @@ final class CsvRowCache {
                     rows = Optional.of(RowFile.open(target));
                 } catch (IOException e) {
                     closeWriter();
-                    return failed(file, file + ": cannot write its parsed rows to " + target + ": " + e.getMessage());
+                    return failed(file, file + ": cannot write its parsed rows: " + DiskFaults.describe(e, target.getParent())
+                            .orElse("to " + target + ": " + e.getMessage()));
                 }
             } else {
                 closeWriter();
@@ -207,7 +210,7 @@ final class CsvRowCache {
                 try {
                     writer.close();
                 } catch (IOException e) {
-                    // only the temporary file is left behind; AtomicFiles.removeLeftovers does not know it, it is small
+                    // flushing failed (a full disk): the writer has deleted its temporary file regardless
                 }
             }
         }

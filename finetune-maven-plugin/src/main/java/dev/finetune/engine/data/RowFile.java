@@ -253,8 +253,12 @@ public final class RowFile implements AutoCloseable {
         @Override
         public void close() throws IOException {
             if (!finished) {
-                out.close();
-                Files.deleteIfExists(temp);
+                // closing flushes the buffer, which fails again on a full disk: the temporary file goes regardless
+                try {
+                    out.close();
+                } finally {
+                    Files.deleteIfExists(temp);
+                }
             }
         }
     }

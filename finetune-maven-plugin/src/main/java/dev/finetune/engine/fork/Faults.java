@@ -1,11 +1,8 @@
 package dev.finetune.engine.fork;
 
-import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
+import dev.finetune.engine.DiskFaults;
+
 import java.nio.file.Path;
-import java.nio.file.ReadOnlyFileSystemException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -28,36 +25,16 @@ public final class Faults {
      * @param maxHeapSize the heap limit as the user set it ({@code finetune.maxHeap}), or empty
      */
     public static Optional<String> describe(Throwable fault, Path outputDir, Optional<String> maxHeapSize) {
-        for (Throwable t = fault; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Optional<String> described = describeOne(t, outputDir, maxHeapSize);
-            if (described.isPresent()) {
-                return described;
-            }
-            for (Throwable suppressed : t.getSuppressed()) {
-                described = describeOne(suppressed, outputDir, maxHeapSize);
-                if (described.isPresent()) {
-                    return described;
-                }
-            }
-        }
-        return Optional.empty();
+        return DiskFaults.firstInChain(fault, t -> describeOne(t, outputDir, maxHeapSize));
     }
 
     private static Optional<String> describeOne(Throwable t, Path outputDir, Optional<String> maxHeapSize) {
+        Optional<String> disk = DiskFaults.describeOne(t, outputDir);
+        if (disk.isPresent()) {
+            return disk;
+        }
         String message = t.getMessage() == null ? "" : t.getMessage();
         String lower = message.toLowerCase(Locale.ROOT);
-        if (t instanceof IOException && lower.contains("no space left on device")) {
-            return Optional.of("No space left on device while writing " + file(t, outputDir) + freeSpace(outputDir)
-                    + ": free space there, or set finetune.outputDirectory to a larger disk. Files are written whole or"
-                    + " not at all, so the earlier ones are intact and no half-written file is left");
-        }
-        if (t instanceof AccessDeniedException || t instanceof ReadOnlyFileSystemException
-                || (t instanceof IOException && lower.contains("read-only file system"))) {
-            return Optional.of("Cannot write " + file(t, outputDir) + ": " + (t instanceof AccessDeniedException
-                    ? "permission denied" : "the file system is read-only") + "; " + outputDir + " must be writable ("
-                    + "the build directory, target/, and finetune.outputDirectory, by default target/finetune). Nothing"
-                    + " was written there: files are written whole or not at all");
-        }
         if (t instanceof OutOfMemoryError) {
             if (lower.contains("java heap space") || lower.contains("gc overhead")) {
                 return Optional.of("The training JVM ran out of heap (" + maxHeapSize.map(h -> "finetune.maxHeap=" + h)
@@ -90,29 +67,6 @@ public final class Faults {
             }
         }
         return Optional.empty();
-    }
-
-    private static String file(Throwable t, Path outputDir) {
-        if (t instanceof FileSystemException fse && fse.getFile() != null) {
-            return fse.getFile();
-        }
-        return outputDir.toString();
-    }
-
-    private static String freeSpace(Path outputDir) {
-        try {
-            Path existing = outputDir.toAbsolutePath();
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
-            if (existing == null) {
-                return "";
-            }
-            long free = Files.getFileStore(existing).getUsableSpace();
-            return " (" + free / (1024 * 1024) + " MiB free on its file system now)";
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
     }
 
     private static String firstLine(String message) {

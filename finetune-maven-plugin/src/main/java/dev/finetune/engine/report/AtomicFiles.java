@@ -61,6 +61,18 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * A full disk while the temporary file was written: the kernel's error names no file, so this one names the
+     * target, for the message that tells the user which write did not fit.
+     */
+    private static IOException namingTarget(IOException e, Path target) {
+        if (e instanceof java.nio.file.FileSystemException || e.getMessage() == null
+                || !e.getMessage().contains("No space left on device")) {
+            return e;
+        }
+        return (IOException) new java.nio.file.FileSystemException(target.toString(), null, e.getMessage()).initCause(e);
+    }
+
     public static void write(Path target, byte[] bytes) throws IOException {
         write(target, temp -> Files.write(temp, bytes));
     }
@@ -70,7 +82,11 @@ public final class AtomicFiles {
         Files.createDirectories(dir);
         Path temp = createTemp(dir, target);
         try {
-            writer.writeTo(temp);
+            try {
+                writer.writeTo(temp);
+            } catch (IOException e) {
+                throw namingTarget(e, target);
+            }
             if (Files.getFileAttributeView(temp, PosixFileAttributeView.class) != null) {
                 Files.setPosixFilePermissions(temp, READABLE);
             }

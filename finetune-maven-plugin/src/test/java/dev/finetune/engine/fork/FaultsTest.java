@@ -1,5 +1,6 @@
 package dev.finetune.engine.fork;
 
+import dev.finetune.engine.report.AtomicFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,19 @@ class FaultsTest {
         assertTrue(message.startsWith("No space left on device while writing " + out + " ("), message);
         assertTrue(message.contains(" MiB free on its file system now): free space there, or set finetune.outputDirectory"
                 + " to a larger disk. Files are written whole or not at all"), message);
+    }
+
+    /** The kernel's ENOSPC names no file: a whole-file write says which file did not fit, and leaves no temporary file. */
+    @Test
+    void aFullDiskDuringAWholeFileWriteNamesThatFile(@TempDir Path out) throws IOException {
+        Path target = out.resolve("checkpoints/network.zip");
+        IOException full = assertThrows(IOException.class, () -> AtomicFiles.write(target,
+                temp -> Files.write(Path.of("/dev/full"), new byte[4096])));
+        assertTrue(Faults.describe(full, out, Optional.empty()).orElseThrow().startsWith("No space left on device while"
+                + " writing " + target + " ("), full.toString());
+        try (var left = Files.list(target.getParent())) {
+            assertEquals(List.of(), left.toList(), "no temporary file left");
+        }
     }
 
     @Test
