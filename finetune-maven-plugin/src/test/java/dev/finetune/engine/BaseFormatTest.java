@@ -237,6 +237,17 @@ class BaseFormatTest {
                 + " it again)"), cut.getMessage());
     }
 
+    /** As an {@code install} killed mid-copy leaves a zip with Maven 3.8: the first bytes, no central directory. */
+    @Test
+    void aZipCutShortNamesTheFileAndHowToRecover(@TempDir Path dir) throws Exception {
+        byte[] whole = Files.readAllBytes(project.resolve("mln.zip"));
+        Path cut = Files.write(dir.resolve("mln-1.0.0.zip"), java.util.Arrays.copyOf(whole, whole.length / 2));
+        UserInputException e = assertThrows(UserInputException.class, () -> BaseFormat.of(cut));
+        assertEquals(cut + ": a damaged or truncated zip (zip END header not found): copy or download it again; a zip in"
+                + " a local Maven repository is left so by an `install` killed while it copied (Maven before 3.9 copies in"
+                + " place): rerun that `mvn install`, or delete the file so that it is resolved again", e.getMessage());
+    }
+
     @Test
     void aFileOfNoKnownFormatIsAUserErrorNamingTheFormatsThatExist(@TempDir Path dir) throws Exception {
         Path text = Files.writeString(dir.resolve("model.zip"), "not a zip");

@@ -54,6 +54,11 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format, OnnxFor
                 return format;
             }
         }
+        damagedZip(file).ifPresent(why -> {
+            throw new UserInputException(file + ": a damaged or truncated zip (" + why + "): copy or download it again; a"
+                    + " zip in a local Maven repository is left so by an `install` killed while it copied (Maven before 3.9"
+                    + " copies in place): rerun that `mvn install`, or delete the file so that it is resolved again");
+        });
         throw new UserInputException(file + ": not a readable base model; the formats this plugin reads are: "
                 + ALL.stream().map(f -> f.displayName() + " (" + f.looksLike() + ")").collect(Collectors.joining(", "))
                 + (isZip(file) ? "; this file is a zip or jar archive: name the model file inside it with `base.entry`" : ""));
@@ -92,6 +97,18 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format, OnnxFor
     /** Whether the spec's base is an ONNX body (by {@code base.format}, else by content), without reading more of it. */
     static boolean isOnnx(Path file, FinetuneSpec.BaseSpec base) {
         return of(file, base) instanceof OnnxFormat;
+    }
+
+    /** Why a file that starts as a zip does not open as one (a cut-short copy has no central directory), if it does not. */
+    private static Optional<String> damagedZip(Path file) {
+        if (!isZip(file)) {
+            return Optional.empty();
+        }
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            return Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.of(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        }
     }
 
     private static boolean isZip(Path file) {
