@@ -102,8 +102,9 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
         addHead(spec, rows, previous, classes, notes);
         String output = spec.base().output().map(o -> "`" + o + "`").orElse("first output");
         if (spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images) {
-            notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + output + " once per image (a feature map"
-                    + " averaged over its positions), and only the new head trains");
+            boolean map = featureRow(spec, base).outputShape().size() == 3;
+            notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + output + " once per image"
+                    + (map ? " (a feature map, averaged over its positions)" : "") + ", and only the new head trains");
         } else {
             notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + output + " once per example ("
                     + spec.base().pooling().orElse(FinetuneSpec.BaseSpec.Pooling.mean) + " pooling over tokens, at most "

@@ -175,8 +175,12 @@ class OnnxImageBaseTest {
         assertEquals(Optional.of(1280L * 3 + 3), table.trainableParams(), "the head on flatten_1's 1280 features");
         assertTrue(table.lines().stream().anyMatch(l -> l.matches(".*out_relu\\s+ONNX output float\\[batch, 1280, 2, 2]\\s+2x2x1280\\s+0\\s+frozen.*")),
                 String.join("\n", table.lines()));
-        assertTrue(table.lines().stream().anyMatch(l -> l.contains("computes its `flatten_1` once per image")),
+        assertTrue(table.lines().stream().anyMatch(l -> l.contains("computes its `flatten_1` once per image, and only")),
                 String.join("\n", table.lines()));
+        LayerTable map = LayerTable.of(spec(SPEC.replace("output: flatten_1", "output: out_relu")), info, OptionalInt.of(3));
+        assertEquals(Optional.of(1280L * 3 + 3), map.trainableParams(), "the feature map's 1280 channels, averaged");
+        assertTrue(map.lines().stream().anyMatch(l -> l.contains("`out_relu` once per image (a feature map, averaged over its"
+                + " positions)")), String.join("\n", map.lines()));
         // without `base.output`: the first output, the model's own 5-class softmax
         LayerTable first = LayerTable.of(spec(SPEC.replace(", output: flatten_1", "")), info, OptionalInt.of(3));
         assertEquals(Optional.of(5L * 3 + 3), first.trainableParams());
