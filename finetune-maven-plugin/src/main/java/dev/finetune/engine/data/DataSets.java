@@ -41,6 +41,11 @@ public final class DataSets {
         return new DatasetSource.TrainingSplits(Batches.inMemory(train), Batches.inMemory(validation), normalizer);
     }
 
+    /** Training and validation in memory as they are: features a frozen body computed, which no normaliser rescales. */
+    public static DatasetSource.TrainingSplits featureSplits(SplitData data) {
+        return trainingSplits(data, Normalization.none);
+    }
+
     /** One split in memory, scaled by a normaliser fitted before (the one stored with a model). */
     public static Batches batches(LabeledRows rows, int numClasses, Optional<DataNormalization> normalizer) {
         DataSet data = of(rows, numClasses);

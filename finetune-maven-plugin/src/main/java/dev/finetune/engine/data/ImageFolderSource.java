@@ -178,6 +178,34 @@ public final class ImageFolderSource implements DatasetSource {
                 Nd4j.create(std).reshape(1, shape.size()).castTo(DataType.FLOAT));
     }
 
+    /** The size and channel order images are decoded to: the base's input unless {@code dataset.image} says otherwise. */
+    public ImageShape shape() {
+        return requireShape();
+    }
+
+    /**
+     * The pixel scaling a network is fed through (the normaliser {@link #trainingSplits} stores with a model): 0..255
+     * to 0..1 ({@code normalize: image}), per-channel mean/std, or another {@code dataset.normalize} fitted on the
+     * training split. An ONNX image body is fed pixels scaled by it, once, before its features are computed.
+     */
+    public Optional<DataNormalization> pixelNormalizer(SplitData data) {
+        return image().mean().isEmpty() ? Normalizers.fit(spec.normalize(), DataSets.of(data.train(), data.numClasses()))
+                : Optional.of(channelStandardizer(requireShape()));
+    }
+
+    /** {@link #pixelNormalizer} in words, for reports and the lineage. */
+    public String pixelScaling() {
+        if (!image().mean().isEmpty()) {
+            return "(pixel / 255 - mean) / std per channel, mean " + image().mean() + ", std " + image().std();
+        }
+        return switch (spec.normalize()) {
+            case image -> "pixel / 255 (0..1)";
+            case standardize -> "standardised per value (mean and std of the training images)";
+            case minMax -> "min-max per value to 0..1 (of the training images)";
+            case none -> "none (0..255)";
+        };
+    }
+
     @Override
     public Batches batches(LabeledRows split, int numClasses, Optional<DataNormalization> normalizer) {
         return DataSets.batches(split, numClasses, normalizer);

@@ -37,7 +37,7 @@ public record TrainingInputs(SplitData data, DatasetSource.TrainingSplits splits
             return ImageShape.BaseInput.UNKNOWN;
         }
         BaseFormat format = BaseFormat.of(baseModel, spec.base());
-        return new ImageShape.BaseInput(format.inspect(baseModel).inputShape(), format.channelsLast());
+        return new ImageShape.BaseInput(format.inspect(baseModel).inputShape(), format.channelsLast(baseModel));
     }
 
     /** The splits, the base (checked against the data's width) and the cache, over data already loaded. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.model.BaseModelInfo;
+import dev.finetune.engine.onnx.OnnxImageInput;
 import dev.finetune.engine.onnx.OnnxModelFile;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.SweepTarget;
@@ -18,8 +19,9 @@ import java.util.Optional;
 /**
  * What a spec may ask of a frozen-only base (an ONNX body, which ONNX Runtime runs but cannot train): it stays
  * frozen as a whole (no {@code freeze} other than {@code all}), the head goes on top of its output (no
- * {@code head.removeLayers}), nothing trains it from scratch, and its input is text with a tokenizer. Each problem
- * names the spec key it is about. Pure Java: reads the ONNX protobuf and the tokenizer's JSON, no native code.
+ * {@code head.removeLayers}), nothing trains it from scratch, and its input is text with a tokenizer (a text encoder)
+ * or an image folder without augmentation (an image model: one float input of rank 4). Each problem names the spec
+ * key it is about. Pure Java: reads the ONNX protobuf and the tokenizer's JSON, no native code.
  */
 final class FrozenBodyChecks {
 
@@ -54,17 +56,40 @@ final class FrozenBodyChecks {
         spec.sweep().map(s -> s.parameters().get(SweepTarget.FREEZE_UP_TO.path())).ifPresent(p ->
                 problems.add(spec.locate("sweep.parameters." + SweepTarget.FREEZE_UP_TO.path()) + ": the sweep varies `freeze.upTo`,"
                         + " but " + FROZEN_ONLY));
-        checkOutput(problems);
-        if (spec.dataset().textColumn().isEmpty()) {
+        boolean images = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images;
+        checkOutput(problems, images);
+        if (images) {
+            checkImageKeys(problems);
+        } else if (spec.dataset().textColumn().isEmpty()) {
             problems.add(spec.locate("dataset") + ": the ONNX base is a text encoder here; name the CSV column holding each"
-                    + " example's text with `dataset.textColumn` (ONNX bases with numeric inputs are not supported yet)");
+                    + " example's text with `dataset.textColumn` (an ONNX image model reads `dataset.type: images`; ONNX"
+                    + " bases with numeric CSV inputs are not supported yet)");
         } else {
             checkTokenizer(problems);
         }
         return problems;
     }
 
-    private void checkOutput(List<String> problems) {
+    /** Keys an ONNX image body cannot honour: augmentation (its features are computed once) and the text-only ones. */
+    private void checkImageKeys(List<String> problems) {
+        if (spec.dataset().augments()) {
+            problems.add(spec.locate("dataset.augmentation") + ": `dataset.augmentation` changes the images every epoch, but"
+                    + " the ONNX image body's features are computed once (" + FROZEN_ONLY + "); remove the augmentation,"
+                    + " or use a Keras or DL4J base");
+        }
+        if (spec.base().pooling().filter(p -> p == FinetuneSpec.BaseSpec.Pooling.cls).isPresent()) {
+            problems.add(spec.locate("base.pooling") + ": `base.pooling: cls` takes a text encoder's first token; an image"
+                    + " model's feature map is averaged over its positions (`mean`, the default)");
+        }
+        for (String key : List.of("base.tokenizer", "base.maxSequenceLength")) {
+            if (spec.locations().containsKey(key)) {
+                problems.add(spec.locate(key) + ": `" + key + "` applies to ONNX text encoders; " + spec.base()
+                        + " is an image model here (`dataset.type: images`)");
+            }
+        }
+    }
+
+    private void checkOutput(List<String> problems, boolean images) {
         OnnxModelFile onnx;
         try {
             onnx = OnnxModelFile.read(model);
@@ -74,7 +99,11 @@ final class FrozenBodyChecks {
         }
         List<String> names = onnx.outputs().stream().map(OnnxModelFile.Tensor::name).toList();
         List<String> inputs = onnx.inputs().stream().map(OnnxModelFile.Tensor::name).toList();
-        if (!inputs.contains("input_ids") || !List.of("input_ids", "attention_mask", "token_type_ids").containsAll(inputs)) {
+        if (images && OnnxImageInput.of(onnx).isEmpty()) {
+            problems.add(spec.locate(spec.base().key()) + ": " + spec.base() + " takes " + onnx.inputs() + "; an image model"
+                    + " takes one float tensor [batch, channels, height, width] or [batch, height, width, channels]");
+        } else if (!images && (!inputs.contains("input_ids")
+                || !List.of("input_ids", "attention_mask", "token_type_ids").containsAll(inputs))) {
             problems.add(spec.locate(spec.base().key()) + ": " + spec.base() + " takes " + onnx.inputs() + "; a text encoder"
                     + " takes input_ids, attention_mask and optionally token_type_ids (int64), as Hugging Face models export");
         }
@@ -87,9 +116,11 @@ final class FrozenBodyChecks {
         }
         OnnxModelFile.Tensor chosen = onnx.outputs().stream().filter(t -> t.name().equals(output.orElse(names.isEmpty() ? "" : names.get(0))))
                 .findFirst().orElse(null);
-        if (chosen != null && (!chosen.type().equals("float") || (chosen.shape().size() != 2 && chosen.shape().size() != 3))) {
+        int ranked = images ? 4 : 3;
+        if (chosen != null && (!chosen.type().equals("float") || (chosen.shape().size() != 2 && chosen.shape().size() != ranked))) {
             problems.add(spec.locate(output.isPresent() ? "base.output" : spec.base().key()) + ": the ONNX output " + chosen
-                    + " is not a float tensor of [batch, size] or [batch, tokens, size]; name another with `base.output`");
+                    + " is not a float tensor of [batch, size] or " + (images ? "[batch, channels, height, width]"
+                    : "[batch, tokens, size]") + "; name another with `base.output`");
         }
     }
 

@@ -150,7 +150,7 @@ public final class InputChecks {
 
     /** What images are resized to by default: the base's input, in its channel order. */
     private ImageShape.BaseInput baseInput(Optional<BaseModelInfo> base) {
-        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(baseModel, spec.base()).channelsLast()))
+        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(baseModel, spec.base()).channelsLast(baseModel)))
                 .orElse(ImageShape.BaseInput.UNKNOWN);
     }
 

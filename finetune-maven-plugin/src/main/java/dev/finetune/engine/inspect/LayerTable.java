@@ -98,15 +98,35 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
             BaseModelInfo.LayerInfo l = base.layers().get(i);
             rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), Role.frozen, l.shapeText()));
         }
-        long previous = base.layers().get(base.layers().size() - 1).nOut();
+        long previous = featureRow(spec, base).nOut();
         addHead(spec, rows, previous, classes, notes);
-        notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + spec.base().output().map(o -> "`" + o + "`")
-                .orElse("first output") + " once per example (" + spec.base().pooling().orElse(FinetuneSpec.BaseSpec.Pooling.mean)
-                + " pooling over tokens, at most " + spec.base().sequenceLength() + " tokens), and only the new head trains");
+        String output = spec.base().output().map(o -> "`" + o + "`").orElse("first output");
+        if (spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images) {
+            boolean map = featureRow(spec, base).outputShape().size() == 3;
+            notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + output + " once per image"
+                    + (map ? " (a feature map, averaged over its positions)" : "") + ", and only the new head trains");
+        } else {
+            notes.add("the ONNX body is frozen-only: ONNX Runtime computes its " + output + " once per example ("
+                    + spec.base().pooling().orElse(FinetuneSpec.BaseSpec.Pooling.mean) + " pooling over tokens, at most "
+                    + spec.base().sequenceLength() + " tokens), and only the new head trains");
+        }
         if (previous <= 0) {
             notes.add("the output's size is not stated in the ONNX file, so the head's first layer's parameters are unknown");
         }
         return new LayerTable(base, rows, Optional.empty(), notes);
+    }
+
+    /**
+     * The row of a frozen body whose size the head reads: the output {@code base.output} names, else the first of a
+     * model with several outputs (listed after the body), else the body itself.
+     */
+    static BaseModelInfo.LayerInfo featureRow(FinetuneSpec spec, BaseModelInfo base) {
+        List<BaseModelInfo.LayerInfo> layers = base.layers();
+        if (layers.size() == 1) {
+            return layers.get(0);
+        }
+        return spec.base().output().flatMap(o -> layers.stream().skip(1).filter(l -> l.name().equals(o)).findFirst())
+                .orElse(layers.get(1));
     }
 
     private static void addHead(FinetuneSpec spec, List<Row> rows, long previous, OptionalInt classes, List<String> notes) {

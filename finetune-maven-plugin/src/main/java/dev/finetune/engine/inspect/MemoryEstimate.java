@@ -98,6 +98,9 @@ public final class MemoryEstimate {
             }
             nIn = layer.nOut();
         }
+        if (base.frozenOnly()) {
+            nIn = LayerTable.featureRow(spec, base).nOut();
+        }
         if (nIn <= 0) {
             return layers; // the head's input size is unknown here: only the base is counted
         }

@@ -135,6 +135,9 @@ public final class FinetuneJob {
             }
             return data;
         }
+        if (source instanceof dev.finetune.engine.data.ImageFolderSource images) {
+            return imageFeatures(data, images, splits);
+        }
         Path tokenizer = options.tokenizer().orElseGet(() -> baseModel.resolveSibling(
                 dev.finetune.engine.onnx.Tokenizers.DEFAULT_NAME));
         dev.finetune.engine.onnx.TextFeatures.Result result = dev.finetune.engine.onnx.TextFeatures.encode(data, baseModel,
@@ -150,6 +153,33 @@ public final class FinetuneJob {
         return result.data();
     }
 
+    /** An ONNX image base's features for the named splits' images, computed once (the frozen-feature cache). */
+    private SplitData imageFeatures(SplitData data, dev.finetune.engine.data.ImageFolderSource images, List<String> splits)
+            throws IOException {
+        if (spec.dataset().augments()) {
+            throw new UserInputException(spec.locate("dataset.augmentation") + ": `dataset.augmentation` changes the images"
+                    + " every epoch, but an ONNX image body's features are computed once (it never trains, and running it"
+                    + " per epoch would cost a pass over every image each epoch); remove the augmentation, or use a Keras or"
+                    + " DL4J base");
+        }
+        dev.finetune.engine.onnx.ImageFeatures.Result result = dev.finetune.engine.onnx.ImageFeatures.encode(data, baseModel,
+                spec.base(), images, options.threadsPerTrial(), splits, log);
+        Files.createDirectories(outputDir);
+        // training writes the file anew; evaluation adds its splits to training's
+        Path report = outputDir.resolve(OutputFiles.IMAGE_ENCODING);
+        dev.finetune.engine.onnx.ImageFeatures.Report written = result.report();
+        if (!splits.contains("train") && Files.isRegularFile(report)) {
+            written = Json.read(report, dev.finetune.engine.onnx.ImageFeatures.Report.class).with(written);
+        }
+        Json.write(report, written);
+        return result.data();
+    }
+
+    /** Whether the base is an ONNX image body: its features are a vector per image, scaled pixels already applied. */
+    private boolean onnxImages() {
+        return spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images && onnxBase();
+    }
+
     public void train() throws IOException {
         SplitData raw = loadData();
         Files.createDirectories(outputDir);
@@ -161,13 +191,19 @@ public final class FinetuneJob {
             throw new UserInputException(spec.locate("evaluation.compareWithScratch") + ": `evaluation.compareWithScratch`"
                     + " would train the ONNX body from random weights, which this plugin cannot (ONNX bases are frozen-only)");
         }
+        if (!onnxImages()) {
+            Files.deleteIfExists(outputDir.resolve(OutputFiles.IMAGE_ENCODING));
+        }
         SplitData data = encoded(raw, List.of("train", "validation"));
-        DatasetSource.TrainingSplits splits = source.trainingSplits(data);
+        // an ONNX image body was fed scaled pixels; its features reach the head as they are (as a frozen DL4J body's do)
+        DatasetSource.TrainingSplits splits = onnxImages() ? dev.finetune.engine.data.DataSets.featureSplits(data)
+                : source.trainingSplits(data);
         Optional<DataNormalization> normalizer = splits.normalizer();
 
         BaseFormat format = BaseFormat.of(baseModel, spec.base());
         Net base = onnx ? null : format.load(baseModel);
-        format.inspect(baseModel).inputSize().filter(n -> n != data.featureCount()).ifPresent(n -> {
+        // an ONNX body's input was checked when its features were computed: the data are its outputs now
+        format.inspect(baseModel).inputSize().filter(n -> !onnx && n != data.featureCount()).ifPresent(n -> {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });

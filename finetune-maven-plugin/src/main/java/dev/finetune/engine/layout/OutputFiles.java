@@ -40,6 +40,8 @@ public final class OutputFiles {
     public static final String SWEEP_JOURNAL = "sweep-journal.jsonl";
     /** With an ONNX text encoder base: tokens per example, truncated texts and encoding time per split. */
     public static final String TEXT_ENCODING = "text-encoding.json";
+    /** With an ONNX image base: its input layout and size, the pixel scaling, the output, and time per split. */
+    public static final String IMAGE_ENCODING = "image-encoding.json";
     /** Where a base's {@code base.entry} (and its tokenizer) are extracted to, under the output directory. */
     public static final String BASE_EXTRACTED_DIR = "base";
     /**

@@ -38,6 +38,14 @@ public sealed interface BaseFormat permits Dl4jZipFormat, KerasH5Format, OnnxFor
      */
     boolean channelsLast();
 
+    /**
+     * {@link #channelsLast()} of this file: the same for every file of a format whose layout is fixed; an ONNX
+     * model's is read from its input's shape.
+     */
+    default boolean channelsLast(Path file) {
+        return channelsLast();
+    }
+
     /** Layers, input shape and parameter counts, read from the model's configuration: no weights, no ND4J. */
     BaseModelInfo inspect(Path file);
 

@@ -30,12 +30,27 @@ import java.util.zip.ZipFile;
  * @param network  SHA-256 of the trained network as finetune:train wrote it: over {@code model.zip}'s entries
  *                 (configuration, coefficients, normaliser), which packaging copies into the artifact unchanged
  *                 ({@link dev.finetune.engine.fingerprint.Fingerprint#zipEntriesSha256})
- * @param encoder  with an ONNX base: the frozen encoder the model's head needs at inference, which the artifact does
- *                 not contain
+ * @param encoder  with an ONNX text encoder base: the frozen encoder the model's head needs at inference, which the
+ *                 artifact does not contain
+ * @param imageEncoder with an ONNX image base: the same for the image model (with the image size and scaling)
  */
 public record Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
                       Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
-                      Optional<Metrics> metrics, List<Gate> gates, Optional<String> network, Optional<Encoder> encoder) {
+                      Optional<Metrics> metrics, List<Gate> gates, Optional<String> network, Optional<Encoder> encoder,
+                      Optional<ImageEncoder> imageEncoder) {
+
+    public Lineage {
+        // absent in lineages written before image encoders were recorded
+        imageEncoder = imageEncoder == null ? Optional.empty() : imageEncoder;
+    }
+
+    /** A lineage without an image encoder (every base but an ONNX image model). */
+    public Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
+                   Map<String, Long> seeds, Tools tools, Optional<GitInfo> git, Optional<Sweep> sweep,
+                   Optional<Metrics> metrics, List<Gate> gates, Optional<String> network, Optional<Encoder> encoder) {
+        this(formatVersion, model, spec, dataset, base, seeds, tools, git, sweep, metrics, gates, network, encoder,
+                Optional.empty());
+    }
 
     /** A lineage without an encoder (every base but ONNX). */
     public Lineage(int formatVersion, Model model, Spec spec, Optional<DatasetSummary> dataset, Base base,
@@ -73,6 +88,28 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
     public record Encoder(Optional<String> coordinates, Optional<String> archiveSha256, Optional<String> entry, String sha256,
                           String tokenizer, String tokenizerSha256, String output, String pooling, int maxSequenceLength,
                           int dimension) {
+    }
+
+    /**
+     * An ONNX image base, as the head was trained on its outputs: what a consumer must run before the head.
+     *
+     * @param coordinates   the model's artifact (with {@code @extension} unless zip), when named by coordinates
+     * @param archiveSha256 SHA-256 of that artifact (or of the project's archive) when {@code entry} is inside one
+     * @param entry         the model's path inside the archive
+     * @param sha256        SHA-256 of the {@code .onnx} file itself
+     * @param input         the model's input tensor
+     * @param layout        {@code NCHW} or {@code NHWC}: the order its values were fed in
+     * @param height        pixels the images were resized to
+     * @param width         pixels the images were resized to
+     * @param channels      1 (grey) or 3 (RGB)
+     * @param scaling       how pixels were scaled before the model
+     * @param output        the ONNX output the features come from
+     * @param pooling       {@code mean} when that output is a feature map averaged over its positions, else {@code none}
+     * @param dimension     features per image: the head's input size
+     */
+    public record ImageEncoder(Optional<String> coordinates, Optional<String> archiveSha256, Optional<String> entry,
+                               String sha256, String input, String layout, int height, int width, int channels,
+                               String scaling, String output, String pooling, int dimension) {
     }
 
     /**

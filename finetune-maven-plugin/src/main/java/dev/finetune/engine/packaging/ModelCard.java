@@ -102,7 +102,21 @@ public final class ModelCard {
                     .append(e.coordinates().map(c -> "the artifact " + Markdown.code(c)).orElse("the project's file"))
                     .append("; `finetune/lineage.json` names them with their hashes), normalise, then apply the head.\n");
         }
-        md.append("- Head: ").append(lineage.encoder().isPresent() ? "on the encoder's output, "
+        if (lineage.imageEncoder().isPresent()) {
+            var e = lineage.imageEncoder().get();
+            md.append("- The base is a frozen ONNX image model (").append(Markdown.code(e.entry().orElse("model"))).append(", SHA-256 ")
+                    .append(Markdown.code(e.sha256().substring(0, 12) + "…")).append("): images are resized to ")
+                    .append(e.height()).append("x").append(e.width()).append("x").append(e.channels()).append(", scaled (")
+                    .append(Markdown.text(e.scaling())).append("), fed to its input ").append(Markdown.code(e.input()))
+                    .append(" as ").append(e.layout()).append(" one at a time, and its output ").append(Markdown.code(e.output()))
+                    .append(e.pooling().equals("mean") ? " (averaged over its positions)" : "").append(" gives ")
+                    .append(e.dimension()).append(" features.\n");
+            md.append("- **At inference** this artifact holds the head only (a DL4J model zip): run the same ONNX model on")
+                    .append(" the same-sized, same-scaled image first (")
+                    .append(e.coordinates().map(c -> "the artifact " + Markdown.code(c)).orElse("the project's file"))
+                    .append("; `finetune/lineage.json` names it with its hash), then apply the head.\n");
+        }
+        md.append("- Head: ").append(lineage.encoder().isPresent() || lineage.imageEncoder().isPresent() ? "on the encoder's output, "
                         : "the top " + spec.head().removeLayers() + " layer(s) of the base replaced by ")
                 .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
                         .map(h -> h.units() + "-unit " + h.activation()).collect(Collectors.joining(", ")) + " dense layer(s) and ")

@@ -142,7 +142,22 @@ public final class ModelPackager {
                 metrics.map(Lineage.Metrics::of),
                 gates,
                 Optional.of(Fingerprint.zipEntriesSha256(r.outputDir().resolve(OutputFiles.MODEL))),
-                encoder(r, spec));
+                encoder(r, spec), imageEncoder(r, spec));
+    }
+
+    /** The ONNX image model the head was trained on, when there is one: {@code image-encoding.json} says training used it. */
+    private static Optional<Lineage.ImageEncoder> imageEncoder(Request r, FinetuneSpec spec) throws IOException {
+        Path encoding = r.outputDir().resolve(OutputFiles.IMAGE_ENCODING);
+        if (!Files.isRegularFile(encoding)) {
+            return Optional.empty();
+        }
+        var report = Json.read(encoding, dev.finetune.engine.onnx.ImageFeatures.Report.class);
+        var base = spec.base();
+        boolean inArchive = base.entry().isPresent();
+        return Optional.of(new Lineage.ImageEncoder(r.baseCoordinates(),
+                inArchive ? Optional.of(Fingerprint.sha256(r.baseSource())) : Optional.empty(), base.entry(),
+                Fingerprint.sha256(r.baseModel()), report.input(), report.layout(), report.height(), report.width(),
+                report.channels(), report.scaling(), report.output(), report.pooling(), report.dimension()));
     }
 
     /** The ONNX encoder the head was trained on, when there is one: {@code text-encoding.json} says training used it. */
