@@ -1,7 +1,7 @@
 package dev.finetune.engine.inspect;
 
 import dev.finetune.engine.model.LayerSelection;
-import dev.finetune.engine.model.BaseFormat;
+import dev.finetune.engine.model.BaseInspector;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
@@ -30,6 +30,7 @@ public final class InputChecks {
     private final Path baseModel;
     private final Optional<Path> tokenizer;
     private final Optional<Path> dataCache;
+    private final BaseInspector inspector;
 
     /**
      * @param resolver  resolves the spec's data paths
@@ -50,6 +51,13 @@ public final class InputChecks {
      */
     public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer,
                        Optional<Path> dataCache) {
+        this(spec, resolver, baseModel, tokenizer, dataCache, new BaseInspector());
+    }
+
+    /** @param inspector the build's: the base is recognised and inspected once for all its goals and checks */
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer,
+                       Optional<Path> dataCache, BaseInspector inspector) {
+        this.inspector = inspector;
         this.spec = spec;
         this.resolver = resolver;
         this.baseModel = baseModel;
@@ -150,7 +158,7 @@ public final class InputChecks {
 
     /** What images are resized to by default: the base's input, in its channel order. */
     private ImageShape.BaseInput baseInput(Optional<BaseModelInfo> base) {
-        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(baseModel, spec.base()).channelsLast()))
+        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), inspector.format(baseModel, spec.base()).channelsLast()))
                 .orElse(ImageShape.BaseInput.UNKNOWN);
     }
 
@@ -162,7 +170,7 @@ public final class InputChecks {
         }
         BaseModelInfo info;
         try {
-            info = BaseFormat.of(baseModel, spec.base()).inspect(baseModel);
+            info = inspector.inspect(baseModel, spec.base());
         } catch (UserInputException e) {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();
