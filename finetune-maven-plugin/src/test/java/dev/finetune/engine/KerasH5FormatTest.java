@@ -514,6 +514,10 @@ class KerasH5FormatTest {
         assertEquals(List.of(), new InputChecks(mlp, project::resolve, project.resolve(MLP)).problems());
         assertEquals(2, dev.finetune.engine.model.LayerSelection.removedLayers(mlp.head(),
                 BaseFormat.inspectAny(project.resolve(MLP)).names(), Map.of(), MLP));
+        // and the surgery builds that: `dense` kept, the new softmax on its 32 outputs
+        Net tuned = new dev.finetune.engine.model.ModelSurgery(mlp).apply(BaseFormat.loadAny(project.resolve(MLP)), 5, MLP);
+        assertEquals(List.of("dense", "head_output"), java.util.Arrays.stream(tuned.layers()).map(Net::layerName).toList());
+        assertEquals(32 * 5 + 5, tuned.paramTable().get("1_W").length() + tuned.paramTable().get("1_b").length());
         // a branch above the named layer that does not depend on it: removing "from it on" would cut it
         var head = new FinetuneSpec.HeadSpec(1, Optional.of(new FinetuneSpec.LayerRef(Optional.of(1), Optional.empty(),
                 typo.head().replaceFrom().get().location())), List.of());
