@@ -13,6 +13,7 @@ import org.apache.maven.project.MavenProject;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
 
+import dev.finetune.engine.model.BaseInspector;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.fingerprint.InputRecord;
@@ -39,6 +40,9 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     protected MavenProject project;
+
+    /** This goal's inspector, when the project has none to share (see {@link #baseInspector()}). */
+    private final BaseInspector ownInspector = new BaseInspector();
 
     /** The fine-tuning spec. Paths inside it are relative to the project directory. */
     @Parameter(property = "finetune.spec", defaultValue = "${project.basedir}/finetune.yaml", required = true)
@@ -187,7 +191,24 @@ abstract class AbstractFinetuneMojo extends AbstractMojo {
 
     private BaseModelResolver resolver() {
         return new BaseModelResolver(repositorySystem, repositorySession, project, projectPaths(),
-                outputDirectory.toPath().toAbsolutePath());
+                outputDirectory.toPath().toAbsolutePath(), baseInspector());
+    }
+
+    /**
+     * The build's base inspector: kept in the project's context, so validate, compile, layers and the other goals of
+     * one build recognise and inspect the base once between them (a Keras .h5 took about a second each time). A
+     * context value of another class loader's BaseInspector (another plugin realm) is not shared.
+     */
+    protected BaseInspector baseInspector() {
+        if (project == null) {
+            return ownInspector;
+        }
+        Object shared = project.getContextValue(BaseInspector.class.getName());
+        if (shared instanceof BaseInspector inspector) {
+            return inspector;
+        }
+        project.setContextValue(BaseInspector.class.getName(), ownInspector);
+        return ownInspector;
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.finetune.maven;
 
 import dev.finetune.engine.fork.ThreadChoice;
-import dev.finetune.engine.model.BaseFormat;
 
 import dev.finetune.engine.htmlreport.HtmlReport;
 import dev.finetune.engine.htmlreport.ReportInputs;
@@ -131,7 +130,7 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
             return ThreadChoice.set(threads);
         }
         try {
-            return ThreadChoice.byWorkload(BaseFormat.of(baseFile, parsed.base()).inspect(baseFile));
+            return ThreadChoice.byWorkload(baseInspector().inspect(baseFile, parsed.base()));
         } catch (RuntimeException e) {
             // an unreadable base: the training JVM reports it as it always did, located; the count is moot then
             return new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for a base not inspected (" + e.getClass().getSimpleName() + ")");

@@ -5,7 +5,7 @@ import dev.finetune.engine.fingerprint.Fingerprint;
 import dev.finetune.engine.layout.ArchiveEntries;
 import dev.finetune.engine.layout.OutputFiles;
 import dev.finetune.engine.layout.ProjectPaths;
-import dev.finetune.engine.model.BaseFormat;
+import dev.finetune.engine.model.BaseInspector;
 import dev.finetune.engine.onnx.Tokenizers;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -38,9 +38,13 @@ final class BaseModelResolver {
     private final ProjectPaths paths;
     private final Path outputDir;
 
+    /** Recognises the base once per build (a Keras .h5 takes a second to open), shared with the checks. */
+    private final BaseInspector inspector;
+
     /** @param outputDir where a {@code base.entry} is extracted to (under {@link OutputFiles#BASE_EXTRACTED_DIR}) */
     BaseModelResolver(RepositorySystem repositorySystem, RepositorySystemSession session, MavenProject project, ProjectPaths paths,
-                      Path outputDir) {
+                      Path outputDir, BaseInspector inspector) {
+        this.inspector = inspector;
         this.repositorySystem = repositorySystem;
         this.session = session;
         this.project = project;
@@ -151,9 +155,9 @@ final class BaseModelResolver {
     }
 
     /** Whether the model is an ONNX body; a file of no known format is not (validation says what it is, located). */
-    private static boolean isOnnx(Path model, FinetuneSpec.BaseSpec base) {
+    private boolean isOnnx(Path model, FinetuneSpec.BaseSpec base) {
         try {
-            return BaseFormat.isOnnx(model, base);
+            return inspector.isOnnx(model, base);
         } catch (UserInputException e) {
             return false;
         }

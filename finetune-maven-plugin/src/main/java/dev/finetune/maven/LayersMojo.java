@@ -4,7 +4,6 @@ import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
 import dev.finetune.engine.data.ImageShape;
 import dev.finetune.engine.inspect.LayerTable;
-import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.spec.FinetuneSpec;
 import org.apache.maven.plugin.MojoExecutionException;
@@ -34,7 +33,7 @@ public class LayersMojo extends AbstractFinetuneMojo {
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
         BaseModelInfo info;
         try {
-            info = BaseFormat.of(base.file(), parsed.base()).inspect(base.file());
+            info = baseInspector().inspect(base.file(), parsed.base());
         } catch (UserInputException e) {
             throw new MojoFailureException(parsed.locate(parsed.base().key()) + ": " + e.getMessage());
         }
@@ -42,7 +41,7 @@ public class LayersMojo extends AbstractFinetuneMojo {
         try {
             // inspected, not loaded: no ND4J (nor image decoding) in Maven's JVM
             DatasetSource.Inspection data = DatasetSource.of(parsed.dataset(), projectPaths()::resolve,
-                    new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(base.file(), parsed.base()).channelsLast())).inspect(parsed::locate);
+                    new ImageShape.BaseInput(info.inputShape(), baseInspector().format(base.file(), parsed.base()).channelsLast())).inspect(parsed::locate);
             if (!data.problems().isEmpty()) {
                 throw new UserInputException(String.join("\n", data.problems()));
             }

@@ -81,7 +81,7 @@ public class ValidateMojo extends AbstractFinetuneMojo {
             return;
         }
         InputChecks.Result checked = new InputChecks(parsed, projectPaths()::resolve, base.file(), base.tokenizer(),
-                Optional.of(outputDirectory.toPath().resolve(OutputFiles.DATA_CACHE_DIR))).check();
+                Optional.of(outputDirectory.toPath().resolve(OutputFiles.DATA_CACHE_DIR)), baseInspector()).check();
         List<String> problems = new java.util.ArrayList<>(checked.problems());
         checked.base().flatMap(info -> MemoryEstimate.check(parsed, info, Optional.ofNullable(maxHeap),
                 Optional.ofNullable(maxOffHeap).filter(v -> !v.isBlank()))).ifPresent(problems::add);

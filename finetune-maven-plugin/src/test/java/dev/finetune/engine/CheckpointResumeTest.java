@@ -87,7 +87,7 @@ class CheckpointResumeTest {
     }
 
     private static JobOptions options(boolean cache, String key) {
-        return new JobOptions(cache, 1, Optional.of(new Checkpoints.Policy(key, 1, 0)), false);
+        return JobOptions.DEFAULTS.withFrozenFeatureCache(cache).withCheckpoints(Optional.of(new Checkpoints.Policy(key, 1, 0)));
     }
 
     private static Run train(FinetuneSpec spec, Path out, JobOptions options, Predicate<JobEvent> killAt) throws IOException {
@@ -122,7 +122,7 @@ class CheckpointResumeTest {
         Path plain = tmp.resolve("plain");
         Path whole = tmp.resolve("whole");
         Path resumed = tmp.resolve("resumed");
-        train(spec, plain, new JobOptions(cache, 1), e -> false);
+        train(spec, plain, JobOptions.DEFAULTS.withFrozenFeatureCache(cache), e -> false);
         train(spec, whole, options(cache, "k1"), e -> false);
         assertThrows(Killed.class, () -> train(spec, resumed, options(cache, "k1"), epoch(run, epoch)));
         // the epoch that was running when it stopped has no checkpoint; the one before it has

@@ -70,7 +70,7 @@ class DataParallelTest {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted(epochs));
         List<JobEvent> events = Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
-        JobOptions o = cache ? options : new JobOptions(false, 1).withSpark(options.spark(), 1);
+        JobOptions o = cache ? options : JobOptions.DEFAULTS.withFrozenFeatureCache(false).withSpark(options.spark(), 1);
         FinetuneJob job = TestBases.job(spec, project, out, EventSink.all(List.of(events::add, EventSink.toStdout())), o);
         job.train();
         double seconds = (System.nanoTime() - t0) / 1e9;

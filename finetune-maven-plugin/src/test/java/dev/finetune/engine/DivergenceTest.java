@@ -86,7 +86,7 @@ class DivergenceTest {
                 """;
         var spec = new SpecParser().parse("finetune.yaml", sweep);
         java.util.function.Function<Boolean, JobOptions> options = rerunFailed ->
-                new JobOptions(true, 1, Optional.of(new Checkpoints.Policy("d", 1, 0)), rerunFailed);
+                JobOptions.DEFAULTS.withCheckpoints(Optional.of(new Checkpoints.Policy("d", 1, 0))).withRerunFailedTrials(rerunFailed);
         List<JobEvent> first = new ArrayList<>();
         TestBases.job(spec, project, out, first::add, options.apply(false)).train();
         assertEquals(3, first.stream().filter(e -> e instanceof JobEvent.TrialStarted).count());

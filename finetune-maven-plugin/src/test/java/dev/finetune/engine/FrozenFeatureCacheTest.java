@@ -65,7 +65,7 @@ class FrozenFeatureCacheTest {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
         List<String> lines = new ArrayList<>();
         EventSink log = EventSink.lines(lines::add);
-        TestBases.job(spec, project, out, log, new JobOptions(cache, 1)).train();
+        TestBases.job(spec, project, out, log, JobOptions.DEFAULTS.withFrozenFeatureCache(cache)).train();
         return lines;
     }
 

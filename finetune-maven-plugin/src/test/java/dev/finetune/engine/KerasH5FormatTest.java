@@ -440,4 +440,90 @@ class KerasH5FormatTest {
         assertEquals(frozen, tuned.paramTable().get("bn_gamma"));
         assertEquals(List.of(10L, 3L), java.util.Arrays.stream(tuned.output(x).shape()).boxed().toList());
     }
+
+    /**
+     * `head.replaceFrom`: the head straight on a graph's feature map (relu6's 6x6x4, which Keras flattened for
+     * `features`), the Keras dense layers removed; the frozen convolution and batch norm are served by the frozen-feature
+     * cache with image-shaped features, and `finetune:layers` shows what is removed.
+     */
+    @Test
+    void aFunctionalBaseTakesAHeadOnItsFeatureMap(@TempDir Path out) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", """
+                base: { path: cnn-functional.h5 }
+                dataset:
+                  path: data/upper.csv
+                  split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+                freeze: { upTo: bn }
+                head: { replaceFrom: features }
+                training: { learningRate: 0.01, batchSize: 16, epochs: 6, seed: 5 }
+                """);
+        assertEquals(List.of(), new InputChecks(spec, project::resolve, project.resolve(CNN)).problems());
+        BaseModelInfo info = BaseFormat.inspectAny(project.resolve(CNN));
+        var table = dev.finetune.engine.inspect.LayerTable.of(spec, info, java.util.OptionalInt.of(5));
+        String lines = String.join("\n", table.lines());
+        assertTrue(lines.matches("(?s).*features\\s+Dense\\s+16\\s+2,320\\s+removed by the head.*"), lines);
+        assertTrue(lines.matches("(?s).*predictions\\s+Dense\\s+5\\s+85\\s+removed by the head.*"), lines);
+        assertTrue(lines.matches("(?s).*relu6\\s+ReLU\\s+6x6x4\\s+0\\s+trains.*"), lines);
+        // 6x6x4 flattened: 144 inputs of the 5-way softmax
+        assertTrue(lines.matches("(?s).*head_output\\s+OutputLayer \\(softmax\\)\\s+5\\s+725\\s+new head, trains.*"), lines);
+
+        var job = TestBases.job(spec, project, out, EventSink.toStdout(), JobOptions.DEFAULTS);
+        job.train();
+        MetricsReport metrics = job.evaluate();
+        ComputationGraph tuned = ModelSerializer.restoreComputationGraph(out.resolve(OutputFiles.MODEL).toFile());
+        Map<String, INDArray> after = tuned.paramTable();
+        assertEquals(144, after.get("head_output_W").size(0), "the head takes relu6's 6x6x4 map flattened");
+        assertFalse(after.containsKey("features_W"), "the Keras dense layers are removed");
+        assertFalse(after.containsKey("predictions_W"));
+        assertEquals(List.of("conv", "bn"), Json.read(out.resolve(OutputFiles.TRAINING), TrainingReport.class).frozenLayers());
+        assertArrayEquals(BaseFormat.loadAny(project.resolve(CNN)).paramTable().get("conv_W").data().asBytes(),
+                after.get("conv_W").data().asBytes(), "the frozen convolution keeps the Keras weights");
+        // the saved model runs on flat rows as the dataset gives them
+        assertEquals(List.of(3L, 5L), java.util.Arrays.stream(tuned.outputSingle(false, Nd4j.rand(DataType.FLOAT, 3, 64)).shape()).boxed().toList());
+        System.out.printf(Locale.ROOT, "Keras CNN base, head on relu6's feature map: test accuracy %.4f%n", metrics.test().accuracy());
+        assertTrue(metrics.test().accuracy() > 0.5, "accuracy " + metrics.test().accuracy());
+    }
+
+    /** `head.replaceFrom` resolved against the real layers: a typo gets the near name, a layer with a branch above is refused. */
+    @Test
+    void replaceFromIsCheckedAgainstTheRealLayers() throws Exception {
+        FinetuneSpec typo = new SpecParser().parse("finetune.yaml", """
+                base: { path: cnn-functional.h5 }
+                dataset: { path: data/upper.csv }
+                head:
+                  replaceFrom: featurs
+                """);
+        List<String> problems = new InputChecks(typo, project::resolve, project.resolve(CNN)).problems();
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("finetune.yaml:4:16: `head.replaceFrom` names layer `featurs`, which cnn-functional.h5"
+                + " does not have; its layers are: 0=conv, 1=bn, 2=relu6, 3=features, 4=predictions; did you mean `features`?"),
+                problems.get(0));
+        FinetuneSpec first = new SpecParser().parse("finetune.yaml", """
+                base: { path: cnn-functional.h5 }
+                dataset: { path: data/upper.csv }
+                head: { replaceFrom: 0 }
+                """);
+        problems = new InputChecks(first, project::resolve, project.resolve(CNN)).problems();
+        assertTrue(problems.size() == 1 && problems.get(0).contains("would remove every layer"), problems.toString());
+        // the Sequential MLP's hidden layer: a vector, so the head can sit on `dense`
+        FinetuneSpec mlp = new SpecParser().parse("finetune.yaml", """
+                base: { path: mlp-sequential.h5 }
+                dataset: { path: data/upper.csv }
+                head: { replaceFrom: dense_1 }
+                """);
+        assertEquals(List.of(), new InputChecks(mlp, project::resolve, project.resolve(MLP)).problems());
+        assertEquals(2, dev.finetune.engine.model.LayerSelection.removedLayers(mlp.head(),
+                BaseFormat.inspectAny(project.resolve(MLP)).names(), Map.of(), MLP));
+        // and the surgery builds that: `dense` kept, the new softmax on its 32 outputs
+        Net tuned = new dev.finetune.engine.model.ModelSurgery(mlp).apply(BaseFormat.loadAny(project.resolve(MLP)), 5, MLP);
+        assertEquals(List.of("dense", "head_output"), java.util.Arrays.stream(tuned.layers()).map(Net::layerName).toList());
+        assertEquals(32 * 5 + 5, tuned.paramTable().get("1_W").length() + tuned.paramTable().get("1_b").length());
+        // a branch above the named layer that does not depend on it: removing "from it on" would cut it
+        var head = new FinetuneSpec.HeadSpec(1, Optional.of(new FinetuneSpec.LayerRef(Optional.of(1), Optional.empty(),
+                typo.head().replaceFrom().get().location())), List.of());
+        UserInputException e = assertThrows(UserInputException.class, () -> dev.finetune.engine.model.LayerSelection.removedLayers(
+                head, List.of("a", "b", "c", "out"), Map.of("a", List.of("in"), "b", List.of("a"), "c", List.of("a"),
+                        "out", List.of("b", "c")), "g.zip"));
+        assertTrue(e.getMessage().contains("layers [c] of g.zip come after it without depending on it"), e.getMessage());
+    }
 }

@@ -96,7 +96,7 @@ class SparkSweepTest {
                 """;
         Run l = run(halving, local, LOCAL);
         // with checkpoints the journal records each finished trial with its network, fetched from the executor
-        JobOptions journaled = new JobOptions(true, 1, Optional.of(new Checkpoints.Policy("spark-test", 1, 0)), false)
+        JobOptions journaled = JobOptions.DEFAULTS.withCheckpoints(Optional.of(new Checkpoints.Policy("spark-test", 1, 0)))
                 .withSpark(SPARK.spark(), 1);
         Run s = run(halving, spark, journaled);
         assertEquals(SweepFixture.timeless(l.sweep()), SweepFixture.timeless(s.sweep()));

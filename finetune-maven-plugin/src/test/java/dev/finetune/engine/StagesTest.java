@@ -124,7 +124,7 @@ class StagesTest {
 
     @Test
     void aRunStoppedInTheSecondStageResumesToTheSameBits(@TempDir Path whole, @TempDir Path resumed) throws Exception {
-        JobOptions checkpointed = new JobOptions(true, 1, Optional.of(new Checkpoints.Policy("k", 1, 0)), false);
+        JobOptions checkpointed = JobOptions.DEFAULTS.withCheckpoints(Optional.of(new Checkpoints.Policy("k", 1, 0)));
         train(spec(""), whole, JobOptions.DEFAULTS, e -> false);
         assertThrows(IllegalStateException.class, () -> train(spec(""), resumed, checkpointed,
                 e -> e instanceof JobEvent.EpochEnded x && x.run().equals("stage-2") && x.epoch() == 3));

@@ -109,7 +109,12 @@ public final class CanonicalSpec {
         root.put("freeze", freeze(spec.freeze()));
 
         Map<String, Object> head = new LinkedHashMap<>();
-        head.put("removeLayers", spec.head().removeLayers());
+        if (spec.head().replaceFrom().isPresent()) {
+            LayerRef from = spec.head().replaceFrom().get();
+            head.put("replaceFrom", from.index().<Object>map(i -> i).orElseGet(() -> from.name().orElseThrow()));
+        } else {
+            head.put("removeLayers", spec.head().removeLayers());
+        }
         head.put("hidden", spec.head().hidden().stream().map(CanonicalSpec::dense).toList());
         root.put("head", head);
 

@@ -277,10 +277,31 @@ public record FinetuneSpec(
     }
 
     /**
-     * @param removeLayers how many layers to remove from the top of the base (its output layer is 1)
+     * @param removeLayers how many layers to remove from the top of the base (its output layer is 1); ignored when
+     *                     {@code replaceFrom} is given
+     * @param replaceFrom  the lowest layer the head replaces: it and every layer above it are removed, and the head
+     *                     sits on what feeds it (resolved against the base's layers, which the spec module does not know)
      * @param hidden       new dense layers added before the output layer
      */
-    public record HeadSpec(int removeLayers, List<DenseLayerSpec> hidden) {
+    public record HeadSpec(int removeLayers, Optional<LayerRef> replaceFrom, List<DenseLayerSpec> hidden) {
+
+        public HeadSpec {
+            hidden = List.copyOf(hidden);
+        }
+
+        /** A head that removes the top {@code removeLayers} layers. */
+        public HeadSpec(int removeLayers, List<DenseLayerSpec> hidden) {
+            this(removeLayers, Optional.empty(), hidden);
+        }
+
+        public HeadSpec withHidden(List<DenseLayerSpec> newHidden) {
+            return new HeadSpec(removeLayers, replaceFrom, newHidden);
+        }
+
+        /** What the head removes, for people: {@code the top 4 layer(s)} or {@code dense_1 and every layer above it}. */
+        public String removedText() {
+            return replaceFrom.map(r -> "`" + r + "` and every layer above it").orElse("the top " + removeLayers + " layer(s)");
+        }
     }
 
     public record DenseLayerSpec(int units, Activation activation) {

@@ -334,7 +334,15 @@ final class SpecBinder {
     }
 
     private HeadSpec head(JsonNode h) {
-        return new HeadSpec(h.path("removeLayers").asInt(1), hiddenLayers(h.path("hidden")));
+        if (h.has("replaceFrom") && h.has("removeLayers")) {
+            problems.add(tree.keyAt("head.replaceFrom"), "`head` has both `replaceFrom` and `removeLayers`, which both say what"
+                    + " the head removes; keep `replaceFrom` (a layer: it and every layer above it are removed) or"
+                    + " `removeLayers` (a count from the top)");
+        }
+        JsonNode from = h.path("replaceFrom");
+        Optional<LayerRef> replaceFrom = from.isTextual() || from.isIntegralNumber()
+                ? Optional.of(layer(from, "head.replaceFrom")) : Optional.empty();
+        return new HeadSpec(h.path("removeLayers").asInt(1), replaceFrom, hiddenLayers(h.path("hidden")));
     }
 
     /** A {@code head.hidden} list: each entry a size, or {units, activation}. */

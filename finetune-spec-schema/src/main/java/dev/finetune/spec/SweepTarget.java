@@ -83,7 +83,7 @@ public enum SweepTarget {
                     t.epochs(), t.l2(), t.dropout(), t.seed(), List.copyOf((List<FinetuneSpec.LayerLearningRate>) value),
                     t.l2sp(), t.stages()));
             case HEAD_HIDDEN -> new FinetuneSpec(spec.base(), spec.dataset(), spec.freeze(),
-                    new HeadSpec(spec.head().removeLayers(), List.copyOf((List<DenseLayerSpec>) value)), spec.training(),
+                    spec.head().withHidden((List<DenseLayerSpec>) value), spec.training(),
                     spec.earlyStopping(), spec.evaluation(), spec.sweep(), spec.allowPathsOutsideProject(), spec.locations());
             case FREEZE_UP_TO -> new FinetuneSpec(spec.base(), spec.dataset(),
                     new FreezeSpec(spec.freeze().layers(), Optional.of((LayerRef) value)), spec.head(), spec.training(),

@@ -214,7 +214,7 @@ public final class PeerBenchmark {
                             if (event instanceof JobEvent.Warning warning) {
                                 System.out.println("[WARN] " + warning.message());
                             }
-                        }, new JobOptions(true, threads));
+                        }, JobOptions.DEFAULTS.withThreadsPerTrial(threads));
                 long start = System.nanoTime();
                 onFreshThread(() -> {
                     job.train();
@@ -240,7 +240,7 @@ public final class PeerBenchmark {
         FinetuneJob job = new FinetuneJob(spec, dir, w.base(dir, lenet), out,
                 data -> new RunInfo("benchmark", "cpu", threads, 1, System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
                         System.getProperty("java.version"), "", data.classes()),
-                quiet, new JobOptions(true, threads));
+                quiet, JobOptions.DEFAULTS.withThreadsPerTrial(threads));
         onFreshThread(() -> {
             job.train();
             return null;

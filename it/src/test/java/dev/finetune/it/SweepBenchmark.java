@@ -153,7 +153,7 @@ public final class SweepBenchmark {
                 out.toAbsolutePath(),
                 data -> new RunInfo("benchmark", "cpu", OMP_THREADS, BLAS_THREADS,
                         System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), System.getProperty("java.version"), "", data.classes()),
-                quiet, new JobOptions(cache, OMP_THREADS));
+                quiet, JobOptions.DEFAULTS.withFrozenFeatureCache(cache).withThreadsPerTrial(OMP_THREADS));
         // each run on a fresh thread, as each build's training runs on a fresh JVM's main thread: ND4J keeps
         // per-thread state (workspaces, OpenMP team), and a thread that ran other networks before was measured
         // to be erratically slower for small heads on this shared machine

@@ -113,7 +113,7 @@ public record ForkRequest(int protocol, Task task, Path spec, Path projectDir, P
 
     public JobOptions jobOptions() {
         return new JobOptions(frozenFeatureCache, ompThreads, checkpoints, rerunFailedTrials,
-                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)), tokenizer).withSpark(spark, blasThreads);
+                java.time.Duration.ofSeconds(Math.max(0, heartbeatSeconds)), tokenizer, blasThreads, spark);
     }
 
     public void write(Path file) throws IOException {

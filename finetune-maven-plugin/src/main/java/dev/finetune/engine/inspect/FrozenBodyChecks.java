@@ -45,6 +45,10 @@ final class FrozenBodyChecks {
             problems.add(spec.locate("freeze") + ": `freeze` asks to train part of the ONNX body; " + FROZEN_ONLY
                     + ". Leave `freeze` out, or write `freeze: all`");
         }
+        if (spec.locations().containsKey("head.replaceFrom")) {
+            problems.add(spec.locate("head.replaceFrom") + ": `head.replaceFrom` does not apply to an ONNX body: the head"
+                    + " goes on top of its output (name another output with `base.output`)");
+        }
         if (spec.locations().containsKey("head.removeLayers")) {
             problems.add(spec.locate("head.removeLayers") + ": `head.removeLayers` does not apply to an ONNX body: the head"
                     + " goes on top of its output (name another output with `base.output`)");

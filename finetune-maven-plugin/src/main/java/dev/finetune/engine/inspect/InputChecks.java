@@ -1,7 +1,7 @@
 package dev.finetune.engine.inspect;
 
 import dev.finetune.engine.model.LayerSelection;
-import dev.finetune.engine.model.BaseFormat;
+import dev.finetune.engine.model.BaseInspector;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.UserInputException;
 import dev.finetune.engine.data.DatasetSource;
@@ -30,6 +30,7 @@ public final class InputChecks {
     private final Path baseModel;
     private final Optional<Path> tokenizer;
     private final Optional<Path> dataCache;
+    private final BaseInspector inspector;
 
     /**
      * @param resolver  resolves the spec's data paths
@@ -50,6 +51,13 @@ public final class InputChecks {
      */
     public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer,
                        Optional<Path> dataCache) {
+        this(spec, resolver, baseModel, tokenizer, dataCache, new BaseInspector());
+    }
+
+    /** @param inspector the build's: the base is recognised and inspected once for all its goals and checks */
+    public InputChecks(FinetuneSpec spec, Function<String, Path> resolver, Path baseModel, Optional<Path> tokenizer,
+                       Optional<Path> dataCache, BaseInspector inspector) {
+        this.inspector = inspector;
         this.spec = spec;
         this.resolver = resolver;
         this.baseModel = baseModel;
@@ -150,7 +158,7 @@ public final class InputChecks {
 
     /** What images are resized to by default: the base's input, in its channel order. */
     private ImageShape.BaseInput baseInput(Optional<BaseModelInfo> base) {
-        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), BaseFormat.of(baseModel, spec.base()).channelsLast(baseModel)))
+        return base.map(info -> new ImageShape.BaseInput(info.inputShape(), inspector.format(baseModel, spec.base()).channelsLast(baseModel)))
                 .orElse(ImageShape.BaseInput.UNKNOWN);
     }
 
@@ -162,7 +170,7 @@ public final class InputChecks {
         }
         BaseModelInfo info;
         try {
-            info = BaseFormat.of(baseModel, spec.base()).inspect(baseModel);
+            info = inspector.inspect(baseModel, spec.base());
         } catch (UserInputException e) {
             problems.add(spec.locate(key) + ": " + e.getMessage());
             return Optional.empty();
@@ -174,17 +182,24 @@ public final class InputChecks {
         problems.addAll(FrozenBodyChecks.onnxKeysOnOtherBases(spec, info));
         List<String> names = info.names();
         String baseName = spec.base().toString();
+        int remove;
         try {
-            TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
+            remove = LayerSelection.removedLayers(spec.head(), names, info.inputs(), baseName);
+        } catch (UserInputException e) {
+            problems.add(e.getMessage()); // located at head.replaceFrom
+            return Optional.of(info);
+        }
+        try {
+            TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, remove);
             try {
-                LayerSelection.requireKept(frozen, names, spec.head().removeLayers(), baseName);
+                LayerSelection.requireKept(frozen, names, remove, baseName);
             } catch (UserInputException e) {
                 problems.add(spec.locate(spec.freeze().isEmpty() ? "head" : "freeze") + ": " + e.getMessage());
                 return Optional.of(info);
             }
             try {
                 dev.finetune.engine.model.LayerRates.resolve(spec.training().layerLearningRates(), names,
-                        names.size() - spec.head().removeLayers(), frozen, baseName);
+                        names.size() - remove, frozen, baseName);
             } catch (UserInputException e) {
                 problems.add(e.getMessage()); // located at the entry
             }
@@ -192,12 +207,40 @@ public final class InputChecks {
             problems.add(e.getMessage());
             return Optional.of(info);
         }
-        BaseModelInfo.LayerInfo top = info.layers().get(names.size() - spec.head().removeLayers() - 1);
-        if (top.nOut() <= 0) {
-            problems.add(spec.locate("head") + ": the new head would sit on layer `" + top.name() + "` (" + top.type()
-                    + "), whose output is not a plain vector; raise or lower `head.removeLayers` so a dense layer stays on top");
-        }
+        headInputProblem(info, remove).ifPresent(problems::add);
         return Optional.of(info);
+    }
+
+    /**
+     * Whether the head can sit on what the removal leaves on top: a vector; in a graph also an image feature map (a
+     * pooling layer's 1x1x1280), which the surgery flattens, or a vertex that is no layer (a Flatten), which it sizes by
+     * a forward pass. A stack of layers (MultiLayerNetwork) needs a vector.
+     */
+    private Optional<String> headInputProblem(BaseModelInfo info, int remove) {
+        List<String> names = info.names();
+        BaseModelInfo.LayerInfo top = info.layers().get(names.size() - remove - 1);
+        String lowest = names.get(names.size() - remove);
+        List<String> below = info.inputs().getOrDefault(lowest, List.of());
+        boolean onVertex = info.graph() && below.size() == 1 && !names.contains(below.get(0));
+        boolean featureMap = info.graph() && top.outputShape().size() == 3 && top.outputShape().stream().allMatch(d -> d > 0);
+        if (top.nOut() > 0 || onVertex || featureMap) {
+            return Optional.empty();
+        }
+        String key = spec.head().replaceFrom().isPresent() ? "head.replaceFrom" : "head";
+        return Optional.of(spec.locate(key) + ": the new head would sit on layer `" + top.name() + "` (" + top.type() + ", output "
+                + top.shapeText() + "), whose output is not a plain vector" + (info.graph() ? " or an image feature map" : "")
+                + "; " + (spec.head().replaceFrom().isPresent() ? "name another layer in `head.replaceFrom`"
+                : "raise or lower `head.removeLayers`") + " so a dense layer"
+                + (info.graph() ? ", a pooling layer or a flatten" : "") + " stays on top");
+    }
+
+    /** The layers the head removes; 0 when `head.replaceFrom` does not resolve (reported once, by the base's check). */
+    private int removedOrZero(BaseModelInfo info) {
+        try {
+            return LayerSelection.removedLayers(spec.head(), info.names(), info.inputs(), spec.base().toString());
+        } catch (UserInputException e) {
+            return 0;
+        }
     }
 
     /** Each `training.layerLearningRates` alternative a sweep tries, against the base's layers and `freeze`. */
@@ -211,10 +254,10 @@ public final class InputChecks {
         for (Object value : parameter.get().values()) {
             FinetuneSpec trial = SweepTarget.LAYER_LEARNING_RATES.apply(spec, value);
             try {
-                TreeSet<Integer> frozen = LayerSelection.frozenIndices(trial.freeze(), info.names(), baseName,
-                        spec.head().removeLayers());
+                int remove = removedOrZero(info);
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(trial.freeze(), info.names(), baseName, remove);
                 dev.finetune.engine.model.LayerRates.resolve((List<FinetuneSpec.LayerLearningRate>) value, info.names(),
-                        info.names().size() - spec.head().removeLayers(), frozen, baseName);
+                        info.names().size() - remove, frozen, baseName);
             } catch (UserInputException e) {
                 problems.add(e.getMessage().replace("`training.layerLearningRates`",
                         "`sweep.parameters.training.layerLearningRates`"));
@@ -230,11 +273,11 @@ public final class InputChecks {
             FinetuneSpec stage = stages.get(i);
             String at = spec.locate("training.stages[" + i + "]").toString();
             try {
-                TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName,
-                        spec.head().removeLayers());
-                LayerSelection.requireKept(frozen, info.names(), spec.head().removeLayers(), baseName);
+                int remove = removedOrZero(info);
+                TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName, remove);
+                LayerSelection.requireKept(frozen, info.names(), remove, baseName);
                 dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
-                        info.names().size() - spec.head().removeLayers(), frozen, baseName);
+                        info.names().size() - remove, frozen, baseName);
             } catch (UserInputException e) {
                 // messages about a layer reference stand where the stage names it; the others get the stage's place
                 String message = e.getMessage().replace("`freeze`", "`training.stages[" + i + "].freeze`")
@@ -255,8 +298,8 @@ public final class InputChecks {
             try {
                 TreeSet<Integer> frozen = LayerSelection.frozenIndices(
                         new FinetuneSpec.FreezeSpec(spec.freeze().layers(), Optional.of(ref)), info.names(), spec.base().toString(),
-                        spec.head().removeLayers());
-                LayerSelection.requireKept(frozen, info.names(), spec.head().removeLayers(), spec.base().toString());
+                        removedOrZero(info));
+                LayerSelection.requireKept(frozen, info.names(), removedOrZero(info), spec.base().toString());
             } catch (UserInputException e) {
                 String message = e.getMessage().replace("`freeze`", "`sweep.parameters.freeze.upTo`");
                 problems.add(message.startsWith(ref.location().toString()) ? message : ref.location() + ": " + message);

@@ -51,11 +51,12 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
             return frozenBody(spec, base, classes);
         }
         List<String> names = base.names();
-        int remove = spec.head().removeLayers();
         List<String> notes = new ArrayList<>();
         TreeSet<Integer> frozen;
+        int remove;
         try {
-            frozen = LayerSelection.frozenIndices(spec.freeze(), names, spec.base().toString(), spec.head().removeLayers());
+            remove = LayerSelection.removedLayers(spec.head(), names, base.inputs(), spec.base().toString());
+            frozen = LayerSelection.frozenIndices(spec.freeze(), names, spec.base().toString(), remove);
             LayerSelection.requireKept(frozen, names, remove, spec.base().toString());
         } catch (UserInputException e) {
             List<Row> rows = new ArrayList<>();
@@ -73,9 +74,14 @@ public record LayerTable(BaseModelInfo base, List<Row> rows, Optional<String> pr
             Role role = i >= kept ? Role.removed : frozenNames.contains(names.get(i)) ? Role.frozen : Role.trainable;
             rows.add(new Row(Optional.of(i), l.name(), l.type(), l.nOut(), l.params(), role, l.shapeText()));
         }
-        long previous = base.layers().get(kept - 1).nOut();
+        BaseModelInfo.LayerInfo top = base.layers().get(kept - 1);
+        long previous = top.nOut();
         Optional<String> problem = Optional.empty();
-        if (previous <= 0) {
+        if (previous <= 0 && base.graph() && !top.outputShape().isEmpty() && top.outputShape().stream().allMatch(d -> d > 0)) {
+            // a graph's feature map (a pooling layer's 1x1x1280): the surgery flattens it for the head
+            previous = top.outputShape().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
+            notes.add("the head takes `" + top.name() + "`'s " + top.shapeText() + " output flattened to " + previous + " features");
+        } else if (previous <= 0) {
             problem = Optional.of("the new head would sit on layer `" + names.get(kept - 1) + "`, whose output is not a plain"
                     + " vector; raise or lower `head.removeLayers` so a dense layer stays on top");
         }

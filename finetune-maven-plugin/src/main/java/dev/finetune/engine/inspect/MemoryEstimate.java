@@ -80,7 +80,12 @@ public final class MemoryEstimate {
     /** The layers of the network the spec builds: the base's kept layers (frozen or not), the new dense layers, the output. */
     static List<Layer> layers(FinetuneSpec spec, BaseModelInfo base) {
         List<Layer> layers = new ArrayList<>();
-        int removed = base.frozenOnly() ? 0 : spec.head().removeLayers();
+        int removed;
+        try {
+            removed = base.frozenOnly() ? 0 : LayerSelection.removedLayers(spec.head(), base.names(), base.inputs(), spec.base().toString());
+        } catch (UserInputException e) {
+            removed = 0; // InputChecks reports it
+        }
         int kept = Math.max(0, base.layers().size() - removed);
         Set<Integer> frozen;
         try {
@@ -96,7 +101,8 @@ public final class MemoryEstimate {
                 layers.add(new Layer(layer.name(), spec.base().key(), layer.params().orElse(0L),
                         !frozen.contains(i) && !layer.frozen()));
             }
-            nIn = layer.nOut();
+            nIn = layer.nOut() > 0 || !base.graph() || layer.outputShape().isEmpty() ? layer.nOut()
+                    : layer.outputShape().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b); // a flattened feature map
         }
         if (base.frozenOnly()) {
             nIn = LayerTable.featureRow(spec, base).nOut();

@@ -63,6 +63,8 @@ public final class FinetuneJob {
     private final FinetuneSpec spec;
     private final Path baseDir;
     private final Path baseModel;
+    /** Recognises and inspects the base once for this job (a Keras .h5 takes a second to open). */
+    private final dev.finetune.engine.model.BaseInspector inspector = new dev.finetune.engine.model.BaseInspector();
     private final Path outputDir;
     private final RunInfoSupplier runInfo;
     private final EventSink log;
@@ -123,7 +125,7 @@ public final class FinetuneJob {
 
     /** Whether the base is an ONNX body: its outputs are computed once, and a new head trains on them. */
     private boolean onnxBase() {
-        return BaseFormat.isOnnx(baseModel, spec.base());
+        return inspector.isOnnx(baseModel, spec.base());
     }
 
     /** An ONNX base's features for the named splits' texts (the frozen-feature cache of a body DL4J cannot run). */
@@ -131,7 +133,7 @@ public final class FinetuneJob {
         if (!onnxBase()) {
             if (data.train().texts().isPresent()) {
                 throw new UserInputException("`dataset.textColumn` gives text examples, which only an ONNX text encoder base"
-                        + " reads; " + spec.base() + " is a " + BaseFormat.of(baseModel, spec.base()).displayName());
+                        + " reads; " + spec.base() + " is a " + inspector.format(baseModel, spec.base()).displayName());
             }
             return data;
         }
@@ -200,10 +202,10 @@ public final class FinetuneJob {
                 : source.trainingSplits(data);
         Optional<DataNormalization> normalizer = splits.normalizer();
 
-        BaseFormat format = BaseFormat.of(baseModel, spec.base());
+        BaseFormat format = inspector.format(baseModel, spec.base());
         Net base = onnx ? null : format.load(baseModel);
         // an ONNX body's input was checked when its features were computed: the data are its outputs now
-        format.inspect(baseModel).inputSize().filter(n -> !onnx && n != data.featureCount()).ifPresent(n -> {
+        inspector.inspect(baseModel, spec.base()).inputSize().filter(n -> !onnx && n != data.featureCount()).ifPresent(n -> {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
@@ -364,7 +366,7 @@ public final class FinetuneJob {
         }
         Optional<RetentionReport> retention = Optional.empty();
         if (spec.evaluation().retention().isPresent()) {
-            Net base = BaseFormat.of(baseModel, spec.base()).load(baseModel);
+            Net base = inspector.format(baseModel, spec.base()).load(baseModel);
             retention = Optional.of(new RetentionEvaluator(spec.evaluation().retention().get(), paths::resolve)
                     .measure(spec, base, BaseFormat.loadAny(modelFile), spec.base().toString()));
             RetentionReport r = retention.get();

@@ -29,42 +29,38 @@ public record JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Option
     /** How often a training says where it is within an epoch, by default ({@code finetune.heartbeat}). */
     public static final java.time.Duration DEFAULT_HEARTBEAT = dev.finetune.engine.train.Trainer.DEFAULT_HEARTBEAT;
 
-    public static final JobOptions DEFAULTS = new JobOptions(true, 1);
+    /** The cache on, one thread per trial, no checkpoints, the default heartbeat, no tokenizer, one BLAS thread, no Spark. */
+    public static final JobOptions DEFAULTS = new JobOptions(true, 1, Optional.empty(), false, DEFAULT_HEARTBEAT,
+            Optional.empty(), 1, Optional.empty());
 
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                      boolean rerunFailedTrials, java.time.Duration heartbeat, Optional<Path> tokenizer) {
-        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, tokenizer, 1, Optional.empty());
+    // one `with` a setting instead of a constructor for each combination that some caller needed
+
+    public JobOptions withFrozenFeatureCache(boolean on) {
+        return new JobOptions(on, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, tokenizer, blasThreads, spark);
     }
 
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                      boolean rerunFailedTrials, java.time.Duration heartbeat, int blasThreads, Optional<SparkSettings> spark) {
-        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, Optional.empty(), blasThreads, spark);
+    public JobOptions withThreadsPerTrial(int threads) {
+        return new JobOptions(frozenFeatureCache, threads, checkpoints, rerunFailedTrials, heartbeat, tokenizer, blasThreads, spark);
     }
 
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                      boolean rerunFailedTrials, java.time.Duration heartbeat) {
-        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, Optional.empty());
+    public JobOptions withCheckpoints(Optional<Checkpoints.Policy> policy) {
+        return new JobOptions(frozenFeatureCache, threadsPerTrial, policy, rerunFailedTrials, heartbeat, tokenizer, blasThreads, spark);
     }
 
-    /** These options with sweep trials on Spark. */
+    public JobOptions withRerunFailedTrials(boolean rerun) {
+        return new JobOptions(frozenFeatureCache, threadsPerTrial, checkpoints, rerun, heartbeat, tokenizer, blasThreads, spark);
+    }
+
+    public JobOptions withHeartbeat(java.time.Duration every) {
+        return new JobOptions(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, every, tokenizer, blasThreads, spark);
+    }
+
+    public JobOptions withTokenizer(Optional<Path> file) {
+        return new JobOptions(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, file, blasThreads, spark);
+    }
+
+    /** These options with sweep trials on Spark, whose executors set {@code blas} BLAS threads as the fork does. */
     public JobOptions withSpark(Optional<SparkSettings> settings, int blas) {
         return new JobOptions(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, heartbeat, tokenizer, blas, settings);
-    }
-
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT, Optional.empty());
-    }
-
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, java.time.Duration heartbeat) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, heartbeat, Optional.empty());
-    }
-
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Path> tokenizer) {
-        this(frozenFeatureCache, threadsPerTrial, Optional.empty(), false, DEFAULT_HEARTBEAT, tokenizer);
-    }
-
-    public JobOptions(boolean frozenFeatureCache, int threadsPerTrial, Optional<Checkpoints.Policy> checkpoints,
-                      boolean rerunFailedTrials) {
-        this(frozenFeatureCache, threadsPerTrial, checkpoints, rerunFailedTrials, DEFAULT_HEARTBEAT, Optional.empty());
     }
 }

@@ -5,7 +5,13 @@ import dev.finetune.engine.model.LayerSelection;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.FinetuneSpec.DenseLayerSpec;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.ComposableInputPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
@@ -20,6 +26,7 @@ import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -27,6 +34,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -140,8 +148,8 @@ public final class ModelSurgery {
         for (Layer layer : layers) {
             names.add(Net.layerName(layer));
         }
-        int remove = spec.head().removeLayers();
-        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
+        int remove = LayerSelection.removedLayers(spec.head(), names, Map.of(), baseName);
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, remove);
         LayerSelection.requireKept(frozen, names, remove, baseName);
         int kept = layers.length - remove;
         Map<Integer, Double> rates = LayerRates.resolve(spec.training().layerLearningRates(), names, kept, frozen, baseName);
@@ -193,18 +201,26 @@ public final class ModelSurgery {
             names.add(Net.layerName(layer));
         }
         Map<String, List<String>> inputs = conf.getVertexInputs();
-        List<String> removed = new ArrayList<>();
-        String top = conf.getNetworkOutputs().get(0);
-        for (int i = 0; i < spec.head().removeLayers(); i++) {
-            List<String> in = inputs.get(top);
-            if (in == null || in.size() != 1 || conf.getNetworkInputs().contains(in.get(0))) {
-                throw new UserInputException("`head.removeLayers` is " + spec.head().removeLayers() + " but below `" + top
-                        + "` in " + baseName + " there is no single layer to keep as the head's input");
-            }
-            removed.add(top);
-            top = in.get(0);
+        int remove = LayerSelection.removedLayers(spec.head(), names, inputs, baseName);
+        if (remove < 1 || remove >= names.size()) {
+            throw new UserInputException("`head.removeLayers` is " + remove + " but the base " + baseName + " has only "
+                    + names.size() + " layers: " + LayerSelection.describe(names));
         }
-        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, spec.head().removeLayers());
+        // the lowest removed layer and every vertex that depends on it go; the head sits on that layer's one input
+        String lowest = names.get(names.size() - remove);
+        List<String> removed = dependents(lowest, inputs);
+        List<String> removedLayers = names.subList(names.size() - remove, names.size());
+        List<String> in = inputs.get(lowest);
+        if (in == null || in.size() != 1 || conf.getNetworkInputs().contains(in.get(0))
+                || !removed.containsAll(conf.getNetworkOutputs()) || !removed.containsAll(removedLayers)
+                || removed.stream().filter(names::contains).count() != remove) {
+            throw new UserInputException("the head replaces " + spec.head().removedText() + " of " + baseName + " ("
+                    + removedLayers + "), but these are not the top of the graph above one vertex to keep as the head's input"
+                    + " (the layers depending on `" + lowest + "`: " + removed.stream().filter(names::contains).toList()
+                    + "; its inputs: " + in + ")");
+        }
+        String top = in.get(0);
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, remove);
         List<String> frozenNames = new ArrayList<>();
         for (int index : frozen) {
             if (removed.contains(names.get(index))) {
@@ -213,7 +229,7 @@ public final class ModelSurgery {
             }
             frozenNames.add(names.get(index));
         }
-        long nIn = outputSize(base.getLayer(top).conf().getLayer(), top);
+        HeadInput headInput = headInput(base, top);
         // the kept layers in index order: a graph's removed vertices are its top, so the kept ones come first
         List<String> keptNames = names.stream().filter(n -> !removed.contains(n)).toList();
         Map<Integer, Double> rateByIndex = LayerRates.resolve(spec.training().layerLearningRates(), names,
@@ -239,12 +255,100 @@ public final class ModelSurgery {
             builder.removeVertexAndConnections(name);
         }
         String previous = top;
-        for (var layer : headLayers(nIn, numClasses)) {
-            builder.addLayer(layer.getLayerName(), layer, previous);
+        for (var layer : headLayers(headInput.size(), numClasses)) {
+            if (previous.equals(top) && headInput.flatten().isPresent()) {
+                builder.addLayer(layer.getLayerName(), layer, headInput.flatten().get(), previous);
+            } else {
+                builder.addLayer(layer.getLayerName(), layer, previous);
+            }
             previous = layer.getLayerName();
         }
         builder.setOutputs(previous);
         return Net.of(LayerRates.apply(builder.build(), rates, spec.training()));
+    }
+
+    /** {@code vertex} and every vertex that depends on it, in the graph's vertex order. */
+    private static List<String> dependents(String vertex, Map<String, List<String>> inputs) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>(List.of(vertex));
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
+                if (!out.contains(e.getKey()) && e.getValue().stream().anyMatch(out::contains)) {
+                    out.add(e.getKey());
+                    grew = true;
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The size of the features the head's first layer takes from {@code top}, and the flattening it needs when
+     * {@code top}'s output is an image (a pooling layer's {@code 1x1x1280}, or any feature map).
+     */
+    record HeadInput(long size, Optional<InputPreProcessor> flatten) {
+    }
+
+    /**
+     * What the head sits on: a dense layer's size as configured; anything else (a pooling layer, a flattening
+     * vertex, a feature map) by one forward pass of a zero example, since DL4J's configuration states no image sizes.
+     * Feature maps are flattened in the order DL4J holds them, as Keras' Flatten does (a plain 'c'-order reshape,
+     * which is what CnnToFeedForwardPreProcessor does in either channel order).
+     */
+    static HeadInput headInput(ComputationGraph graph, String top) {
+        GraphVertex vertex = graph.getConfiguration().getVertices().get(top);
+        if (vertex instanceof LayerVertex lv) {
+            org.deeplearning4j.nn.conf.layers.Layer inner = Dl4jZipFormat.inner(lv.getLayerConf().getLayer());
+            if ((inner instanceof DenseLayer || inner instanceof BaseOutputLayer) && ((FeedForwardLayer) inner).getNOut() > 0) {
+                return new HeadInput(((FeedForwardLayer) inner).getNOut(), Optional.empty());
+            }
+        }
+        long inputSize = flatInputSize(graph);
+        if (inputSize <= 0) {
+            throw new UserInputException("the head would sit on `" + top + "`, whose output size this graph does not"
+                    + " state; set `head.removeLayers` or `head.replaceFrom` so that a dense layer stays on top");
+        }
+        INDArray probe = Nd4j.zeros(graph.getConfiguration().getDataType(), 1, inputSize);
+        INDArray out = graph.feedForward(probe, false).get(top);
+        graph.clearLayersStates();
+        long[] shape = out.shape();
+        if (shape.length == 2) {
+            return new HeadInput(shape[1], Optional.empty());
+        }
+        if (shape.length == 4) {
+            // sizes in the order the array holds them: the preprocessor only checks them and reshapes in 'c' order
+            return new HeadInput(shape[1] * shape[2] * shape[3],
+                    Optional.of(new CnnToFeedForwardPreProcessor(shape[2], shape[3], shape[1])));
+        }
+        throw new UserInputException("the head would sit on `" + top + "`, whose output has shape "
+                + java.util.Arrays.toString(java.util.Arrays.copyOfRange(shape, 1, shape.length))
+                + " (a sequence); only vectors and image feature maps can feed the new dense head");
+    }
+
+    /** The length of a flat example row the graph takes: from its input reshape, or its first layer's input size. */
+    private static long flatInputSize(ComputationGraph graph) {
+        var conf = graph.getConfiguration();
+        String input = conf.getNetworkInputs().get(0);
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            if (!e.getValue().equals(List.of(input))) {
+                continue;
+            }
+            GraphVertex vertex = conf.getVertices().get(e.getKey());
+            InputPreProcessor pre = vertex instanceof LayerVertex lv ? lv.getPreProcessor()
+                    : vertex instanceof PreprocessorVertex pv ? pv.getPreProcessor() : null;
+            if (pre instanceof ComposableInputPreProcessor c && c.getInputPreProcessors().length > 0) {
+                pre = c.getInputPreProcessors()[0];
+            }
+            if (pre instanceof FeedForwardToCnnPreProcessor f) {
+                return f.getInputHeight() * f.getInputWidth() * f.getNumChannels();
+            }
+            if (vertex instanceof LayerVertex lv && Dl4jZipFormat.inner(lv.getLayerConf().getLayer()) instanceof FeedForwardLayer ff
+                    && !(ff instanceof org.deeplearning4j.nn.conf.layers.ConvolutionLayer)) {
+                return ff.getNIn();
+            }
+        }
+        return -1;
     }
 
     private List<FeedForwardLayer> headLayers(long nIn, int numClasses) {

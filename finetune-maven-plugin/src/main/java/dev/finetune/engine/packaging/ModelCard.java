@@ -117,7 +117,7 @@ public final class ModelCard {
                     .append("; `finetune/lineage.json` names it with its hash), then apply the head.\n");
         }
         md.append("- Head: ").append(lineage.encoder().isPresent() || lineage.imageEncoder().isPresent() ? "on the encoder's output, "
-                        : "the top " + spec.head().removeLayers() + " layer(s) of the base replaced by ")
+                        : spec.head().removedText() + " of the base replaced by ")
                 .append(spec.head().hidden().isEmpty() ? "" : spec.head().hidden().stream()
                         .map(h -> h.units() + "-unit " + h.activation()).collect(Collectors.joining(", ")) + " dense layer(s) and ")
                 .append("a softmax output for ").append(classes.size()).append(" classes.\n");

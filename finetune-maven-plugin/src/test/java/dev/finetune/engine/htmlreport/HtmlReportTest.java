@@ -100,7 +100,7 @@ class HtmlReportTest {
     static String build(Path out, boolean record) throws Exception {
         Files.createDirectories(out);
         // a heartbeat after every minibatch: the real interval is seconds, the lines are the same
-        JobOptions options = new JobOptions(true, 1, Duration.ofNanos(1));
+        JobOptions options = JobOptions.DEFAULTS.withHeartbeat(Duration.ofNanos(1));
         try (EventsFile file = EventsFile.open(out.resolve(OutputFiles.EVENTS), true)) {
             EventSink sink = record ? EventSink.all(List.of(file, events::add, EventSink.lines(logLines::add))) : file;
             FinetuneJob job = TestBases.job(spec, project, out, sink, options);

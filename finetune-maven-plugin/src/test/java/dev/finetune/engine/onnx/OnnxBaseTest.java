@@ -73,7 +73,7 @@ class OnnxBaseTest {
     private static FinetuneJob job(FinetuneSpec spec, Path out, List<String> lines) {
         return new FinetuneJob(spec, project, project.resolve("encoder.onnx"), out,
                 data -> new RunInfo("test", "test", 1, 1, "passive", "17", "test", data.classes()), EventSink.lines(lines::add),
-                new JobOptions(true, 1, Optional.of(project.resolve("tokenizer.json"))));
+                JobOptions.DEFAULTS.withTokenizer(Optional.of(project.resolve("tokenizer.json"))));
     }
 
     @Test
