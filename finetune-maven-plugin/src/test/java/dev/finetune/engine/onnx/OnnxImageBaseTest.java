@@ -78,7 +78,7 @@ class OnnxImageBaseTest {
     private static FinetuneJob job(FinetuneSpec spec, Path out, List<String> lines) {
         return new FinetuneJob(spec, project, project.resolve("mobilenet.onnx"), out,
                 data -> new RunInfo("test", "test", 1, 1, "passive", "17", "test", data.classes()), EventSink.lines(lines::add),
-                new JobOptions(true, 1, Optional.empty()));
+                JobOptions.DEFAULTS);
     }
 
     @Test
