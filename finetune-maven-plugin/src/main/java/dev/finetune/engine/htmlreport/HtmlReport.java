@@ -113,11 +113,14 @@ public final class HtmlReport {
                 .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
         header(h, in);
         learning(h, in);
+        if (!in.stages().isEmpty()) {
+            stages(h, in);
+        }
         in.metrics().ifPresent(m -> evaluation(h, m.test()));
         in.sweep().ifPresent(s -> sweep(h, s, in));
         in.baseline().ifPresent(b -> baseline(h, b, in));
         h.append("<footer>Written by finetune-maven-plugin from the build's records in <code>target/finetune</code>")
-                .append(" (training.json, metrics.json, dataset.json, sweep.json, events.jsonl).</footer>\n");
+                .append(" (training.json, stages.json, metrics.json, dataset.json, sweep.json, events.jsonl).</footer>\n");
         h.append("</main>\n<script>\n").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -203,6 +206,38 @@ public final class HtmlReport {
                 .append(" selected epoch, a red one where early stopping ended training")
                 .append(in.scratch().isPresent() ? "; the same architecture trained from scratch on the same axes" : "")
                 .append(".</p>\n<div class=\"charts\">\n").append(ReportCharts.learningCurves(runs)).append("</div>\n</section>\n");
+    }
+
+    /** {@code training.stages}: each stage's learning curve and what it trained. */
+    private static void stages(StringBuilder h, ReportInputs in) {
+        List<ReportCharts.Run> runs = new ArrayList<>();
+        for (int i = 0; i < in.stages().size(); i++) {
+            runs.add(new ReportCharts.Run("stage " + (i + 1), in.stages().get(i)));
+        }
+        h.append("<section id=\"stages\">\n<h2>Stages: ").append(in.stages().size()).append("</h2>\n<p class=\"note\">")
+                .append("Each stage starts from the previous one's selected epoch; the model is the last stage's")
+                .append(in.sweep().isPresent() ? " (of the sweep's winner)" : "").append(". Each stage's epochs count from 1.</p>\n")
+                .append("<table class=\"stages\">\n<thead><tr><th class=\"num\">stage</th><th>frozen layers</th>")
+                .append("<th>learning rate</th><th class=\"num\">epochs run</th><th class=\"num\">selected epoch</th>")
+                .append("<th class=\"num\">validation ").append(Html.text(in.training().selectionMetric()))
+                .append("</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < in.stages().size(); i++) {
+            TrainingReport st = in.stages().get(i);
+            String rate = "";
+            if (i < in.stageSpecs().size()) {
+                var t = in.stageSpecs().get(i).training();
+                rate = String.valueOf(t.learningRate()) + (t.layerLearningRates().isEmpty() ? "" : "; per layer: "
+                        + t.layerLearningRates().stream().map(r -> r.layers() + " " + r.learningRate()).reduce((a, b) -> a + ", " + b).orElse(""))
+                        + (t.layerLearningRateDecay() == dev.finetune.spec.FinetuneSpec.TrainingSpec.NO_DECAY ? ""
+                        : "; decay " + t.layerLearningRateDecay() + " per layer below the head");
+            }
+            h.append("<tr><td class=\"num\">").append(i + 1).append("</td><td>")
+                    .append(Html.text(st.frozenLayers().isEmpty() ? "none" : String.join(", ", st.frozenLayers()))).append("</td><td>")
+                    .append(Html.text(rate)).append("</td>").append(num(String.valueOf(st.epochsRun())))
+                    .append(num(String.valueOf(st.bestEpoch()))).append(num(f4(st.bestValue()))).append("</tr>\n");
+        }
+        h.append("</tbody>\n</table>\n<div class=\"charts\">\n").append(ReportCharts.learningCurves(runs))
+                .append("</div>\n</section>\n");
     }
 
     private static void evaluation(StringBuilder h, SplitMetrics test) {

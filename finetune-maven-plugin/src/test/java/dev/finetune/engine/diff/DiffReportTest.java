@@ -130,6 +130,25 @@ class DiffReportTest {
         assertEquals(List.of("training.l2sp: 0 -> 0.1"), l2sp.spec().settings().stream().map(SettingChange::describe).toList());
     }
 
+    /** As many stages on both sides: stage by stage; a per-layer decay against a baseline without one: from 1. */
+    @Test
+    void stagesCompareStageByStageAndTheDecayReadsFromOne() throws Exception {
+        String two = V1.replace("training: { learningRate: 0.001, epochs: 5 }", """
+                training:
+                  learningRate: 0.001
+                  epochs: 5
+                  stages: [{ epochs: 3 }, { freeze: { upTo: 1 }, learningRate: 0.0001 }]
+                """);
+        String changed = two.replace("learningRate: 0.0001 }", "learningRate: 0.00003, layerLearningRateDecay: 0.5 }")
+                .replace("{ epochs: 3 }", "{ epochs: 4 }").replace("  epochs: 5\n", "  epochs: 5\n  layerLearningRateDecay: 0.8\n");
+        DiffReport r = DiffReport.compare(snapshot("1.0.0", two, Optional.empty(), Optional.empty()),
+                snapshot("1.1.0", changed, Optional.empty(), Optional.empty()), Map.of());
+        assertEquals(List.of("training.layerLearningRateDecay: 1 -> 0.8", "training.stages[0].epochs: 3 -> 4",
+                        "training.stages[1].layerLearningRateDecay: (not set) -> 0.5",
+                        "training.stages[1].learningRate: 0.0001 -> 0.00003"),
+                r.spec().settings().stream().map(SettingChange::describe).sorted().toList());
+    }
+
     @Test
     void changedSettingsReadAsOldAndNewValues() throws Exception {
         String v2 = V1.replace("learningRate: 0.001", "learningRate: 0.0003").replace("upTo: 2", "upTo: 1")
