@@ -142,10 +142,15 @@ public final class HtmlReport {
             return new String[] {"none", "Not evaluated: no test metrics for these inputs (run finetune:evaluate)"};
         }
         long failed = in.gates().stream().filter(g -> !g.passed()).count();
-        if (failed > 0 || regressed) {
+        long forgot = in.metrics().flatMap(m -> m.retention()).map(r -> r.checks().stream().filter(c -> !c.passed()).count())
+                .orElse(0L);
+        if (failed > 0 || regressed || forgot > 0) {
             List<String> parts = new ArrayList<>();
             if (failed > 0) {
                 parts.add(failed + " of " + in.gates().size() + " quality gates failed");
+            }
+            if (forgot > 0) {
+                parts.add("retention check failed");
             }
             if (regressed) {
                 parts.add("regression gate failed");
@@ -171,6 +176,10 @@ public final class HtmlReport {
             fact(h, "Test macro-F1", f4(t.macroF1()));
             fact(h, "Test loss", f4(t.loss()));
             m.scratchTest().ifPresent(s -> fact(h, "From scratch", "accuracy " + pct(s.accuracy()) + ", macro-F1 " + f4(s.macroF1())));
+            m.retention().ifPresent(r -> fact(h, "Retention of the base's task", "accuracy " + pct(r.before().accuracy())
+                    + " before, " + pct(r.after().accuracy()) + " after (drop " + String.format(Locale.ROOT, "%.2f",
+                    r.drop().get(dev.finetune.spec.Metric.accuracy) * 100) + " points), loss " + f4(r.before().loss()) + " -> "
+                    + f4(r.after().loss()) + ", on " + r.before().examples() + " rows of " + r.data()));
         });
         factCode(h, "Base", in.base());
         factCode(h, "Data", in.data());
@@ -183,12 +192,20 @@ public final class HtmlReport {
         fact(h, "Parameters", String.format(Locale.ROOT, "%,d trainable of %,d", t.trainableParams(), t.totalParams()));
         factCode(h, "Commit", in.commit().orElse("not a git checkout"));
         h.append("</table>\n");
-        if (!in.gates().isEmpty()) {
+        List<dev.finetune.engine.report.RetentionReport.Check> retentionChecks = in.metrics().flatMap(m -> m.retention())
+                .map(dev.finetune.engine.report.RetentionReport::checks).orElse(List.of());
+        if (!in.gates().isEmpty() || !retentionChecks.isEmpty()) {
             h.append("<ul class=\"gates\">\n");
             for (GateResult g : in.gates()) {
                 h.append("<li class=\"").append(g.passed() ? "pass" : "fail").append("\">").append(g.passed() ? "passed" : "FAILED")
                         .append(": <code>").append(Html.text(g.gate().expression())).append("</code> (measured ")
                         .append(f4(g.value())).append(")</li>\n");
+            }
+            for (var c : retentionChecks) {
+                h.append("<li class=\"").append(c.passed() ? "pass" : "fail").append("\">").append(c.passed() ? "passed" : "FAILED")
+                        .append(": <code>retention maxDrop.").append(Html.text(c.metric().name())).append(" ")
+                        .append(Html.text(java.math.BigDecimal.valueOf(c.maxDrop()).stripTrailingZeros().toPlainString()))
+                        .append("</code> (measured drop ").append(f4(c.drop())).append(")</li>\n");
             }
             h.append("</ul>\n");
         } else if (in.gatesConfigured() > 0) {
