@@ -19,7 +19,8 @@ import java.nio.file.Path;
  * own spec, optionally with nothing frozen ({@code -Dfreeze=none}) or another learning rate ({@code -Dlr=0.01}); the
  * MNIST test digits scored before and after. Not part of the build (the name matches no surefire pattern):
  * {@code mvn -pl finetune-spec-schema,finetune-maven-plugin test -Dtest=ExampleRetentionMeasurement -Dfreeze=none -Dlr=0.01};
- * {@code -Dstages=two} adds the README's second stage ({@link #TWO_STAGES}).
+ * {@code -Dstages=two} adds the README's second stage ({@link #TWO_STAGES}); {@code -Dstages=decay} the same stage
+ * with {@code layerLearningRateDecay: 0.5} instead of conv2's own rate.
  */
 class ExampleRetentionMeasurement {
 
@@ -48,6 +49,11 @@ class ExampleRetentionMeasurement {
         if ("two".equals(System.getProperty("stages"))) {
             // the example's training as stage 1, then conv2 unfrozen at a 10x lower rate (and a 30x lower one for conv2)
             yaml = yaml.replace("  seed: 42\n", "  seed: 42\n" + TWO_STAGES);
+        }
+        if ("decay".equals(System.getProperty("stages"))) {
+            // the same second stage with the rates by depth: fc at 0.0001 x 0.5, conv2 (two layers with parameters down) x 0.25
+            yaml = yaml.replace("  seed: 42\n", "  seed: 42\n" + TWO_STAGES.replace(
+                    "layerLearningRates: [{ layers: conv2, learningRate: 0.00003 }]", "layerLearningRateDecay: 0.5"));
         }
         FinetuneSpec spec = new SpecParser(true).parse("finetune.yaml", yaml);
         FinetuneJob job = new FinetuneJob(spec, example, base, Files.createTempDirectory("example-retention"),

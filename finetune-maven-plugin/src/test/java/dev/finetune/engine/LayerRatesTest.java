@@ -122,6 +122,48 @@ class LayerRatesTest {
                 + " which `freeze` freezes, so no rate moves it; remove it from one of the two"), problems(yaml));
     }
 
+    /**
+     * {@code layerLearningRateDecay: 0.5} with plain SGD: hidden2 (right below the head) at rate × 0.5, hidden1 at
+     * rate × 0.25; the same bits as those rates written out per layer, and each layer's first step is its rate times
+     * its gradient, so the step sizes of the two layers relative to a run without decay are the rates' ratios.
+     */
+    @Test
+    void aDecayGivesEachLayerBelowTheHeadItsRateTimesTheDecayToTheDepth(@TempDir Path decayed, @TempDir Path written,
+                                                                        @TempDir Path uniform) throws Exception {
+        String sgd = SPEC.replace("learningRate: 0.001", "learningRate: 0.05\n  updater: sgd").replace("epochs: 4", "epochs: 2");
+        Map<String, INDArray> base = params(project.resolve("mln.zip"), false);
+        Map<String, INDArray> withDecay = trainYaml(sgd.formatted("mln.zip", "[]") + "  layerLearningRateDecay: 0.5\n", decayed);
+        Map<String, INDArray> spelled = trainYaml(sgd.formatted("mln.zip",
+                "[{ layers: hidden2, learningRate: 0.025 }, { layers: hidden1, learningRate: 0.0125 }]"), written);
+        for (String key : List.of("0_W", "0_b", "1_W", "1_b", "2_W", "2_b")) {
+            assertArrayEquals(spelled.get(key).data().asBytes(), withDecay.get(key).data().asBytes(),
+                    key + ": the decay is the rates 0.05 x 0.5^k written out");
+        }
+        Map<String, INDArray> plain = trainYaml(sgd.formatted("mln.zip", "[]"), uniform);
+        double top = moved(base, withDecay, "1_W") / moved(base, plain, "1_W");
+        double lower = moved(base, withDecay, "0_W") / moved(base, plain, "0_W");
+        // the steps are rate x gradient; later gradients differ a little, as the layers above moved differently
+        assertTrue(top > 0.35 && top < 0.7, "hidden2 moved " + top + " as far as without the decay (rate x 0.5)");
+        assertTrue(lower > 0.15 && lower < 0.4, "hidden1 moved " + lower + " as far as without the decay (rate x 0.25)");
+        assertTrue(lower < top, "the lower layer moves less");
+    }
+
+    @Test
+    void aDecayWithNothingOfTheBaseTrainingIsALocatedError() throws Exception {
+        String yaml = SPEC.formatted("mln.zip", "[]").replace("freeze: none", "freeze: { upTo: hidden2 }")
+                + "  layerLearningRateDecay: 0.5\n";
+        assertEquals(List.of("finetune.yaml:12:27: `training.layerLearningRateDecay` lowers the rates of the base's layers"
+                + " below the head, but no layer of mln.zip with parameters trains there (frozen or without parameters:"
+                + " 0=hidden1, 1=hidden2); unfreeze some, or leave the decay out"), problems(yaml));
+    }
+
+    private static Map<String, INDArray> trainYaml(String yaml, Path out) throws Exception {
+        FinetuneJob job = TestBases.job(new SpecParser().parse("finetune.yaml", yaml), project, out, EventSink.NONE,
+                JobOptions.DEFAULTS);
+        job.train();
+        return params(out.resolve(OutputFiles.MODEL), false);
+    }
+
     private static List<String> problems(String yaml) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", yaml);
         return new InputChecks(spec, project::resolve, project.resolve("mln.zip")).problems();

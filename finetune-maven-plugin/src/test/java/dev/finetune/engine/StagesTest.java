@@ -147,6 +147,98 @@ class StagesTest {
                 + " have; its layers are: 0=hidden1, 1=hidden2, 2=out"), problems);
     }
 
+    /**
+     * A sweep of stage 2's rate: each trial runs both stages, the frozen-feature cache computes each frozen prefix
+     * once for all trials, the winner's stages are in stages.json, the winner equals the staged training of its own
+     * settings bit for bit, and a rerun from the journal gives the same model.
+     */
+    @Test
+    void aSweepTriesAStagesValuesAndKeepsTheWinnersStages(@TempDir Path swept, @TempDir Path alone, @TempDir Path again)
+            throws Exception {
+        String sweep = SPEC.formatted("") + """
+                sweep:
+                  metric: loss
+                  parallelism: 2
+                  parameters:
+                    training.stages[1].learningRate: { values: [0.003, 0.0003] }
+                """;
+        JobOptions journaled = JobOptions.DEFAULTS.withCheckpoints(Optional.of(new Checkpoints.Policy("k", 1, 0)));
+        List<String> log = train(new SpecParser().parse("finetune.yaml", sweep), swept, journaled, e -> false);
+        assertEquals(2, log.stream().filter(l -> l.startsWith("frozen-feature cache: outputs of the")).count(),
+                "one featurisation per frozen prefix (2 layers in stage 1, 1 in stage 2) for both trials:\n" + String.join("\n", log));
+        var report = Json.read(swept.resolve(OutputFiles.SWEEP), dev.finetune.engine.report.SweepReport.class);
+        assertEquals(2, report.trials().size());
+        Object rate = report.winnerParameters().get("training.stages[1].learningRate");
+        TrainingReport[] stages = Json.read(swept.resolve(OutputFiles.STAGES), TrainingReport[].class);
+        assertEquals(2, stages.length);
+        assertEquals(List.of("hidden1", "hidden2"), stages[0].frozenLayers());
+        assertEquals(List.of("hidden1"), stages[1].frozenLayers());
+        var winnerRow = report.trials().stream().filter(t -> t.winner()).findFirst().orElseThrow();
+        assertEquals(stages[0].epochsRun() + stages[1].epochsRun(), winnerRow.epochsRun(), "a trial's epochs count over its stages");
+
+        // the winner is the staged training of its settings (its seed, its stage-2 rate)
+        String own = SPEC.formatted("").replace("seed: 5", "seed: " + winnerRow.seed())
+                .replace("learningRate: 0.001, epochs: 4", "learningRate: " + rate + ", epochs: 4");
+        train(new SpecParser().parse("finetune.yaml", own), alone, JobOptions.DEFAULTS, e -> false);
+        assertArrayEquals(coefficients(alone.resolve(OutputFiles.MODEL)), coefficients(swept.resolve(OutputFiles.MODEL)));
+        TrainingReport[] ownStages = Json.read(alone.resolve(OutputFiles.STAGES), TrainingReport[].class);
+        for (int i = 0; i < 2; i++) {
+            assertEquals("trial " + winnerRow.trial() + " stage-" + (i + 1), stages[i].model());
+            assertEquals(ownStages[i].epochs(), stages[i].epochs(), "stage " + (i + 1) + " epoch for epoch");
+            assertEquals(ownStages[i].bestEpoch(), stages[i].bestEpoch());
+        }
+
+        // the journal: a rerun trains nothing but the winner again (its saved network went with the finished step)
+        java.nio.file.Files.copy(swept.resolve(OutputFiles.SWEEP_JOURNAL), again.resolve(OutputFiles.SWEEP_JOURNAL));
+        List<String> rerun = train(new SpecParser().parse("finetune.yaml", sweep), again, journaled, e -> false);
+        assertTrue(rerun.stream().anyMatch(l -> l.startsWith("sweep: resuming: 2 of 2 trials finished")), String.join("\n", rerun));
+        assertArrayEquals(coefficients(swept.resolve(OutputFiles.MODEL)), coefficients(again.resolve(OutputFiles.MODEL)));
+        assertEquals(List.of(stages), List.of(Json.read(again.resolve(OutputFiles.STAGES), TrainingReport[].class)));
+
+        // report.html shows the winner's stages, with the winner's stage-2 rate
+        String page = dev.finetune.engine.htmlreport.HtmlReport.render(dev.finetune.engine.htmlreport.ReportInputs.read(swept,
+                new SpecParser().parse("finetune.yaml", sweep), "staged", Optional.empty(), false, Optional.empty()).orElseThrow());
+        assertTrue(page.contains("<section id=\"stages\">\n<h2>Stages: 2</h2>"), page);
+        assertTrue(page.contains("<tr><td class=\"num\">1</td><td>hidden1, hidden2</td><td>0.01</td>"), page);
+        assertTrue(page.contains("<tr><td class=\"num\">2</td><td>hidden1</td><td>" + rate + "</td>"), page);
+    }
+
+    /**
+     * L2-SP in every stage pulls toward the base's weights: stage 1 trains hidden2, stage 2 everything; with L2-SP both
+     * body layers end nearer the base than without it.
+     */
+    @Test
+    void l2spPullsEveryStageTowardTheBase(@TempDir Path free, @TempDir Path pulled) throws Exception {
+        String yaml = """
+                base: { path: mln.zip }
+                dataset:
+                  path: data/upper.csv
+                  split: { train: 0.3, validation: 0.2, test: 0.5, seed: 3 }
+                freeze: { upTo: hidden1 }
+                training:
+                  learningRate: 0.01
+                  batchSize: 16
+                  epochs: 4
+                  seed: 5
+                  l2sp: %s
+                  stages:
+                    - { }
+                    - { freeze: none, learningRate: 0.003 }
+                """;
+        train(new SpecParser().parse("finetune.yaml", yaml.formatted("0")), free, JobOptions.DEFAULTS, e -> false);
+        List<String> log = train(new SpecParser().parse("finetune.yaml", yaml.formatted("1")), pulled, JobOptions.DEFAULTS, e -> false);
+        assertEquals(2, log.stream().filter(l -> l.matches("stage-\\d: L2-SP 1.0 pulls .* base weights toward their pretrained values")).count(),
+                String.join("\n", log));
+        Map<String, INDArray> base = params(project.resolve("mln.zip"));
+        Map<String, INDArray> without = params(free.resolve(OutputFiles.MODEL));
+        Map<String, INDArray> with = params(pulled.resolve(OutputFiles.MODEL));
+        for (String key : List.of("0_W", "1_W")) {
+            double far = without.get(key).sub(base.get(key)).norm2Number().doubleValue();
+            double near = with.get(key).sub(base.get(key)).norm2Number().doubleValue();
+            assertTrue(near < 0.8 * far, key + ": " + near + " from the base with L2-SP, " + far + " without");
+        }
+    }
+
     private static byte[] coefficients(Path zip) throws Exception {
         try (ZipFile z = new ZipFile(zip.toFile())) {
             return z.getInputStream(z.getEntry("coefficients.bin")).readAllBytes();

@@ -126,6 +126,10 @@ public final class CanonicalSpec {
         training.put("l2sp", t.l2sp());
         training.put("seed", t.seed());
         training.put("layerLearningRates", rates(t.layerLearningRates()));
+        if (t.layerLearningRateDecay() != FinetuneSpec.TrainingSpec.NO_DECAY) {
+            // written only when set, so that specs without it keep their resolved form (and fingerprints)
+            training.put("layerLearningRateDecay", t.layerLearningRateDecay());
+        }
         training.put("stages", t.stages().stream().map(CanonicalSpec::stage).toList());
         root.put("training", training);
 
@@ -147,6 +151,11 @@ public final class CanonicalSpec {
 
     private static Map<String, Object> freeze(FinetuneSpec.FreezeSpec spec) {
         Map<String, Object> freeze = new LinkedHashMap<>();
+        if (spec.all()) {
+            // `all` stands alone: beside `layers` (even an empty list) the binder refuses it, so it would not parse back
+            freeze.put("all", true);
+            return freeze;
+        }
         freeze.put("layers", spec.layers().stream().map(CanonicalSpec::layer).toList());
         spec.upTo().ifPresent(u -> freeze.put("upTo", layer(u)));
         if (spec.all()) {
@@ -167,6 +176,7 @@ public final class CanonicalSpec {
         stage.learningRate().ifPresent(r -> out.put("learningRate", r));
         stage.patience().ifPresent(p -> out.put("patience", p));
         stage.layerLearningRates().ifPresent(r -> out.put("layerLearningRates", rates(r)));
+        stage.layerLearningRateDecay().ifPresent(d -> out.put("layerLearningRateDecay", d));
         return out;
     }
 

@@ -320,13 +320,25 @@ public record FinetuneSpec(
      *                           pulls every trainable layer toward zero
      * @param stages             staged fine-tuning (gradual unfreezing): trainings run in order, each from the
      *                           previous one's best epoch; empty: one training with the settings above
+     * @param layerLearningRateDecay discriminative fine-tuning by depth: the k-th base layer with parameters below the
+     *                           head (k = 1 for the top one) trains at {@code learningRate} × decay^k, unless
+     *                           {@code layerLearningRates} names it; 1: every layer at {@code learningRate}
      */
     public record TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs,
                                double l2, double dropout, long seed, List<LayerLearningRate> layerLearningRates,
-                               double l2sp, List<StageSpec> stages) {
+                               double l2sp, List<StageSpec> stages, double layerLearningRateDecay) {
+        /** {@code training.layerLearningRateDecay} when the spec leaves it out: no decay. */
+        public static final double NO_DECAY = 1.0;
+
         public TrainingSpec {
             layerLearningRates = List.copyOf(layerLearningRates);
             stages = List.copyOf(stages);
+        }
+
+        /** Without a per-layer decay. */
+        public TrainingSpec(Updater updater, double learningRate, int batchSize, int epochs, double l2, double dropout,
+                            long seed, List<LayerLearningRate> layerLearningRates, double l2sp, List<StageSpec> stages) {
+            this(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, l2sp, stages, NO_DECAY);
         }
 
         /** In one stage. */
@@ -344,13 +356,30 @@ public record FinetuneSpec(
         /** The same settings with another L2-SP weight. */
         public TrainingSpec withL2sp(double weight) {
             return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, weight,
-                    stages);
+                    stages, layerLearningRateDecay);
         }
 
         /** The same settings with other stages (none: one training). */
         public TrainingSpec withStages(List<StageSpec> changed) {
             return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, l2sp,
-                    changed);
+                    changed, layerLearningRateDecay);
+        }
+
+        /** The same settings with other per-layer rates. */
+        public TrainingSpec withLayerLearningRates(List<LayerLearningRate> changed) {
+            return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, changed, l2sp, stages,
+                    layerLearningRateDecay);
+        }
+
+        /** The same settings with another per-layer decay. */
+        public TrainingSpec withLayerLearningRateDecay(double decay) {
+            return new TrainingSpec(updater, learningRate, batchSize, epochs, l2, dropout, seed, layerLearningRates, l2sp,
+                    stages, decay);
+        }
+
+        /** Whether any base layer trains at a rate of its own ({@code layerLearningRates} or a decay). */
+        public boolean hasLayerRates() {
+            return !layerLearningRates.isEmpty() || layerLearningRateDecay != NO_DECAY;
         }
 
         /** Every trainable layer at {@code learningRate}. */
@@ -374,11 +403,47 @@ public record FinetuneSpec(
      * @param epochs             the most epochs this stage runs
      * @param patience           early stopping's patience in this stage (on {@code earlyStopping.metric}, else loss)
      * @param layerLearningRates per-layer rates in this stage; empty: the top-level {@code training.layerLearningRates}
+     * @param layerLearningRateDecay the per-layer decay in this stage; empty: the top-level one
      * @param location           where the entry stands in the spec
      */
     public record StageSpec(Optional<FreezeSpec> freeze, Optional<Integer> epochs, Optional<Double> learningRate,
                             Optional<Integer> patience, Optional<List<LayerLearningRate>> layerLearningRates,
-                            Location location) {
+                            Optional<Double> layerLearningRateDecay, Location location) {
+
+        /** Without a decay of its own. */
+        public StageSpec(Optional<FreezeSpec> freeze, Optional<Integer> epochs, Optional<Double> learningRate,
+                         Optional<Integer> patience, Optional<List<LayerLearningRate>> layerLearningRates, Location location) {
+            this(freeze, epochs, learningRate, patience, layerLearningRates, Optional.empty(), location);
+        }
+
+        public StageSpec withFreeze(FreezeSpec changed) {
+            return new StageSpec(Optional.of(changed), epochs, learningRate, patience, layerLearningRates,
+                    layerLearningRateDecay, location);
+        }
+
+        public StageSpec withEpochs(int changed) {
+            return new StageSpec(freeze, Optional.of(changed), learningRate, patience, layerLearningRates,
+                    layerLearningRateDecay, location);
+        }
+
+        public StageSpec withLearningRate(double changed) {
+            return new StageSpec(freeze, epochs, Optional.of(changed), patience, layerLearningRates, layerLearningRateDecay,
+                    location);
+        }
+
+        public StageSpec withPatience(int changed) {
+            return new StageSpec(freeze, epochs, learningRate, Optional.of(changed), layerLearningRates,
+                    layerLearningRateDecay, location);
+        }
+
+        public StageSpec withLayerLearningRates(List<LayerLearningRate> changed) {
+            return new StageSpec(freeze, epochs, learningRate, patience, Optional.of(List.copyOf(changed)),
+                    layerLearningRateDecay, location);
+        }
+
+        public StageSpec withLayerLearningRateDecay(double changed) {
+            return new StageSpec(freeze, epochs, learningRate, patience, layerLearningRates, Optional.of(changed), location);
+        }
     }
 
     public record EarlyStoppingSpec(Metric metric, int patience, int maxEpochs) {

@@ -62,13 +62,15 @@ final class SpecBinder {
         BaseSpec base = base(root.path("base"));
         DatasetSpec dataset = dataset(root.path("dataset"));
         FreezeSpec freeze = freeze(root.path("freeze"));
-        if (!training.stages().isEmpty()) {
-            checkStages(root, training);
-        }
         if (training.l2sp() > 0 && freeze.all()) {
             problems.add(tree.valueAt("training.l2sp"), "`training.l2sp` pulls the base's trainable layers toward their"
                     + " pretrained values, but `freeze: all` leaves none of them training; unfreeze some (`freeze.upTo`)"
                     + " or leave `training.l2sp` out");
+        }
+        if (training.layerLearningRateDecay() != TrainingSpec.NO_DECAY && freeze.all() && training.stages().isEmpty()) {
+            problems.add(tree.valueAt("training.layerLearningRateDecay"), "`training.layerLearningRateDecay` lowers the"
+                    + " rates of the base's layers below the head, but `freeze: all` leaves none of them training;"
+                    + " unfreeze some (`freeze.upTo`) or leave the decay out");
         }
         return new FinetuneSpec(
                 base,
@@ -78,23 +80,11 @@ final class SpecBinder {
                 training,
                 root.has("earlyStopping") ? Optional.of(earlyStopping(root.path("earlyStopping"), training.epochs())) : Optional.empty(),
                 evaluation(root.path("evaluation")),
-                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer, this::layerRates).bind(root.path("sweep")))
+                root.has("sweep") ? Optional.of(new SweepBinder(tree, problems, this::hiddenLayers, this::layer, this::layerRates,
+                        training.stages().size()).bind(root.path("sweep")))
                         : Optional.empty(),
                 allowOutside,
                 tree.values());
-    }
-
-    /** What stages cannot be combined with yet, said where the stages are. */
-    private void checkStages(JsonNode root, TrainingSpec training) {
-        Location at = tree.keyAt("training.stages");
-        if (root.has("sweep")) {
-            problems.add(at, "`training.stages` cannot be combined with `sweep` yet: sweep one-stage trainings, then"
-                    + " stage the winner's settings");
-        }
-        if (training.l2sp() > 0) {
-            problems.add(at, "`training.stages` cannot be combined with `training.l2sp` yet (a later stage would pull"
-                    + " toward the previous stage's weights, not the base's); leave one of them out");
-        }
     }
 
     /**
@@ -373,6 +363,8 @@ final class SpecBinder {
                     stage.has("layerLearningRates")
                             ? Optional.of(layerRates(stage.path("layerLearningRates"), at + ".layerLearningRates"))
                             : Optional.empty(),
+                    stage.path("layerLearningRateDecay").isNumber()
+                            ? Optional.of(stage.path("layerLearningRateDecay").doubleValue()) : Optional.empty(),
                     tree.valueAt(at)));
         }
         return training(t, layerRates(t.path("layerLearningRates"), "training.layerLearningRates"), stages);
@@ -402,7 +394,8 @@ final class SpecBinder {
         return new TrainingSpec(enumOr(Updater.class, t.path("updater"), Updater.adam),
                 t.path("learningRate").asDouble(1e-3), t.path("batchSize").asInt(32), t.path("epochs").asInt(10),
                 t.path("l2").asDouble(0), t.path("dropout").asDouble(0), t.path("seed").asLong(42), rates,
-                t.path("l2sp").asDouble(0), stages);
+                t.path("l2sp").asDouble(0), stages, t.path("layerLearningRateDecay").isNumber()
+                ? t.path("layerLearningRateDecay").doubleValue() : TrainingSpec.NO_DECAY);
     }
 
     private static EarlyStoppingSpec earlyStopping(JsonNode e, int epochs) {

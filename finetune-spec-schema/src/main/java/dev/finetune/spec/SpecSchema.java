@@ -131,6 +131,13 @@ public final class SpecSchema {
                 String child = LocatedTree.child(path, m.getProperty());
                 List<String> known = new ArrayList<>();
                 sub.path("properties").fieldNames().forEachRemaining(known::add);
+                java.util.regex.Matcher stage = java.util.regex.Pattern.compile("training\\.stages\\[([0-9]{1,4})\\]\\..*")
+                        .matcher(String.valueOf(m.getProperty()));
+                if (path.equals("sweep.parameters") && stage.matches()) {
+                    // a stage's key: the keys a stage may sweep, under the same stage
+                    known = SweepTarget.stageKeys().stream()
+                            .map(k -> "training.stages[" + Integer.parseInt(stage.group(1)) + "]." + k).toList();
+                }
                 String hint = Suggestions.closest(m.getProperty(), known).map(s -> "; did you mean `" + s + "`?")
                         .orElse("; expected one of: " + String.join(", ", known));
                 return located(tree.keyAt(child), "unknown key `" + child + "`" + hint);
@@ -176,7 +183,15 @@ public final class SpecSchema {
             case "minProperties" -> {
                 List<String> known = new ArrayList<>();
                 sub.path("properties").fieldNames().forEachRemaining(known::add);
-                return located(tree.valueAt(path), key + " must name at least one of: " + String.join(", ", known));
+                java.util.regex.Matcher stage = java.util.regex.Pattern.compile("training\\.stages\\[([0-9]{1,4})\\]\\..*")
+                        .matcher(String.valueOf(m.getProperty()));
+                if (path.equals("sweep.parameters") && stage.matches()) {
+                    // a stage's key: the keys a stage may sweep, under the same stage
+                    known = SweepTarget.stageKeys().stream()
+                            .map(k -> "training.stages[" + Integer.parseInt(stage.group(1)) + "]." + k).toList();
+                }
+                return located(tree.valueAt(path), key + " must name at least one of: " + String.join(", ", known)
+                        + (path.equals("sweep.parameters") ? ", or a stage's training.stages[i].KEY" : ""));
             }
             case "pattern" -> {
                 if (path.startsWith("evaluation.gates[")) {

@@ -30,11 +30,17 @@ public final class Stages {
         return List.copyOf(out);
     }
 
+    /** The most epochs all stages together run (a spec without stages: its own). */
+    public static int maxEpochs(FinetuneSpec spec) {
+        return of(spec).stream().mapToInt(FinetuneSpec::maxEpochs).sum();
+    }
+
     private static FinetuneSpec stage(FinetuneSpec spec, StageSpec stage) {
         TrainingSpec t = spec.training();
         int epochs = stage.epochs().orElse(spec.maxEpochs());
         TrainingSpec training = new TrainingSpec(t.updater(), stage.learningRate().orElse(t.learningRate()), t.batchSize(),
-                epochs, t.l2(), t.dropout(), t.seed(), stage.layerLearningRates().orElse(t.layerLearningRates()), t.l2sp());
+                epochs, t.l2(), t.dropout(), t.seed(), stage.layerLearningRates().orElse(t.layerLearningRates()), t.l2sp(),
+                List.of(), stage.layerLearningRateDecay().orElse(t.layerLearningRateDecay()));
         Optional<EarlyStoppingSpec> earlyStopping = spec.earlyStopping().isPresent() || stage.patience().isPresent()
                 ? Optional.of(new EarlyStoppingSpec(spec.earlyStopping().map(EarlyStoppingSpec::metric).orElse(Metric.loss),
                 stage.patience().orElse(spec.earlyStopping().map(EarlyStoppingSpec::patience).orElse(Integer.MAX_VALUE)), epochs))

@@ -33,10 +33,13 @@ final class SweepBinder {
     private final Function<JsonNode, List<DenseLayerSpec>> hidden;
     private final BiFunction<JsonNode, String, LayerRef> layer;
     private final BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates;
+    private final int stages;
 
+    /** @param stages how many {@code training.stages} the spec has, which stage keys must stay within */
     SweepBinder(LocatedTree tree, Problems problems, Function<JsonNode, List<DenseLayerSpec>> hidden,
                 BiFunction<JsonNode, String, LayerRef> layer,
-                BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates) {
+                BiFunction<JsonNode, String, List<FinetuneSpec.LayerLearningRate>> rates, int stages) {
+        this.stages = stages;
         this.tree = tree;
         this.problems = problems;
         this.rates = rates;
@@ -59,6 +62,9 @@ final class SweepBinder {
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             Optional<SweepTarget> target = SweepTarget.ofPath(field.getKey());
+            if (target.isPresent() && target.get().stage()) {
+                checkStage(field.getKey());
+            }
             if (target.isPresent() && field.getValue().isObject()) {
                 parameters.put(field.getKey(), parameter(target.get(), field.getValue(), "sweep.parameters." + field.getKey(), strategy));
             }
@@ -68,6 +74,20 @@ final class SweepBinder {
         }
         return new SweepSpec(strategy, maxTrials, s.path("seed").asLong(42), metric, goal, s.path("parallelism").asInt(0),
                 termination, Collections.unmodifiableMap(parameters));
+    }
+
+    /** A stage's key must name a stage the spec has. */
+    private void checkStage(String path) {
+        int index = SweepTarget.stageIndex(path).orElseThrow();
+        if (index < stages) {
+            return;
+        }
+        String key = "`sweep.parameters." + path + "`";
+        problems.add(tree.keyAt("sweep.parameters." + path), stages == 0
+                ? key + " names stage " + index + ", but the spec has no `training.stages`; sweep the top-level key"
+                + " (`" + path.substring(path.indexOf("].") + 2) + "`), or add the stages"
+                : key + " names stage " + index + ", but `training.stages` has " + stages + (stages == 1 ? " stage" : " stages")
+                + ", numbered from 0: " + (stages == 1 ? "0" : "0.." + (stages - 1)));
     }
 
     private SweepParameter parameter(SweepTarget target, JsonNode p, String path, Strategy strategy) {
@@ -112,12 +132,13 @@ final class SweepBinder {
     /** A value typed as the key it overrides; the schema has checked it against that key's own schema. */
     private Object value(SweepTarget target, JsonNode v, String path) {
         return switch (target) {
-            case LEARNING_RATE, L2, L2SP, DROPOUT -> v.asDouble();
-            case BATCH_SIZE, EPOCHS -> v.asInt();
+            case LEARNING_RATE, L2, L2SP, DROPOUT, LAYER_LEARNING_RATE_DECAY, STAGE_LEARNING_RATE,
+                    STAGE_LAYER_LEARNING_RATE_DECAY -> v.asDouble();
+            case BATCH_SIZE, EPOCHS, STAGE_EPOCHS, STAGE_PATIENCE -> v.asInt();
             case UPDATER -> SpecBinder.enumOr(Updater.class, v, Updater.adam);
             case HEAD_HIDDEN -> hidden.apply(v);
-            case FREEZE_UP_TO -> layer.apply(v, path);
-            case LAYER_LEARNING_RATES -> rates.apply(v, path);
+            case FREEZE_UP_TO, STAGE_FREEZE_UP_TO -> layer.apply(v, path);
+            case LAYER_LEARNING_RATES, STAGE_LAYER_LEARNING_RATES -> rates.apply(v, path);
         };
     }
 

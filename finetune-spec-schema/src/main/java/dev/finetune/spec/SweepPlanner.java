@@ -43,7 +43,7 @@ public final class SweepPlanner {
             long seed = trialSeed(sweep.seed(), i);
             FinetuneSpec trialSpec = SweepTarget.withSeed(SweepTarget.withoutSweep(spec), seed);
             for (Map.Entry<String, Object> v : assignments.get(i).entrySet()) {
-                trialSpec = SweepTarget.ofPath(v.getKey()).orElseThrow().apply(trialSpec, v.getValue());
+                trialSpec = SweepTarget.applyAt(v.getKey(), trialSpec, v.getValue());
             }
             trials.add(new Trial(i, seed, assignments.get(i), trialSpec));
         }

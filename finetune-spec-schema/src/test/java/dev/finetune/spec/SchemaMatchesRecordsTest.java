@@ -180,16 +180,35 @@ class SchemaMatchesRecordsTest {
                 components.add(c.getName());
             }
         }
+        Set<String> patterns = new TreeSet<>();
+        parametersSchema.path("patternProperties").fieldNames().forEachRemaining(patterns::add);
+        Set<String> stagePatterns = new TreeSet<>();
+        SweepTarget.stageKeys().forEach(k -> stagePatterns.add(stagePattern(k)));
+        if (!patterns.equals(stagePatterns)) {
+            mismatches.add(path + ": schema has patterns " + patterns + ", SweepTarget's stage keys want " + stagePatterns);
+            return;
+        }
         for (SweepTarget target : SweepTarget.values()) {
             String here = path + "." + target.path();
-            JsonNode p = parametersSchema.path("properties").path(target.path());
+            JsonNode p = target.stage()
+                    ? parametersSchema.path("patternProperties").path(stagePattern(target.path().substring("training.stages[].".length())))
+                    : parametersSchema.path("properties").path(target.path());
+            if (target.stage() && !java.util.regex.Pattern.compile(stagePattern(target.path().substring("training.stages[].".length())))
+                    .matcher(target.path().replace("[]", "[1]")).matches()) {
+                mismatches.add(here + ": its pattern does not match stage 1's key");
+            }
             Set<String> keys = new TreeSet<>();
             p.path("properties").fieldNames().forEachRemaining(keys::add);
             Set<String> expected = target.kind() == SweepTarget.Kind.categorical ? Set.of("values") : components;
             if (!keys.equals(expected)) {
                 mismatches.add(here + ": schema has " + keys + ", expected " + expected);
             }
-            String ref = "#/properties/" + target.path().replace(".", "/properties/");
+            String key = target.path().substring(target.path().lastIndexOf("].") + 2);
+            // a stage's freeze and rates are the top-level keys' schemas (the stage's own entries refer to them)
+            String ref = !target.stage() ? "#/properties/" + target.path().replace(".", "/properties/")
+                    : key.equals("freeze.upTo") ? "#/properties/freeze/properties/upTo"
+                    : key.startsWith("layerLearningRate") ? "#/properties/training/properties/" + key
+                    : "#/properties/training/properties/stages/items/properties/" + key;
             for (String list : List.of("values", "range")) {
                 if (keys.contains(list)) {
                     expect(here + "." + list, types(p.path("properties").path(list)), Set.of("array"));
@@ -202,6 +221,11 @@ class SchemaMatchesRecordsTest {
                 compareValue(SweepSpec.Scale.class, p.path("properties").path("scale"), here + ".scale");
             }
         }
+    }
+
+    /** The schema's pattern for a stage's key: any stage index, as {@code training.stages[i].KEY}. */
+    private static String stagePattern(String key) {
+        return "^training\\.stages\\[(0|[1-9][0-9]{0,3})\\]\\." + key.replace(".", "\\.") + "$";
     }
 
     private void expect(String path, Set<String> actual, Set<String> expected) {
@@ -228,8 +252,10 @@ class SchemaMatchesRecordsTest {
             var field = fields.next();
             String key = field.getKey();
             JsonNode property = field.getValue();
-            Object value = resolved.get(key);
             String here = LocatedTree.child(path, key);
+            // written into the resolved spec only when set (older specs keep their resolved form): the record's default
+            Object value = here.equals("training.layerLearningRateDecay") && !resolved.containsKey(key)
+                    ? FinetuneSpec.TrainingSpec.NO_DECAY : resolved.get(key);
             if (key.equals("scale") && resolved.containsKey("values")) {
                 continue; // a sweep parameter's `scale` applies to `range` only and is not written beside `values`
             }

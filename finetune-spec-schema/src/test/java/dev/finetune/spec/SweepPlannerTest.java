@@ -54,6 +54,48 @@ class SweepPlannerTest {
     }
 
     @Test
+    void aStagesKeysAreSweepParametersThatChangeOnlyThatStage() throws SpecException {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", BASE.replace("training: { learningRate: 0.001, epochs: 12, seed: 7 }",
+                "training: { learningRate: 0.001, epochs: 12, seed: 7, l2sp: 0.1,"
+                        + " stages: [{ freeze: all }, { freeze: { upTo: 1 }, learningRate: 0.0001 }] }") + """
+                sweep:
+                  strategy: random
+                  maxTrials: 4
+                  parameters:
+                    training.stages[1].learningRate: { range: [1.0e-5, 1.0e-3], scale: log }
+                    training.stages[1].freeze.upTo: { values: [0, pool2] }
+                    training.stages[0].epochs: { values: [3] }
+                    training.layerLearningRateDecay: { values: [0.5] }
+                    training.stages[1].layerLearningRateDecay: { values: [0.25] }
+                """);
+        List<Trial> trials = SweepPlanner.plan(spec);
+        assertEquals(4, trials.size());
+        for (Trial t : trials) {
+            var stages = t.spec().training().stages();
+            double drawn = (Double) t.values().get("training.stages[1].learningRate");
+            assertEquals(drawn, stages.get(1).learningRate().orElseThrow());
+            assertTrue(drawn >= 1e-5 && drawn <= 1e-3);
+            assertEquals(t.values().get("training.stages[1].freeze.upTo").toString(), stages.get(1).freeze().orElseThrow().upTo().orElseThrow().toString());
+            assertEquals(3, stages.get(0).epochs().orElseThrow());
+            assertTrue(stages.get(0).freeze().orElseThrow().all(), "stage 0 keeps its own freeze");
+            assertEquals(0.5, t.spec().training().layerLearningRateDecay());
+            assertEquals(0.25, Stages.of(t.spec()).get(1).training().layerLearningRateDecay());
+            assertEquals(0.5, Stages.of(t.spec()).get(0).training().layerLearningRateDecay(), "stage 0 takes the top-level decay");
+            assertEquals(0.1, t.spec().training().l2sp());
+            // a trial travels as its canonical YAML: it must parse back to the same stages
+            FinetuneSpec back = new SpecParser().parse("trial.yaml", CanonicalSpec.toYaml(t.spec()));
+            assertEquals(CanonicalSpec.toYaml(t.spec()), CanonicalSpec.toYaml(back));
+            assertEquals(3 + 12, Stages.maxEpochs(back), "stage 0's 3 epochs, then stage 1's (earlyStopping.maxEpochs)");
+        }
+        assertEquals(Map.of("training.stages[1].learningRate", trials.get(0).values().get("training.stages[1].learningRate"),
+                "training.stages[1].freeze.upTo", trials.get(0).displayValues().get("training.stages[1].freeze.upTo"),
+                "training.stages[0].epochs", 3, "training.layerLearningRateDecay", 0.5,
+                "training.stages[1].layerLearningRateDecay", 0.25), trials.get(0).displayValues());
+        assertEquals(2, new HashSet<>(trials.stream().map(t -> t.displayValues().get("training.stages[1].freeze.upTo")).toList()).size(),
+                "both freeze values drawn in 4 trials");
+    }
+
+    @Test
     void perLayerRatesAndL2spAreSweepParameters() throws SpecException {
         List<Trial> trials = SweepPlanner.plan(parse("""
                 sweep:

@@ -65,10 +65,23 @@ public record DiffReport(Optional<String> baseline, String baselineSource, Strin
             notes.add("Test metrics not compared: " + missing
                     + (regressionGates.isEmpty() ? "" : "; regression gates not checked"));
         }
+        retention(baseline, current).ifPresent(notes::add);
         boolean regressed = regression.stream().anyMatch(r -> !r.passed());
         Verdict verdict = regressed ? Verdict.regression : spec.noEffectiveChange() ? Verdict.noEffectiveChange : Verdict.changed;
         return new DiffReport(Optional.of(baseline.label()), baseline.source(), current.label(), verdict,
                 summary(verdict, baseline.label(), spec, metrics, regression), spec, metrics, regression, notes);
+    }
+
+    /** {@code evaluation.retention} on either side: how much of the base's task each model kept, in one line. */
+    private static Optional<String> retention(Snapshot baseline, Snapshot current) {
+        if (baseline.retention().isEmpty() && current.retention().isEmpty()) {
+            return Optional.empty();
+        }
+        java.util.function.Function<Snapshot, String> side = s -> s.retention().map(r -> String.format(java.util.Locale.ROOT,
+                "%s %.2f%% -> %.2f%% (drop %.2f points)", s.label(), r.before().accuracy() * 100, r.after().accuracy() * 100,
+                r.drop().getOrDefault(Metric.accuracy, 0.0) * 100)).orElse(s.label() + " not measured");
+        return Optional.of("Retention of the base's task (accuracy before -> after fine-tuning): " + side.apply(baseline) + "; "
+                + side.apply(current));
     }
 
     private static String summary(Verdict verdict, String baseline, SpecDiff spec, Optional<MetricDeltas> metrics,

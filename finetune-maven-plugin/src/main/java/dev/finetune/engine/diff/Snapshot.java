@@ -17,9 +17,18 @@ import java.util.Optional;
  * @param training the training summary; empty like {@code test}
  * @param facts    what identifies data and base without their content: split sizes, class counts, hashes,
  *                 coordinates, as a tree like {@code spec}
+ * @param retention the base's task scored before and after ({@code metrics.json}'s {@code retention}); empty without
  */
 public record Snapshot(String label, String source, Map<String, Object> spec, Optional<SplitMetrics> test,
-                       Optional<TrainingReport> training, Map<String, Object> facts) {
+                       Optional<TrainingReport> training, Map<String, Object> facts,
+                       Optional<dev.finetune.engine.report.RetentionReport> retention) {
+
+    /** Without a retention check ({@code evaluation.retention}). */
+    public Snapshot(String label, String source, Map<String, Object> spec, Optional<SplitMetrics> test,
+                    Optional<TrainingReport> training, Map<String, Object> facts) {
+        this(label, source, spec, test, training, facts, Optional.empty());
+    }
+
     public Snapshot {
         // read-only views: the trees come from a YAML loader and JSON reader that build mutable maps
         spec = Collections.unmodifiableMap(spec);

@@ -71,7 +71,15 @@ public final class SnapshotReader {
     static Snapshot of(String label, String source, String specYaml, Optional<byte[]> metrics, Optional<byte[]> training,
                        Optional<byte[]> lineage) throws IOException {
         Optional<SplitMetrics> test = Optional.empty();
+        Optional<dev.finetune.engine.report.RetentionReport> retention = Optional.empty();
         if (metrics.isPresent()) {
+            JsonNode r = JSON.readTree(metrics.get()).path("retention");
+            try {
+                retention = r.isObject() ? Optional.of(JSON.treeToValue(r, dev.finetune.engine.report.RetentionReport.class))
+                        : Optional.empty();
+            } catch (IOException | RuntimeException e) {
+                retention = Optional.empty(); // another plugin version's shape: not compared
+            }
             JsonNode node = JSON.readTree(metrics.get()).path("test");
             test = node.isObject() ? Optional.of(JSON.treeToValue(node, SplitMetrics.class)) : Optional.empty();
             // a report of another plugin version without the per-class parts cannot be compared class by class
@@ -80,7 +88,8 @@ public final class SnapshotReader {
         Optional<TrainingReport> trainingReport = training.isPresent()
                 ? Optional.of(JSON.readValue(training.get(), TrainingReport.class)) : Optional.empty();
         Optional<JsonNode> lineageTree = lineage.isPresent() ? Optional.of(JSON.readTree(lineage.get())) : Optional.empty();
-        return new Snapshot(label, source, specTree(specYaml), test, trainingReport, facts(test, trainingReport, lineageTree));
+        return new Snapshot(label, source, specTree(specYaml), test, trainingReport, facts(test, trainingReport, lineageTree),
+                retention.filter(x -> x.before() != null && x.after() != null && x.drop() != null));
     }
 
     @SuppressWarnings("unchecked")

@@ -38,11 +38,13 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
      * without the key is read as having that value, so the upgrade alone is no change.
      */
     static final Map<String, String> IMPLIED_BEFORE_ADDED = Map.of("dataset.type", "csv", "training.layerLearningRates", "[]", "training.stages", "[]",
-            "training.l2sp", "0");
+            "training.l2sp", "0", "training.layerLearningRateDecay", "1");
 
     public static SpecDiff between(Snapshot before, Snapshot after) {
-        List<SettingChange> settings = changes(withImplied(SettingPaths.flatten(before.spec())),
-                withImplied(SettingPaths.flatten(after.spec())), true);
+        Map<String, String> flatBefore = SettingPaths.flatten(before.spec());
+        Map<String, String> flatAfter = SettingPaths.flatten(after.spec());
+        stageByStage(before.spec(), after.spec(), flatBefore, flatAfter);
+        List<SettingChange> settings = changes(withImplied(flatBefore), withImplied(flatAfter), true);
         frozenLayers(before.training(), after.training()).ifPresent(row -> {
             int at = 0;
             for (int i = 0; i < settings.size(); i++) {
@@ -63,6 +65,35 @@ public record SpecDiff(List<SettingChange> settings, List<SettingChange> dataAnd
                     + " (models packaged without finetune/lineage.json record fewer facts)");
         }
         return new SpecDiff(settings, changes(factsBefore, factsAfter, false), notes);
+    }
+
+    /**
+     * Two specs with as many stages compare stage by stage ({@code training.stages[1].learningRate: 0.0001 -> 0.00003}),
+     * which says what changed better than the whole list; with another number of stages the list is one value.
+     */
+    @SuppressWarnings("unchecked")
+    private static void stageByStage(Map<String, Object> before, Map<String, Object> after, Map<String, String> flatBefore,
+                                     Map<String, String> flatAfter) {
+        List<Object> b = stages(before);
+        List<Object> a = stages(after);
+        if (b.isEmpty() || b.size() != a.size()) {
+            return;
+        }
+        for (int side = 0; side < 2; side++) {
+            List<Object> stages = side == 0 ? b : a;
+            Map<String, String> flat = side == 0 ? flatBefore : flatAfter;
+            flat.remove("training.stages");
+            for (int i = 0; i < stages.size(); i++) {
+                Map<String, Object> one = new java.util.LinkedHashMap<>();
+                one.put("training.stages[" + i + "]", stages.get(i) instanceof Map<?, ?> m && m.isEmpty() ? "{}" : stages.get(i));
+                flat.putAll(SettingPaths.flatten(one));
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> stages(Map<String, Object> spec) {
+        return spec.get("training") instanceof Map<?, ?> t && t.get("stages") instanceof List<?> l ? (List<Object>) l : List.of();
     }
 
     /** Keys older models have in their resolved spec that are no longer spec settings (now the build's). */

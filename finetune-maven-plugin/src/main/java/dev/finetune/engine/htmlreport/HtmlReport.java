@@ -113,11 +113,14 @@ public final class HtmlReport {
                 .append("<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
         header(h, in);
         learning(h, in);
+        if (!in.stages().isEmpty()) {
+            stages(h, in);
+        }
         in.metrics().ifPresent(m -> evaluation(h, m.test()));
         in.sweep().ifPresent(s -> sweep(h, s, in));
         in.baseline().ifPresent(b -> baseline(h, b, in));
         h.append("<footer>Written by finetune-maven-plugin from the build's records in <code>target/finetune</code>")
-                .append(" (training.json, metrics.json, dataset.json, sweep.json, events.jsonl).</footer>\n");
+                .append(" (training.json, stages.json, metrics.json, dataset.json, sweep.json, events.jsonl).</footer>\n");
         h.append("</main>\n<script>\n").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -139,10 +142,15 @@ public final class HtmlReport {
             return new String[] {"none", "Not evaluated: no test metrics for these inputs (run finetune:evaluate)"};
         }
         long failed = in.gates().stream().filter(g -> !g.passed()).count();
-        if (failed > 0 || regressed) {
+        long forgot = in.metrics().flatMap(m -> m.retention()).map(r -> r.checks().stream().filter(c -> !c.passed()).count())
+                .orElse(0L);
+        if (failed > 0 || regressed || forgot > 0) {
             List<String> parts = new ArrayList<>();
             if (failed > 0) {
                 parts.add(failed + " of " + in.gates().size() + " quality gates failed");
+            }
+            if (forgot > 0) {
+                parts.add("retention check failed");
             }
             if (regressed) {
                 parts.add("regression gate failed");
@@ -168,6 +176,10 @@ public final class HtmlReport {
             fact(h, "Test macro-F1", f4(t.macroF1()));
             fact(h, "Test loss", f4(t.loss()));
             m.scratchTest().ifPresent(s -> fact(h, "From scratch", "accuracy " + pct(s.accuracy()) + ", macro-F1 " + f4(s.macroF1())));
+            m.retention().ifPresent(r -> fact(h, "Retention of the base's task", "accuracy " + pct(r.before().accuracy())
+                    + " before, " + pct(r.after().accuracy()) + " after (drop " + String.format(Locale.ROOT, "%.2f",
+                    r.drop().get(dev.finetune.spec.Metric.accuracy) * 100) + " points), loss " + f4(r.before().loss()) + " -> "
+                    + f4(r.after().loss()) + ", on " + r.before().examples() + " rows of " + r.data()));
         });
         factCode(h, "Base", in.base());
         factCode(h, "Data", in.data());
@@ -180,12 +192,20 @@ public final class HtmlReport {
         fact(h, "Parameters", String.format(Locale.ROOT, "%,d trainable of %,d", t.trainableParams(), t.totalParams()));
         factCode(h, "Commit", in.commit().orElse("not a git checkout"));
         h.append("</table>\n");
-        if (!in.gates().isEmpty()) {
+        List<dev.finetune.engine.report.RetentionReport.Check> retentionChecks = in.metrics().flatMap(m -> m.retention())
+                .map(dev.finetune.engine.report.RetentionReport::checks).orElse(List.of());
+        if (!in.gates().isEmpty() || !retentionChecks.isEmpty()) {
             h.append("<ul class=\"gates\">\n");
             for (GateResult g : in.gates()) {
                 h.append("<li class=\"").append(g.passed() ? "pass" : "fail").append("\">").append(g.passed() ? "passed" : "FAILED")
                         .append(": <code>").append(Html.text(g.gate().expression())).append("</code> (measured ")
                         .append(f4(g.value())).append(")</li>\n");
+            }
+            for (var c : retentionChecks) {
+                h.append("<li class=\"").append(c.passed() ? "pass" : "fail").append("\">").append(c.passed() ? "passed" : "FAILED")
+                        .append(": <code>retention maxDrop.").append(Html.text(c.metric().name())).append(" ")
+                        .append(Html.text(java.math.BigDecimal.valueOf(c.maxDrop()).stripTrailingZeros().toPlainString()))
+                        .append("</code> (measured drop ").append(f4(c.drop())).append(")</li>\n");
             }
             h.append("</ul>\n");
         } else if (in.gatesConfigured() > 0) {
@@ -203,6 +223,38 @@ public final class HtmlReport {
                 .append(" selected epoch, a red one where early stopping ended training")
                 .append(in.scratch().isPresent() ? "; the same architecture trained from scratch on the same axes" : "")
                 .append(".</p>\n<div class=\"charts\">\n").append(ReportCharts.learningCurves(runs)).append("</div>\n</section>\n");
+    }
+
+    /** {@code training.stages}: each stage's learning curve and what it trained. */
+    private static void stages(StringBuilder h, ReportInputs in) {
+        List<ReportCharts.Run> runs = new ArrayList<>();
+        for (int i = 0; i < in.stages().size(); i++) {
+            runs.add(new ReportCharts.Run("stage " + (i + 1), in.stages().get(i)));
+        }
+        h.append("<section id=\"stages\">\n<h2>Stages: ").append(in.stages().size()).append("</h2>\n<p class=\"note\">")
+                .append("Each stage starts from the previous one's selected epoch; the model is the last stage's")
+                .append(in.sweep().isPresent() ? " (of the sweep's winner)" : "").append(". Each stage's epochs count from 1.</p>\n")
+                .append("<table class=\"stages\">\n<thead><tr><th class=\"num\">stage</th><th>frozen layers</th>")
+                .append("<th>learning rate</th><th class=\"num\">epochs run</th><th class=\"num\">selected epoch</th>")
+                .append("<th class=\"num\">validation ").append(Html.text(in.training().selectionMetric()))
+                .append("</th></tr></thead>\n<tbody>\n");
+        for (int i = 0; i < in.stages().size(); i++) {
+            TrainingReport st = in.stages().get(i);
+            String rate = "";
+            if (i < in.stageSpecs().size()) {
+                var t = in.stageSpecs().get(i).training();
+                rate = String.valueOf(t.learningRate()) + (t.layerLearningRates().isEmpty() ? "" : "; per layer: "
+                        + t.layerLearningRates().stream().map(r -> r.layers() + " " + r.learningRate()).reduce((a, b) -> a + ", " + b).orElse(""))
+                        + (t.layerLearningRateDecay() == dev.finetune.spec.FinetuneSpec.TrainingSpec.NO_DECAY ? ""
+                        : "; decay " + t.layerLearningRateDecay() + " per layer below the head");
+            }
+            h.append("<tr><td class=\"num\">").append(i + 1).append("</td><td>")
+                    .append(Html.text(st.frozenLayers().isEmpty() ? "none" : String.join(", ", st.frozenLayers()))).append("</td><td>")
+                    .append(Html.text(rate)).append("</td>").append(num(String.valueOf(st.epochsRun())))
+                    .append(num(String.valueOf(st.bestEpoch()))).append(num(f4(st.bestValue()))).append("</tr>\n");
+        }
+        h.append("</tbody>\n</table>\n<div class=\"charts\">\n").append(ReportCharts.learningCurves(runs))
+                .append("</div>\n</section>\n");
     }
 
     private static void evaluation(StringBuilder h, SplitMetrics test) {

@@ -35,11 +35,19 @@ import java.util.TreeMap;
  * @param gates       the spec's gates checked on {@code metrics}; empty without metrics
  * @param trialCurves per sweep trial, its {epoch, validation value} points, from {@code events.jsonl}
  * @param baseline    with {@code finetune:diff}: the baseline to show beside this build
+ * @param stages      with {@code training.stages}: each stage's training, in order ({@code training} is the last's)
+ * @param stageSpecs  the spec of each stage (its learning rate, per-layer rates), beside {@code stages}
  */
 public record ReportInputs(String title, Optional<String> commit, String base, String data, TrainingReport training,
                            Optional<TrainingReport> scratch, Optional<MetricsReport> metrics, List<GateResult> gates,
                            int gatesConfigured, Optional<DatasetSummary> dataset, Optional<SweepReport> sweep,
-                           Map<Integer, List<double[]>> trialCurves, Optional<Baseline> baseline) {
+                           Map<Integer, List<double[]>> trialCurves, Optional<Baseline> baseline,
+                           List<TrainingReport> stages, List<FinetuneSpec> stageSpecs) {
+
+    public ReportInputs {
+        stages = List.copyOf(stages);
+        stageSpecs = List.copyOf(stageSpecs);
+    }
 
     /** The other side of a diff: its label, its training record and test metrics when it has them, the comparison. */
     public record Baseline(String label, Optional<TrainingReport> training, Optional<SplitMetrics> test, DiffReport diff) {
@@ -59,6 +67,10 @@ public record ReportInputs(String title, Optional<String> commit, String base, S
         Optional<MetricsReport> metrics = metricsCurrent ? read(outputDir.resolve(OutputFiles.METRICS), MetricsReport.class) : Optional.empty();
         List<GateResult> gates = metrics.map(m -> GateResult.check(spec.evaluation().gates(), m.test())).orElse(List.of());
         Optional<SweepReport> sweep = spec.sweep().isPresent() ? read(outputDir.resolve(OutputFiles.SWEEP), SweepReport.class) : Optional.empty();
+        // with a sweep, the stages are the winner's: its values are in sweep.json, the stage reports in stages.json
+        List<TrainingReport> stages = spec.training().stages().isEmpty() ? List.of()
+                : read(outputDir.resolve(OutputFiles.STAGES), TrainingReport[].class).map(List::of).orElse(List.of());
+        FinetuneSpec trained = sweep.map(sw -> winnerSpec(spec, sw)).orElse(spec);
         String base = spec.base().artifact().orElseGet(() -> spec.base().path().orElse("?"));
         String data = spec.dataset().path().orElseGet(() -> {
             var f = spec.dataset().files().orElseThrow();
@@ -67,12 +79,20 @@ public record ReportInputs(String title, Optional<String> commit, String base, S
         return Optional.of(new ReportInputs(title, commit, base, data, Json.read(training, TrainingReport.class),
                 read(outputDir.resolve(OutputFiles.SCRATCH_TRAINING), TrainingReport.class), metrics, gates,
                 spec.evaluation().gates().size(), read(outputDir.resolve(OutputFiles.DATASET), DatasetSummary.class), sweep,
-                sweep.isPresent() ? trialCurves(outputDir.resolve(OutputFiles.EVENTS)) : Map.of(), baseline));
+                sweep.isPresent() ? trialCurves(outputDir.resolve(OutputFiles.EVENTS)) : Map.of(), baseline, stages,
+                stages.isEmpty() ? List.of() : dev.finetune.spec.Stages.of(trained)));
+    }
+
+    /** The sweep winner's spec: the spec with the winner's values (from sweep.json, as reports show them). */
+    private static FinetuneSpec winnerSpec(FinetuneSpec spec, SweepReport sweep) {
+        return dev.finetune.spec.SweepPlanner.plan(spec).stream().filter(t -> t.index() == sweep.winner()).findFirst()
+                .map(dev.finetune.spec.SweepPlanner.Trial::spec).orElse(spec);
     }
 
     /** Each sweep trial's validation value per epoch, from its {@code epochEnded} events; unreadable lines skipped. */
     static Map<Integer, List<double[]>> trialCurves(Path events) throws IOException {
         Map<Integer, List<double[]>> curves = new TreeMap<>();
+        Map<String, Integer> stageOffsets = new java.util.HashMap<>();
         if (!Files.isRegularFile(events)) {
             return curves;
         }
@@ -85,11 +105,19 @@ public record ReportInputs(String title, Optional<String> commit, String base, S
             }
             if (event instanceof JobEvent.EpochEnded e && e.trial().isPresent()) {
                 List<double[]> curve = curves.computeIfAbsent(e.trial().get(), t -> new ArrayList<>());
-                // a rerun of the same trial in one file starts its curve again
-                if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] >= e.epoch()) {
-                    curve.clear();
+                // a staged trial's later stage (run `trial N stage-K`, K > 1) goes on from its previous stage's epochs
+                boolean laterStage = e.run().matches(".* stage-([2-9]|[1-9][0-9]+)");
+                int offset = laterStage ? stageOffsets.getOrDefault(e.trial().get() + " " + e.run(), -1) : 0;
+                if (laterStage && offset < 0) {
+                    offset = curve.isEmpty() ? 0 : (int) curve.get(curve.size() - 1)[0];
+                    stageOffsets.put(e.trial().get() + " " + e.run(), offset);
                 }
-                curve.add(new double[] {e.epoch(), e.value()});
+                // a rerun of the same trial in one file starts its curve again
+                if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] >= offset + e.epoch()) {
+                    curve.clear();
+                    stageOffsets.keySet().removeIf(k -> k.startsWith(e.trial().get() + " "));
+                }
+                curve.add(new double[] {offset + e.epoch(), e.value()});
             }
         }
         return curves;

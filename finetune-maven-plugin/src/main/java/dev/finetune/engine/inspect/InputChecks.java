@@ -89,6 +89,7 @@ public final class InputChecks {
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptFreeze(info, problems));
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkStages(info, problems));
         base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptRates(info, problems));
+        base.filter(info -> !info.frozenOnly()).ifPresent(info -> checkSweptStages(info, problems));
         base.filter(BaseModelInfo::frozenOnly).filter(info -> !spec.training().stages().isEmpty()).ifPresent(info ->
                 problems.add(spec.locate("training.stages") + ": `training.stages` unfreezes layers in stages, but "
                         + spec.base() + " is a frozen body (only the head trains); train one stage"));
@@ -203,6 +204,9 @@ public final class InputChecks {
             } catch (UserInputException e) {
                 problems.add(e.getMessage()); // located at the entry
             }
+            if (spec.training().stages().isEmpty()) {
+                decayActs(spec.training(), info, frozen, "training.layerLearningRateDecay").ifPresent(problems::add);
+            }
         } catch (UserInputException e) {
             problems.add(e.getMessage());
             return Optional.of(info);
@@ -243,6 +247,64 @@ public final class InputChecks {
         }
     }
 
+    /**
+     * A decay needs a base layer with parameters that trains below the head; else it changes nothing, which is a
+     * mistake worth naming ({@code freeze: all} is the binder's to report, this is the base's layers).
+     */
+    private Optional<String> decayActs(FinetuneSpec.TrainingSpec training, BaseModelInfo info, java.util.Collection<Integer> frozen,
+                                       String key) {
+        if (training.layerLearningRateDecay() == FinetuneSpec.TrainingSpec.NO_DECAY) {
+            return Optional.empty();
+        }
+        int kept = info.names().size() - removedOrZero(info);
+        List<Integer> keptIndices = java.util.stream.IntStream.range(0, Math.max(0, kept)).boxed().toList();
+        // a layer whose parameters the inspection cannot count may have some
+        List<Long> params = info.layers().stream().map(l -> l.params().orElse(1L)).toList();
+        if (dev.finetune.engine.model.LayerRates.decayActsOn(keptIndices, params, frozen)) {
+            return Optional.empty();
+        }
+        return Optional.of(spec.locate(key) + ": `" + key + "` lowers the rates of the base's layers below the head, but no"
+                + " layer of " + spec.base() + " with parameters trains there (frozen or without parameters: "
+                + dev.finetune.engine.model.LayerSelection.describe(info.names().subList(0, Math.max(0, kept)))
+                + "); unfreeze some, or leave the decay out");
+    }
+
+    /**
+     * Each value a sweep tries for a stage's `freeze.upTo` or `layerLearningRates`, against the base's layers like the
+     * stage's own, said at the swept key.
+     */
+    private void checkSweptStages(BaseModelInfo info, List<String> problems) {
+        if (spec.sweep().isEmpty()) {
+            return;
+        }
+        String baseName = spec.base().toString();
+        spec.sweep().get().parameters().forEach((path, parameter) -> {
+            SweepTarget target = SweepTarget.ofPath(path).orElseThrow();
+            if (target != SweepTarget.STAGE_FREEZE_UP_TO && target != SweepTarget.STAGE_LAYER_LEARNING_RATES) {
+                return;
+            }
+            int index = SweepTarget.stageIndex(path).orElseThrow();
+            if (index >= spec.training().stages().size()) {
+                return; // the binder said so
+            }
+            String key = "sweep.parameters." + path;
+            for (Object value : parameter.values()) {
+                FinetuneSpec stage = dev.finetune.spec.Stages.of(SweepTarget.applyAt(path, spec, value)).get(index);
+                try {
+                    TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName,
+                            removedOrZero(info));
+                    LayerSelection.requireKept(frozen, info.names(), removedOrZero(info), baseName);
+                    dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
+                            info.names().size() - removedOrZero(info), frozen, baseName);
+                } catch (UserInputException e) {
+                    String message = e.getMessage().replace("`freeze`", "`" + key + "`")
+                            .replace("`training.layerLearningRates`", "`" + key + "`");
+                    problems.add(message.matches("(?s)^[^ ]+:\\d+:\\d+: .*") ? message : parameter.location() + ": " + message);
+                }
+            }
+        });
+    }
+
     /** Each `training.layerLearningRates` alternative a sweep tries, against the base's layers and `freeze`. */
     @SuppressWarnings("unchecked")
     private void checkSweptRates(BaseModelInfo info, List<String> problems) {
@@ -278,6 +340,11 @@ public final class InputChecks {
                 LayerSelection.requireKept(frozen, info.names(), remove, baseName);
                 dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
                         info.names().size() - remove, frozen, baseName);
+                // a top-level decay may well have nothing to act on in a stage that trains the head alone
+                if (spec.training().stages().get(i).layerLearningRateDecay().isPresent()) {
+                    decayActs(stage.training(), info, frozen, "training.stages[" + i + "].layerLearningRateDecay")
+                            .ifPresent(problems::add);
+                }
             } catch (UserInputException e) {
                 // messages about a layer reference stand where the stage names it; the others get the stage's place
                 String message = e.getMessage().replace("`freeze`", "`training.stages[" + i + "].freeze`")

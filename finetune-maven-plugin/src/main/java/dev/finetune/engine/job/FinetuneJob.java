@@ -250,6 +250,10 @@ public final class FinetuneJob {
         FinetuneSpec chosen = spec;
         Net tuned;
         Trainer.Result result;
+        if (onnx && !spec.training().stages().isEmpty()) {
+            throw new UserInputException(spec.locate("training.stages") + ": `training.stages` unfreezes layers in"
+                    + " stages, but an ONNX base is a frozen body (only the head trains); train one stage");
+        }
         if (spec.sweep().isPresent()) {
             SweepSpec sweep = spec.sweep().get();
             SweepRunner.Outcome outcome;
@@ -274,6 +278,16 @@ public final class FinetuneJob {
             tuned = outcome.net();
             result = outcome.result();
             timings.addAll(outcome.timings());
+            if (!chosen.training().stages().isEmpty()) {
+                if (outcome.stages().isEmpty()) {
+                    // Spark's executors send back the last stage's report only
+                    log.warn("sweep: the winner's stages came back without their reports (finetune.executor=spark):"
+                            + " stages.json and the model card's stages table are left out");
+                    Files.deleteIfExists(outputDir.resolve(OutputFiles.STAGES));
+                } else {
+                    Json.write(outputDir.resolve(OutputFiles.STAGES), outcome.stages());
+                }
+            }
         } else {
             if (options.spark().isPresent() && fitter.isEmpty()) {
                 log.warn("finetune.executor=spark: the spec has no sweep, so there are no trials for Spark; training here"

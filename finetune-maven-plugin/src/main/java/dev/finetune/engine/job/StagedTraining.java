@@ -51,6 +51,8 @@ final class StagedTraining {
 
     Outcome run(Net base, FrozenFeatureCache cache, int numClasses, List<String> classes) {
         List<FinetuneSpec> stages = Stages.of(spec);
+        // a copy taken before any stage trains: L2-SP's anchor for the later stages
+        Optional<Net> pretrained = spec.training().l2sp() > 0 && stages.size() > 1 ? Optional.of(base.copy()) : Optional.empty();
         Net previous = null;
         Trainer.Result result = null;
         List<TrainingReport> reports = new ArrayList<>();
@@ -67,7 +69,9 @@ final class StagedTraining {
             }
             log.info(String.format(Locale.ROOT, "stage %d of %d: learning rate %s, up to %d epochs, frozen: %s", i + 1,
                     stages.size(), stage.training().learningRate(), stage.maxEpochs(), net.frozenLayerNames()));
-            result = new Trainer(stage, log, checkpoints, heartbeat, fitter).train("stage-" + (i + 1), cache.target(net), classes);
+            Trainer trainer = new Trainer(stage, log, checkpoints, heartbeat, fitter);
+            // L2-SP pulls every stage toward the base's own weights, not toward where the previous stage left them
+            result = (i > 0 && pretrained.isPresent() ? trainer.withL2spAnchor(pretrained.get()) : trainer).train("stage-" + (i + 1), cache.target(net), classes);
             reports.add(result.report());
             timings.add(result.timings());
             previous = net;

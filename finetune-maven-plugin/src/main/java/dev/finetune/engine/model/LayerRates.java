@@ -68,6 +68,43 @@ public final class LayerRates {
         return byIndex;
     }
 
+    /**
+     * {@code training.layerLearningRateDecay}: the rate of each base layer by its depth below the head, with the
+     * layers {@code explicit} names ({@code layerLearningRates}) at their own rates. Depth k counts the kept layers
+     * that have parameters from the top down (k = 1 for the one right below the head), frozen ones included, so a
+     * layer's rate does not depend on what else is frozen; layers without parameters (pooling, activations) neither
+     * count nor get a rate, having nothing to move.
+     *
+     * @param kept     the base's kept layers, bottom to top, by index
+     * @param params   each base layer's parameter count, by index
+     * @return every base layer's own rate by index; {@code explicit} itself when there is no decay
+     */
+    public static Map<Integer, Double> withDecay(Map<Integer, Double> explicit, TrainingSpec training, List<Integer> kept,
+                                                 List<Long> params, Collection<Integer> frozen) {
+        if (training.layerLearningRateDecay() == TrainingSpec.NO_DECAY) {
+            return explicit;
+        }
+        Map<Integer, Double> out = new TreeMap<>();
+        int depth = 0;
+        for (int i = kept.size() - 1; i >= 0; i--) {
+            int index = kept.get(i);
+            if (params.get(index) <= 0) {
+                continue;
+            }
+            depth++;
+            if (!frozen.contains(index)) {
+                out.put(index, training.learningRate() * Math.pow(training.layerLearningRateDecay(), depth));
+            }
+        }
+        out.putAll(explicit);
+        return out;
+    }
+
+    /** Whether the decay leaves any base layer training at a rate of its own: some kept layer with parameters trains. */
+    public static boolean decayActsOn(List<Integer> kept, List<Long> params, Collection<Integer> frozen) {
+        return kept.stream().anyMatch(i -> params.get(i) > 0 && !frozen.contains(i));
+    }
+
     private static int index(String end, LayerRef ref, List<String> names, String baseName) {
         String trimmed = end.trim();
         int at = names.indexOf(trimmed);

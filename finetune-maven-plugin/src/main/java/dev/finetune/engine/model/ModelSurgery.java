@@ -152,7 +152,10 @@ public final class ModelSurgery {
         TreeSet<Integer> frozen = LayerSelection.frozenIndices(spec.freeze(), names, baseName, remove);
         LayerSelection.requireKept(frozen, names, remove, baseName);
         int kept = layers.length - remove;
-        Map<Integer, Double> rates = LayerRates.resolve(spec.training().layerLearningRates(), names, kept, frozen, baseName);
+        List<Long> params = java.util.Arrays.stream(layers).map(Layer::numParams).toList();
+        Map<Integer, Double> rates = LayerRates.withDecay(
+                LayerRates.resolve(spec.training().layerLearningRates(), names, kept, frozen, baseName), spec.training(),
+                java.util.stream.IntStream.range(0, kept).boxed().toList(), params, frozen);
         int prefix = frozenPrefix(frozen);
         long nIn = outputSize(layers[kept - 1].conf().getLayer(), names.get(kept - 1));
 
@@ -243,6 +246,15 @@ public final class ModelSurgery {
                         + "; removed by the head: " + removed);
             }
             rates.put(name, r.getValue());
+        }
+        if (spec.training().layerLearningRateDecay() != dev.finetune.spec.FinetuneSpec.TrainingSpec.NO_DECAY) {
+            // depth below the head in index order (a graph's topological order): kept layers only
+            List<Integer> keptIndices = java.util.stream.IntStream.range(0, names.size())
+                    .filter(i -> keptNames.contains(names.get(i))).boxed().toList();
+            List<Long> params = java.util.Arrays.stream(base.getLayers()).map(Layer::numParams).toList();
+            Map<Integer, Double> byIndex = LayerRates.withDecay(rateByIndex, spec.training(), keptIndices, params, frozen);
+            rates.clear();
+            byIndex.forEach((index, rate) -> rates.put(names.get(index), rate));
         }
 
         TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(base)

@@ -141,6 +141,10 @@ public final class ModelCard {
             row(md, "layer learning rates", Markdown.cell(t.layerLearningRates().stream()
                     .map(r -> r.layers() + ": " + r.learningRate()).collect(Collectors.joining(", "))));
         }
+        if (t.layerLearningRateDecay() != FinetuneSpec.TrainingSpec.NO_DECAY) {
+            row(md, "layer learning rate decay", t.layerLearningRateDecay() + " (the k-th base layer below the head at "
+                    + t.learningRate() + " × " + t.layerLearningRateDecay() + "^k)");
+        }
         row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
         Lineage.Tools tools = lineage.tools();
         row(md, "software", "finetune-maven-plugin " + Markdown.cell(tools.plugin()) + ", DL4J " + Markdown.cell(tools.dl4j()) + ", "
@@ -160,7 +164,7 @@ public final class ModelCard {
             for (int i = 0; i < stages.size(); i++) {
                 TrainingReport st = stages.get(i);
                 String rate = i < stageSpecs.size() ? String.valueOf(stageSpecs.get(i).training().learningRate())
-                        + (stageSpecs.get(i).training().layerLearningRates().isEmpty() ? "" : " (and per layer)") : "?";
+                        + layerRates(stageSpecs.get(i).training()) : "?";
                 md.append("| ").append(i + 1).append(" | ").append(st.frozenLayers().isEmpty() ? "none"
                                 : Markdown.cell(String.join(", ", st.frozenLayers()))).append(" | ").append(rate).append(" | ")
                         .append(st.epochsRun()).append(" | ").append(st.bestEpoch()).append(" | ").append(f4(st.bestValue()))
@@ -288,4 +292,18 @@ public final class ModelCard {
     private static String ratio(double v) {
         return String.format(Locale.ROOT, "%.2f", v);
     }
+
+    /** A stage's own per-layer rates, in a few words: named layers and the decay. */
+    private static String layerRates(FinetuneSpec.TrainingSpec t) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!t.layerLearningRates().isEmpty()) {
+            parts.add(Markdown.cell(t.layerLearningRates().stream().map(r -> r.layers() + ": " + r.learningRate())
+                    .collect(Collectors.joining(", "))));
+        }
+        if (t.layerLearningRateDecay() != FinetuneSpec.TrainingSpec.NO_DECAY) {
+            parts.add("decay " + t.layerLearningRateDecay() + " per layer below the head");
+        }
+        return parts.isEmpty() ? "" : " (" + String.join("; ", parts) + ")";
+    }
+
 }

@@ -8,6 +8,9 @@ import dev.finetune.engine.train.FrozenFeatureCache;
 import dev.finetune.engine.train.TrainingRun;
 import dev.finetune.spec.FinetuneSpec;
 import dev.finetune.spec.Metric;
+import dev.finetune.spec.Stages;
+import dev.finetune.engine.report.TrainingReport;
+import dev.finetune.engine.train.Trainer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -80,12 +83,21 @@ public final class LocalTrialWorker implements TrialWorker {
         this.log = log;
     }
 
-    /** One trial's state; used by one thread at a time (a trial's tasks come one after the other). */
+    /**
+     * One trial's state; used by one thread at a time (a trial's tasks come one after the other). A trial with
+     * {@code training.stages} runs them in order, as {@code StagedTraining} does: its epochs count on across stages,
+     * and what it would keep after an epoch is the running stage's best so far (the model is the last stage's).
+     */
     private static final class LiveTrial {
         final int index;
         final List<Double> keptValues = new ArrayList<>();
+        final List<TrainingReport> stageReports = new ArrayList<>();
         Net net;
         TrainingRun run;
+        List<FinetuneSpec> stages = List.of();
+        int stage;
+        /** epochs of the stages before the running one */
+        int epochsBefore;
         boolean featuresCached;
         String error;
         long nanos;
@@ -94,16 +106,29 @@ public final class LocalTrialWorker implements TrialWorker {
             this.index = index;
         }
 
+        boolean lastStage() {
+            return stage >= stages.size() - 1;
+        }
+
+        boolean ended() {
+            return run != null && run.finished() && lastStage();
+        }
+
         boolean active() {
-            return error == null && run != null && !run.finished();
+            return error == null && run != null && !ended();
+        }
+
+        int epochs() {
+            return epochsBefore + (run == null ? 0 : run.epochsRun());
         }
 
         TrialOutcome outcome() {
-            TrialOutcome.Status status = error != null || (run != null && run.finished() && keptValues.isEmpty()) ? TrialOutcome.Status.failed
-                    : run == null || !run.finished() ? TrialOutcome.Status.running
+            TrialOutcome.Status status = error != null || (ended() && keptValues.isEmpty()) ? TrialOutcome.Status.failed
+                    : !ended() ? TrialOutcome.Status.running
                     : run.stoppedEarly() ? TrialOutcome.Status.stopped : TrialOutcome.Status.completed;
-            return new TrialOutcome(index, status, keptValues, run == null ? 0 : run.bestEpoch(), run != null && run.stoppedEarly(),
-                    run == null ? null : run.stopReason().orElse(null), error, nanos / 1e9, run != null, featuresCached);
+            return new TrialOutcome(index, status, keptValues, run == null ? 0 : epochsBefore + run.bestEpoch(),
+                    run != null && ended() && run.stoppedEarly(), run == null ? null : run.stopReason().orElse(null), error,
+                    nanos / 1e9, run != null, featuresCached);
         }
     }
 
@@ -118,7 +143,10 @@ public final class LocalTrialWorker implements TrialWorker {
             if (t.run == null) {
                 build(t, task);
             }
-            while (t.active() && t.run.epochsRun() < task.untilEpoch()) {
+            while (t.active() && t.epochs() < task.untilEpoch()) {
+                if (t.run.finished()) {
+                    nextStage(t, task);
+                }
                 t.run.epoch();
                 t.keptValues.add(t.run.bestValidationUpTo(t.run.epochsRun()).map(m -> m.value(metric)).orElse(Double.NaN));
             }
@@ -137,10 +165,35 @@ public final class LocalTrialWorker implements TrialWorker {
 
     private void build(LiveTrial t, TrialTask task) {
         FinetuneSpec spec = task.spec();
-        t.net = builder.build(spec);
-        t.run = new TrainingRun(spec, "trial " + task.index(), cache.target(t.net), classes, log, Optional.of(task.index()), heartbeat);
+        t.stages = Stages.of(spec);
+        FinetuneSpec first = t.stages.get(0);
+        t.net = builder.build(first);
+        t.run = new TrainingRun(first, label(t), cache.target(t.net), classes, log, Optional.of(task.index()), heartbeat);
         t.featuresCached = cache.unsupported(t.net).isEmpty();
         log.emit(new JobEvent.TrialStarted(task.index(), task.seed(), task.values()));
+    }
+
+    /** The next stage: its own surgery on the base, holding the finished stage's best parameters. */
+    private void nextStage(LiveTrial t, TrialTask task) {
+        t.stageReports.add(t.run.finish().report());
+        t.epochsBefore += t.run.epochsRun();
+        t.stage++;
+        FinetuneSpec stage = t.stages.get(t.stage);
+        Net next = builder.build(stage);
+        if (next.numParams() != t.net.numParams()) {
+            throw new IllegalStateException("stage " + (t.stage + 1) + " has " + next.numParams() + " parameters, stage "
+                    + t.stage + " " + t.net.numParams());
+        }
+        // built from the base, it holds the base's weights until the previous stage's go in: L2-SP's anchor
+        Optional<Net> pretrained = stage.training().l2sp() > 0 ? Optional.of(next.copy()) : Optional.empty();
+        next.setParams(t.net.params().dup());
+        t.net = next;
+        t.run = new TrainingRun(stage, label(t), cache.target(next), classes, log, Optional.of(task.index()),
+                Optional.empty(), heartbeat, Optional.empty(), pretrained);
+    }
+
+    private static String label(LiveTrial t) {
+        return "trial " + t.index + (t.stages.size() > 1 ? " stage-" + (t.stage + 1) : "");
     }
 
     @Override
@@ -153,6 +206,11 @@ public final class LocalTrialWorker implements TrialWorker {
         if (outcome.status() == TrialOutcome.Status.stopped) {
             t.run.terminate(outcome.stopReasonText().orElse("stopped"));
         }
-        return new TrainedTrial(t.net, t.run.finish());
+        Trainer.Result last = t.run.finish();
+        List<TrainingReport> stages = new ArrayList<>(t.stageReports);
+        if (t.stages.size() > 1) {
+            stages.add(last.report());
+        }
+        return new TrainedTrial(t.net, last, List.copyOf(stages));
     }
 }

@@ -55,9 +55,11 @@ public final class SweepJournal {
      * @param report         its run's report at the kept epoch; null when it failed
      * @param timings        its run's times; null when it failed
      * @param graph          whether its network is a ComputationGraph
+     * @param stages         with {@code training.stages}: each stage's report (the last is {@code report}); null or
+     *                       empty for one stage (lines written before stages could be swept have none)
      */
     public record Entry(String key, int trial, String settings, TrialOutcome outcome, boolean stoppedBySweep,
-                        TrainingReport report, TrainingTimings timings, boolean graph) {
+                        TrainingReport report, TrainingTimings timings, boolean graph, List<TrainingReport> stages) {
 
         /**
          * The outcome as the sweep saw it in round {@code epoch} of an uninterrupted run, before the policy decided:
@@ -159,7 +161,7 @@ public final class SweepJournal {
             }
             Entry e = new Entry(key, task.index(), settings(task), outcome, stoppedBySweep,
                     trained.map(t -> t.result().report()).orElse(null), trained.map(t -> t.result().timings()).orElse(null),
-                    trained.map(t -> t.net().isGraph()).orElse(false));
+                    trained.map(t -> t.net().isGraph()).orElse(false), trained.map(TrainedTrial::stages).orElse(List.of()));
             byte[] line = (MAPPER.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
             try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
                 out.write(ByteBuffer.wrap(line));
@@ -181,7 +183,8 @@ public final class SweepJournal {
             // written by Net.save from the trial's own network, so its layers (frozen ones included) come back as they were
             Net loaded = e.graph() ? Net.of(ModelSerializer.restoreComputationGraph(net.toFile(), false))
                     : Net.of(ModelSerializer.restoreMultiLayerNetwork(net.toFile(), false));
-            return Optional.of(new TrainedTrial(loaded, new Trainer.Result(e.report(), e.timings())));
+            return Optional.of(new TrainedTrial(loaded, new Trainer.Result(e.report(), e.timings()),
+                    e.stages() == null ? List.of() : e.stages()));
         } catch (IOException | RuntimeException ex) {
             return Optional.empty();
         }

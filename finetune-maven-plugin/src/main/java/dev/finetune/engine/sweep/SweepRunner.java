@@ -45,7 +45,9 @@ public final class SweepRunner {
     private final EventSink log;
 
     /** The winning trial with its trained network (best epoch), and the report of the whole sweep. */
-    public record Outcome(Trial winner, Net net, Trainer.Result result, SweepReport report, List<TrainingTimings> timings) {
+    /** @param stages with {@code training.stages}: the winner's report of each stage, in order; else empty */
+    public record Outcome(Trial winner, Net net, Trainer.Result result, SweepReport report, List<TrainingTimings> timings,
+                          List<dev.finetune.engine.report.TrainingReport> stages) {
     }
 
     public SweepRunner(FinetuneSpec spec, EventSink log) {
@@ -81,7 +83,8 @@ public final class SweepRunner {
         ends.report(outcomes);
         int parallelism = executor.parallelism();
         if (sweep.earlyTermination().policy() == Policy.none) {
-            update(outcomes, executor.run(activeTasks(tasks, outcomes, t -> trials.get(t.index()).spec().maxEpochs()), ends::report));
+            update(outcomes, executor.run(activeTasks(tasks, outcomes, t -> dev.finetune.spec.Stages.maxEpochs(trials.get(t.index()).spec())),
+                    ends::report));
         } else {
             inRounds(executor, tasks, outcomes, ends, journaled);
         }
@@ -101,7 +104,7 @@ public final class SweepRunner {
                 winning.index(), winning.displayValues(), (System.nanoTime() - started) / 1e9, rows);
         List<TrainingTimings> timings = outcomes.stream().filter(TrialOutcome::built)
                 .map(o -> new TrainingTimings("trial " + o.index(), o.seconds(), List.of())).toList();
-        return new Outcome(winning, trained.net(), trained.result(), report, timings);
+        return new Outcome(winning, trained.net(), trained.result(), report, timings, trained.stages());
     }
 
     /**

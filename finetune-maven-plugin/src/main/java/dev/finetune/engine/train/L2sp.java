@@ -43,11 +43,23 @@ public final class L2sp extends BaseTrainingListener {
      * @return the listener, or nothing when {@code lambda} is 0 or no base layer of {@code net} trains
      */
     public static java.util.Optional<L2sp> attach(Net net, double lambda) {
+        return attach(net, lambda, java.util.Optional.empty());
+    }
+
+    /**
+     * @param pretrained where the anchor comes from when {@code net} no longer holds the base's weights (a later
+     *                   stage starts from the previous stage's): a network with the base's weights, whose layers are
+     *                   matched by name and parameter key; empty: {@code net}'s current parameters
+     */
+    public static java.util.Optional<L2sp> attach(Net net, double lambda, java.util.Optional<Net> pretrained) {
         if (lambda <= 0) {
             return java.util.Optional.empty();
         }
         INDArray flat = net.params();
         INDArray weight = Nd4j.zeros(flat.dataType(), flat.length());
+        INDArray anchor = flat.dup().reshape(flat.length());
+        Map<String, Layer> anchorLayers = new java.util.HashMap<>();
+        pretrained.ifPresent(p -> java.util.Arrays.stream(p.layers()).forEach(l -> anchorLayers.put(Net.layerName(l), l)));
         long covered = 0;
         for (Layer layer : net.layers()) {
             String name = Net.layerName(layer);
@@ -67,13 +79,24 @@ public final class L2sp extends BaseTrainingListener {
                             + " parameters (offset " + start + ")");
                 }
                 weight.get(NDArrayIndex.interval(start, start + view.length())).assign(lambda);
+                if (pretrained.isPresent()) {
+                    Layer source = anchorLayers.get(name);
+                    INDArray value = source == null ? null : source.paramTable().get(p.getKey());
+                    if (value == null || value.length() != view.length()) {
+                        throw new IllegalStateException("L2-SP: no pretrained " + name + "." + p.getKey() + " of "
+                                + view.length() + " values to pull toward");
+                    }
+                    // in the parameter's own order (weights are 'f'), which is how it lies in the flat array
+                    anchor.get(NDArrayIndex.interval(start, start + view.length()))
+                            .assign(Nd4j.toFlattened(view.ordering(), value).reshape(value.length()));
+                }
                 covered += view.length();
             }
         }
         if (covered == 0) {
             return java.util.Optional.empty();
         }
-        L2sp l2sp = new L2sp(flat.dup().reshape(flat.length()), weight, covered);
+        L2sp l2sp = new L2sp(anchor, weight, covered);
         List<TrainingListener> listeners = listeners(net);
         listeners.add(l2sp);
         net.model().setListeners(listeners);

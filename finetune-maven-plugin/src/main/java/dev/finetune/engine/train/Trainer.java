@@ -47,11 +47,27 @@ public final class Trainer {
     /** @param fitter where epochs are fitted ({@link EpochFitter}); empty: in this JVM's loop */
     public Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
                    Optional<EpochFitter> fitter) {
+        this(spec, log, checkpoints, heartbeat, fitter, Optional.empty());
+    }
+
+    private final Optional<Net> pretrained;
+
+    private Trainer(FinetuneSpec spec, EventSink log, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
+                    Optional<EpochFitter> fitter, Optional<Net> pretrained) {
+        this.pretrained = pretrained;
         this.fitter = fitter;
         this.spec = spec;
         this.log = log;
         this.checkpoints = checkpoints;
         this.heartbeat = heartbeat;
+    }
+
+    /**
+     * This trainer with L2-SP pulling toward {@code base}'s weights rather than the network's own at the start (a later
+     * stage, which starts from the previous stage's weights).
+     */
+    public Trainer withL2spAnchor(Net base) {
+        return new Trainer(spec, log, checkpoints, heartbeat, fitter, Optional.of(base));
     }
 
     /** The report (reproducible) and the wall-clock times of one training run. */
@@ -60,7 +76,8 @@ public final class Trainer {
 
     /** Trains {@code target} to its end (epoch limit or patience) and leaves the best epoch's parameters in it. */
     public Result train(String label, TrainingTarget target, List<String> classes) {
-        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints, heartbeat, fitter);
+        TrainingRun run = new TrainingRun(spec, label, target, classes, log, Optional.empty(), checkpoints, heartbeat, fitter,
+                pretrained);
         while (!run.finished()) {
             run.epoch();
         }

@@ -99,6 +99,16 @@ public final class TrainingRun {
     public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
                        Optional<Integer> trial, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
                        Optional<EpochFitter> fitter) {
+        this(spec, label, target, classes, log, trial, checkpoints, heartbeat, fitter, Optional.empty());
+    }
+
+    /**
+     * @param pretrained L2-SP's anchor when the network no longer holds the base's weights (a later stage): a network
+     *                   holding them; empty: the network's parameters as they are here
+     */
+    public TrainingRun(FinetuneSpec spec, String label, TrainingTarget target, List<String> classes, EventSink log,
+                       Optional<Integer> trial, Optional<Checkpoints> checkpoints, java.time.Duration heartbeat,
+                       Optional<EpochFitter> fitter, Optional<Net> pretrained) {
         this.fitter = fitter;
         this.heartbeatNanos = heartbeat.toNanos();
         this.label = label;
@@ -115,7 +125,7 @@ public final class TrainingRun {
         this.trainable = trainableParams(target.whole());
         this.best = target.fitted().params().dup();
         // anchored before a resume restores later parameters: the network still holds the base's weights here
-        this.l2sp = L2sp.attach(target.fitted(), training.l2sp());
+        this.l2sp = L2sp.attach(target.fitted(), training.l2sp(), pretrained);
         if (logsItself()) {
             log.info(String.format(Locale.ROOT, "%s: %d examples, batch %d, up to %d epochs, %s lr %s, %,d of %,d parameters trainable%s",
                     label, target.train().numExamples(), training.batchSize(), maxEpochs, training.updater(), training.learningRate(),

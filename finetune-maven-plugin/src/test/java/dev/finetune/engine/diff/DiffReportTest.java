@@ -130,6 +130,46 @@ class DiffReportTest {
         assertEquals(List.of("training.l2sp: 0 -> 0.1"), l2sp.spec().settings().stream().map(SettingChange::describe).toList());
     }
 
+    /** As many stages on both sides: stage by stage; a per-layer decay against a baseline without one: from 1. */
+    @Test
+    void stagesCompareStageByStageAndTheDecayReadsFromOne() throws Exception {
+        String two = V1.replace("training: { learningRate: 0.001, epochs: 5 }", """
+                training:
+                  learningRate: 0.001
+                  epochs: 5
+                  stages: [{ epochs: 3 }, { freeze: { upTo: 1 }, learningRate: 0.0001 }]
+                """);
+        String changed = two.replace("learningRate: 0.0001 }", "learningRate: 0.00003, layerLearningRateDecay: 0.5 }")
+                .replace("{ epochs: 3 }", "{ epochs: 4 }").replace("  epochs: 5\n", "  epochs: 5\n  layerLearningRateDecay: 0.8\n");
+        DiffReport r = DiffReport.compare(snapshot("1.0.0", two, Optional.empty(), Optional.empty()),
+                snapshot("1.1.0", changed, Optional.empty(), Optional.empty()), Map.of());
+        assertEquals(List.of("training.layerLearningRateDecay: 1 -> 0.8", "training.stages[0].epochs: 3 -> 4",
+                        "training.stages[1].layerLearningRateDecay: (not set) -> 0.5",
+                        "training.stages[1].learningRate: 0.0001 -> 0.00003"),
+                r.spec().settings().stream().map(SettingChange::describe).sorted().toList());
+    }
+
+    /** Retention on both sides (or one): a note with each side's accuracy before and after and the drop. */
+    @Test
+    void retentionOfTheBasesTaskIsANote() throws Exception {
+        Snapshot plain = snapshot("1.0.0", V1, Optional.empty(), Optional.empty());
+        java.util.function.Function<Double, dev.finetune.engine.report.RetentionReport> kept = after -> {
+            SplitMetrics before = new SplitMetrics("retention", 1000, List.of("0"), 0.978, 0, 0, 0, 0.068, List.of(), new int[0][]);
+            SplitMetrics now = new SplitMetrics("retention", 1000, List.of("0"), after, 0, 0, 0, 0.07, List.of(), new int[0][]);
+            return new dev.finetune.engine.report.RetentionReport("mnist.csv", "body under the base's head", before, now,
+                    dev.finetune.engine.report.RetentionReport.drops(before, now), List.of());
+        };
+        Snapshot older = new Snapshot("1.0.0", "1.0.0", plain.spec(), Optional.empty(), Optional.empty(), plain.facts(),
+                Optional.of(kept.apply(0.975)));
+        Snapshot newer = new Snapshot("1.1.0", "1.1.0", plain.spec(), Optional.empty(), Optional.empty(), plain.facts(),
+                Optional.of(kept.apply(0.977)));
+        assertTrue(DiffReport.compare(older, newer, Map.of()).notes().contains("Retention of the base's task (accuracy before"
+                + " -> after fine-tuning): 1.0.0 97.80% -> 97.50% (drop 0.30 points); 1.1.0 97.80% -> 97.70% (drop 0.10 points)"));
+        assertTrue(DiffReport.compare(plain, newer, Map.of()).notes().contains("Retention of the base's task (accuracy before"
+                + " -> after fine-tuning): 1.0.0 not measured; 1.1.0 97.80% -> 97.70% (drop 0.10 points)"));
+        assertTrue(DiffReport.compare(plain, plain, Map.of()).notes().stream().noneMatch(n -> n.startsWith("Retention")));
+    }
+
     @Test
     void changedSettingsReadAsOldAndNewValues() throws Exception {
         String v2 = V1.replace("learningRate: 0.001", "learningRate: 0.0003").replace("upTo: 2", "upTo: 1")
