@@ -74,7 +74,9 @@ public class ValidateMojo extends AbstractFinetuneMojo {
         FinetuneSpec parsed = parseSpec();
         warnIfBaseBuiltLater(parsed);
         BaseModelResolver.ResolvedBase base = resolveBase(parsed);
-        Optional<Fingerprint> fingerprint = readableInputs(parsed, base);
+        // the data gates are checked here, not on the trained model: a new or tighter one must check the data again
+        Optional<Fingerprint> fingerprint = readableInputs(parsed, base).map(f -> f.text("dataset.gates",
+                parsed.dataset().gates().toString()));
         if (fingerprint.isPresent() && upToDate(marker, fingerprint.get())) {
             writeRecord(marker, fingerprint.get(), parsed, base); // the same inputs, written differently
             logUnchanged(started);

@@ -78,7 +78,7 @@ class CsvDatasetLoaderTest {
                 () -> load("  path: many.csv\n  header: true\n  labelColumn: label\n"));
         Path f = dir.resolve("many.csv");
         assertEquals(List.of(f + ": row 3, column 2 (`y`): expected a finite number, found `oops`",
-                f + ": row 4, column 1 (`x`): expected a finite number, found ``",
+                f + ": row 4, column 1 (`x`): expected a finite number, found an empty cell",
                 f + ": row 5, column 3 (`label`): the label is empty",
                 f + ": row 6, column 2 (`y`): expected a finite number, found `inf`"), e.getMessage().lines().toList());
     }

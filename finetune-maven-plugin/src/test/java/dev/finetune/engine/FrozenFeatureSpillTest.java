@@ -96,7 +96,8 @@ class FrozenFeatureSpillTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("frozen-feature cache: the train outputs (1500 rows, 0.1 MiB) exceed the"
                 + " in-memory budget of 0.0 MiB; they are read from " + out)), String.join("\n", lines));
         try (var files = Files.list(out)) {
-            assertEquals(2, files.filter(p -> p.getFileName().toString().startsWith("frozen-1-")).count(), "train and validation spilled");
+            assertEquals(2, files.filter(p -> p.getFileName().toString().startsWith(dev.finetune.engine.data.CachePruning.spillPrefix() + "1-")).count(),
+                    "train and validation spilled");
         }
         Iterator<DataSet> x = a.validation().inOrder(100);
         Iterator<DataSet> y = b.validation().inOrder(100);

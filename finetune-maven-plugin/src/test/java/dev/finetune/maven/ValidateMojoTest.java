@@ -79,6 +79,30 @@ class ValidateMojoTest {
 
     @Test
     @InjectMojo(goal = "validate")
+    void aDataGateFailsBeforeTrainingAndANewOneChecksValidatedDataAgain(ValidateMojo mojo) throws Exception {
+        try (var in = ValidateMojoTest.class.getResourceAsStream("/keras/mlp-sequential.h5")) {
+            Files.copy(in, project.resolve("mlp.h5"));
+        }
+        TestBases.writeUpperDigits(project.resolve("d.csv"));
+        List<String> rows = Files.readAllLines(project.resolve("d.csv"));
+        Files.write(project.resolve("d.csv"), rows.subList(0, 3), java.nio.file.StandardOpenOption.APPEND);
+        String spec = "base:\n  path: mlp.h5\ndataset:\n  path: d.csv\n";
+        configure(mojo, spec);
+        assertDoesNotThrow(mojo::execute); // duplicates are a warning without a gate
+        // the same data, now gated: the marker of the earlier run must not let it pass unchecked
+        configure(mojo, spec + "  gates: { maxDuplicates: 2 }\n");
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertEquals("The spec finetune.yaml does not fit its inputs: 1 problem, listed above", e.getMessage());
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).startsWith("finetune.yaml:5:27: `dataset.gates.maxDuplicates` is 2, but the data check"
+                + " counts 3: 3 rows repeat an earlier row exactly (label and features), e.g. row "), errors.get(0));
+        errors.clear();
+        configure(mojo, spec + "  gates: { maxDuplicates: 3 }\n");
+        assertDoesNotThrow(mojo::execute);
+    }
+
+    @Test
+    @InjectMojo(goal = "validate")
     void skipFlagSkipsEvenABrokenSpec(ValidateMojo mojo) throws Exception {
         configure(mojo, "not: a spec\n");
         setVariableValueToObject(mojo, "skip", true);

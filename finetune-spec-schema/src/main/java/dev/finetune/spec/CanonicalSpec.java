@@ -25,7 +25,8 @@ public final class CanonicalSpec {
 
     /**
      * The canonical form of what decides the trained model and its metrics: everything but the checks made on the
-     * metrics afterwards ({@code evaluation.gates}, {@code evaluation.regression}) and how many sweep trials run at
+     * metrics afterwards ({@code evaluation.gates}, {@code evaluation.regression}) or on the data
+     * ({@code dataset.gates}) and how many sweep trials run at
      * once, so tightening a gate or changing parallelism does not retrain.
      */
     @SuppressWarnings("unchecked")
@@ -37,6 +38,10 @@ public final class CanonicalSpec {
         // the retention check scores the trained model; it does not shape it
         evaluation.remove("retention");
         map.put("evaluation", evaluation);
+        // likewise the limits on the data check's counts: they refuse data, they do not change what trains on it
+        Map<String, Object> dataset = new LinkedHashMap<>((Map<String, Object>) map.get("dataset"));
+        dataset.remove("gates");
+        map.put("dataset", dataset);
         if (map.get("sweep") instanceof Map<?, ?> sweep) {
             // trials give the same results however many run at once (a tested property of the sweep runner)
             Map<String, Object> withoutParallelism = new LinkedHashMap<>((Map<String, Object>) sweep);
@@ -104,6 +109,12 @@ public final class CanonicalSpec {
             dataset.put("augmentation", augmentation);
         });
         d.textColumn().ifPresent(t -> dataset.put("textColumn", t.index().<Object>map(i -> i).orElseGet(() -> t.name().orElseThrow())));
+        if (!d.gates().isEmpty()) {
+            Map<String, Object> gates = new LinkedHashMap<>();
+            d.gates().maxDuplicatesAcrossSplits().ifPresent(n -> gates.put("maxDuplicatesAcrossSplits", n));
+            d.gates().maxDuplicates().ifPresent(n -> gates.put("maxDuplicates", n));
+            dataset.put("gates", gates);
+        }
         root.put("dataset", dataset);
 
         root.put("freeze", freeze(spec.freeze()));

@@ -137,6 +137,7 @@ public record FinetuneSpec(
      *                     when off
      * @param textColumn  the column holding each example's text, for text encoder bases; the example is then that
      *                    text alone (other columns besides the label are not read); empty: numeric columns
+     * @param gates       limits on what the data check counts (duplicates, leakage), checked before training
      */
     public record DatasetSpec(
             Type type,
@@ -149,7 +150,16 @@ public record FinetuneSpec(
             Normalization normalize,
             Optional<ImageSpec> image,
             Optional<AugmentationSpec> augmentation,
-            Optional<ColumnRef> textColumn) {
+            Optional<ColumnRef> textColumn,
+            DataGates gates) {
+
+        /** Data without gates. */
+        public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
+                           char delimiter, SplitSpec split, Normalization normalize, Optional<ImageSpec> image,
+                           Optional<AugmentationSpec> augmentation, Optional<ColumnRef> textColumn) {
+            this(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation, textColumn,
+                    DataGates.NONE);
+        }
 
         /** CSV data of numbers, which has no image settings and no text column. */
         public DatasetSpec(Type type, Optional<String> path, Optional<SplitFiles> files, ColumnRef labelColumn, boolean header,
@@ -183,6 +193,24 @@ public record FinetuneSpec(
         /** Whether augmentation changes any training image. */
         public boolean augments() {
             return augmentation.filter(AugmentationSpec::changesImages).isPresent();
+        }
+    }
+
+    /**
+     * Limits on what {@code finetune:validate}'s data check counts ({@code dataset.gates}); a count above its limit
+     * fails the build before training, as a metric gate fails it after. Each empty when not given.
+     *
+     * @param maxDuplicatesAcrossSplits CSV: validation and test rows with a training row's features; images: distinct
+     *                                  images (by content) in more than one split ({@code dataset.json}'s
+     *                                  {@code duplicatesAcrossSplits})
+     * @param maxDuplicates             examples that repeat an earlier one exactly: CSV rows (label and features, or
+     *                                  label and text), images by content
+     */
+    public record DataGates(Optional<Integer> maxDuplicatesAcrossSplits, Optional<Integer> maxDuplicates) {
+        public static final DataGates NONE = new DataGates(Optional.empty(), Optional.empty());
+
+        public boolean isEmpty() {
+            return maxDuplicatesAcrossSplits.isEmpty() && maxDuplicates.isEmpty();
         }
     }
 

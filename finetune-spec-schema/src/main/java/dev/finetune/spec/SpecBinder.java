@@ -236,7 +236,20 @@ final class SpecBinder {
                     + "`; name the column that holds the text");
         }
         return new DatasetSpec(type, path, files, labelColumn, header, delimiter, split, normalize, image, augmentation,
-                textColumn);
+                textColumn, dataGates(d.path("gates")));
+    }
+
+    /** {@code dataset.gates}: types, ranges and unknown keys are the schema's findings; bind what it accepted. */
+    private FinetuneSpec.DataGates dataGates(JsonNode g) {
+        if (g.isObject() && g.size() == 0) {
+            problems.add(tree.valueAt("dataset.gates"), "`dataset.gates` is empty, so it checks nothing; give a limit,"
+                    + " e.g. `{ maxDuplicatesAcrossSplits: 0 }`, or remove it");
+        }
+        return new FinetuneSpec.DataGates(count(g.path("maxDuplicatesAcrossSplits")), count(g.path("maxDuplicates")));
+    }
+
+    private static Optional<Integer> count(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt() && n.intValue() >= 0 ? Optional.of(n.intValue()) : Optional.empty();
     }
 
     /** Keys that describe one kind of data only are mistakes with the other: say so rather than ignore them. */
@@ -449,6 +462,10 @@ final class SpecBinder {
         return new FinetuneSpec.RetentionSpec(data, maxDrop);
     }
 
+    /** Data-check counts by the name users write them (as in dataset.json), and the dataset gate that limits each. */
+    private static final Map<String, String> DATA_COUNTS = Map.of("duplicatesAcrossSplits", "maxDuplicatesAcrossSplits",
+            "duplicates", "maxDuplicates", "leakage", "maxDuplicatesAcrossSplits");
+
     private Optional<Gate> gate(String text, Location at) {
         Matcher g = GATE.matcher(text);
         if (!g.matches()) {
@@ -456,6 +473,12 @@ final class SpecBinder {
             return Optional.empty();
         }
         Optional<Metric> metric = Metric.names().contains(g.group(1)) ? Optional.of(Metric.valueOf(g.group(1))) : Optional.empty();
+        if (metric.isEmpty() && DATA_COUNTS.containsKey(g.group(1))) {
+            // a count of the data check, not a test metric: it has its own limits, checked before training
+            problems.add(at, "gate `" + text.strip() + "`: `" + g.group(1) + "` is counted by the data check, not on the"
+                    + " test split; limit it with `dataset.gates." + DATA_COUNTS.get(g.group(1)) + "`");
+            return Optional.empty();
+        }
         if (metric.isEmpty()) {
             String hint = Suggestions.closest(g.group(1), Metric.names()).map(x -> "; did you mean `" + x + "`?").orElse("");
             problems.add(at, "gate metric `" + g.group(1) + "` is not computed; expected one of: "

@@ -282,6 +282,21 @@ class SpecParserTest {
     }
 
     @Test
+    void datasetGatesBindRoundTripAndDoNotDecideTheModel() throws SpecException {
+        String base = "base: { path: b.zip }\ndataset:\n  path: d.csv\n";
+        FinetuneSpec gated = parser.parse("a.yaml", base + "  gates: { maxDuplicatesAcrossSplits: 0, maxDuplicates: 12 }\n");
+        assertEquals(new FinetuneSpec.DataGates(java.util.Optional.of(0), java.util.Optional.of(12)), gated.dataset().gates());
+        assertEquals(new Location("a.yaml", 4, 39), gated.locate("dataset.gates.maxDuplicatesAcrossSplits"));
+        FinetuneSpec plain = parser.parse("b.yaml", base);
+        assertEquals(FinetuneSpec.DataGates.NONE, plain.dataset().gates());
+        // the resolved spec keeps them (sweep trials re-read it); the training inputs leave them out
+        String canonical = CanonicalSpec.toYaml(gated);
+        assertTrue(canonical.contains("  gates:\n    maxDuplicatesAcrossSplits: 0\n    maxDuplicates: 12\n"), canonical);
+        assertEquals(gated.dataset().gates(), parser.parse("c.yaml", canonical).dataset().gates());
+        assertEquals(CanonicalSpec.trainingInputsYaml(plain), CanonicalSpec.trainingInputsYaml(gated));
+    }
+
+    @Test
     void trainingInputsLeaveOutTheChecksMadeOnTheMetrics() throws SpecException {
         String base = "base: { path: b.zip }\ndataset: { path: d.csv }\n";
         String plain = CanonicalSpec.trainingInputsYaml(parser.parse("a.yaml", base));

@@ -312,49 +312,18 @@ public final class CsvDatasetLoader {
         float[][] features = new float[n][columns - 1];
         int[] labels = new int[n];
         int[] rows = new int[n];
-        List<String> problems = new ArrayList<>();
-        int unreported = 0;
+        CsvCells.Problems problems = new CsvCells.Problems(table.file());
         for (int r = 0; r < n; r++) {
-            List<String> row = table.cells().get(r);
             int line = table.lineNumbers().get(r);
-            int f = 0;
-            for (int c = 0; c < columns; c++) {
-                String cell = row.get(c).trim();
-                Optional<String> problem = Optional.empty();
-                if (c == label) {
-                    if (cell.isEmpty()) {
-                        problem = Optional.of("the label is empty");
-                    } else {
-                        labels[r] = classIndex.get(labelOf(cell));
-                    }
-                } else {
-                    try {
-                        float value = Float.parseFloat(cell);
-                        if (!Float.isFinite(value)) {
-                            throw new NumberFormatException();
-                        }
-                        features[r][f] = value;
-                    } catch (NumberFormatException e) {
-                        problem = Optional.of("expected a finite number, found `" + cell + "`");
-                    }
-                    f++;
-                }
-                if (problem.isPresent()) {
-                    // every bad cell in one run, not one per run; the list is capped so a wrong delimiter stays readable
-                    if (problems.size() < MAX_LISTED) {
-                        problems.add(table.file() + ": row " + line + ", " + columnName(table, c) + ": " + problem.get());
-                    } else {
-                        unreported++;
-                    }
-                }
+            CsvCells.Row read = CsvCells.numeric(table.cells().get(r), label, features[r], line, c -> columnName(table, c),
+                    problems);
+            if (read.label().isPresent()) {
+                labels[r] = classIndex.get(read.label().get());
             }
             rows[r] = line;
         }
         if (!problems.isEmpty()) {
-            if (unreported > 0) {
-                problems.add(table.file() + ": and " + unreported + " more bad cell(s)");
-            }
-            throw new UserInputException(String.join("\n", problems));
+            throw new UserInputException(String.join("\n", problems.messages()));
         }
         return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), features, labels, rows);
     }
@@ -365,23 +334,19 @@ public final class CsvDatasetLoader {
         int[] labels = new int[n];
         int[] rows = new int[n];
         String[] texts = new String[n];
-        List<String> problems = new ArrayList<>();
+        CsvCells.Problems problems = new CsvCells.Problems(table.file());
         for (int r = 0; r < n; r++) {
             List<String> row = table.cells().get(r);
             int line = table.lineNumbers().get(r);
-            String cell = row.get(label).trim();
-            if (cell.isEmpty()) {
-                if (problems.size() < MAX_LISTED) {
-                    problems.add(table.file() + ": row " + line + ", " + columnName(table, label) + ": the label is empty");
-                }
-            } else {
-                labels[r] = classIndex.get(labelOf(cell));
+            Optional<String> classOf = CsvCells.label(row, label, line, c -> columnName(table, c), problems);
+            if (classOf.isPresent()) {
+                labels[r] = classIndex.get(classOf.get());
             }
             texts[r] = row.get(text);
             rows[r] = line;
         }
         if (!problems.isEmpty()) {
-            throw new UserInputException(String.join("\n", problems));
+            throw new UserInputException(String.join("\n", problems.messages()));
         }
         return new LabeledRows(table.file().getFileName() + (name.equals("all") ? "" : " (" + name + ")"), new float[n][0],
                 labels, rows, Optional.of(texts));
@@ -403,9 +368,6 @@ public final class CsvDatasetLoader {
             }
         }
     }
-
-    /** Bad cells listed by name before the rest are only counted. */
-    static final int MAX_LISTED = 20;
 
     /**
      * A label cell as a class name: trimmed, and a number in its shortest form, so `1`, `1.0` and `01` are one

@@ -63,8 +63,9 @@ public final class CsvDatasetSource implements DatasetSource {
         }
         try {
             SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
-            List<String> warnings = checked(data) ? RowChecks.check(data).warnings() : List.of();
-            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), warnings, data.classes());
+            RowChecks.Found found = RowChecks.check(data);
+            return new Inspection(List.of(), OptionalInt.of(data.featureCount()), found.warnings(), data.classes(),
+                    Optional.of(found.counts()));
         } catch (UserInputException e) {
             // one problem per line: a data file's bad cells are each a problem of their own
             return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());
@@ -74,17 +75,9 @@ public final class CsvDatasetSource implements DatasetSource {
     @Override
     public SplitData load() {
         SplitData data = new CsvDatasetLoader(resolver, cacheDir).load(spec);
-        if (!checked(data)) {
-            return data;
-        }
         // the gate-able count of leaked rows, for dataset.json; validate prints the warnings themselves
         return new SplitData(data.classes(), data.train(), data.validation(), data.test(),
                 Optional.of(RowChecks.check(data).leaked()));
-    }
-
-    /** Numeric rows from the row file are checked for duplicates, leakage and imbalance; text rows are not yet. */
-    private static boolean checked(SplitData data) {
-        return data.train().store() instanceof RowFeatures.Stored;
     }
 
     @Override

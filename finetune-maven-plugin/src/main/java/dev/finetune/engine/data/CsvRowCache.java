@@ -105,8 +105,7 @@ final class CsvRowCache {
         private int columns = -1;
         private int label = -1;
         private Optional<String> labelError = Optional.empty();
-        private final List<String> problems = new ArrayList<>();
-        private int unreported;
+        private final CsvCells.Problems problems;
         private final Map<String, Integer> classes = new LinkedHashMap<>();
         private int dataRows;
         private int firstDataLine;
@@ -116,6 +115,7 @@ final class CsvRowCache {
         Pass(Path file, DatasetSpec spec) {
             this.file = file;
             this.spec = spec;
+            this.problems = new CsvCells.Problems(file);
         }
 
         Parsed run(Path target) {
@@ -161,9 +161,6 @@ final class CsvRowCache {
                 closeWriter();
                 return failed(file, file + ": dataset has no data rows");
             }
-            if (unreported > 0) {
-                problems.add(file + ": and " + unreported + " more bad cell(s)");
-            }
             String labelName = labelError.isPresent() ? "" : columnName(label);
             Optional<RowFile> rows = Optional.empty();
             if (labelError.isEmpty() && problems.isEmpty()) {
@@ -181,7 +178,7 @@ final class CsvRowCache {
             } else {
                 closeWriter();
             }
-            return new Parsed(file, Optional.empty(), labelError, List.copyOf(problems), List.copyOf(classes.keySet()),
+            return new Parsed(file, Optional.empty(), labelError, problems.messages(), List.copyOf(classes.keySet()),
                     dataRows, labelName, rows);
         }
 
@@ -249,41 +246,9 @@ final class CsvRowCache {
             if (labelError.isPresent()) {
                 return Optional.empty(); // cells are not checked against a label column that does not exist
             }
-            int f = 0;
-            int classIndex = -1;
-            boolean bad = false;
-            for (int c = 0; c < columns; c++) {
-                String cell = row.get(c).trim();
-                Optional<String> problem = Optional.empty();
-                if (c == label) {
-                    if (cell.isEmpty()) {
-                        problem = Optional.of("the label is empty");
-                    } else {
-                        classIndex = classes.computeIfAbsent(CsvDatasetLoader.labelOf(cell), k -> classes.size());
-                    }
-                } else {
-                    try {
-                        float value = Float.parseFloat(cell);
-                        if (!Float.isFinite(value)) {
-                            throw new NumberFormatException();
-                        }
-                        features[f] = value;
-                    } catch (NumberFormatException e) {
-                        problem = Optional.of("expected a finite number, found `" + cell + "`");
-                    }
-                    f++;
-                }
-                if (problem.isPresent()) {
-                    bad = true;
-                    // every bad cell in one run, not one per run; the list is capped so a wrong delimiter stays readable
-                    if (problems.size() < CsvDatasetLoader.MAX_LISTED) {
-                        problems.add(file + ": row " + line + ", " + columnName(c) + ": " + problem.get());
-                    } else {
-                        unreported++;
-                    }
-                }
-            }
-            if (!bad && problems.isEmpty()) {
+            CsvCells.Row read = CsvCells.numeric(row, label, features, line, this::columnName, problems);
+            int classIndex = read.label().map(name -> classes.computeIfAbsent(name, k -> classes.size())).orElse(-1);
+            if (read.clean() && problems.isEmpty()) {
                 try {
                     writer.add(features, 0, classIndex, line);
                 } catch (IOException e) {

@@ -82,12 +82,18 @@ public sealed interface DatasetSource permits CsvDatasetSource, ImageFolderSourc
      * @param featureCount the number of input features, when the data could be read
      * @param warnings     what is usable but likely a mistake (e.g. the same image in two splits)
      * @param classes      the class names, when the data could be read
+     * @param counts       what {@code dataset.gates} limits, when the data could be read and checked
      */
-    record Inspection(List<String> problems, OptionalInt featureCount, List<String> warnings, List<String> classes) {
+    record Inspection(List<String> problems, OptionalInt featureCount, List<String> warnings, List<String> classes,
+                      Optional<DataCounts> counts) {
         public Inspection {
             problems = List.copyOf(problems);
             warnings = List.copyOf(warnings);
             classes = List.copyOf(classes);
+        }
+
+        public Inspection(List<String> problems, OptionalInt featureCount, List<String> warnings, List<String> classes) {
+            this(problems, featureCount, warnings, classes, Optional.empty());
         }
 
         public Inspection(List<String> problems, OptionalInt featureCount) {

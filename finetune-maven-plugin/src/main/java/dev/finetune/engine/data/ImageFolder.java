@@ -35,10 +35,15 @@ final class ImageFolder {
     /**
      * What scanning found.
      *
-     * @param duplicates images whose content also appears in another split (counted once per distinct content)
+     * @param counts images whose content repeats an earlier image's, and distinct images in more than one split
      */
     record Listing(List<String> classes, List<Image> train, List<Image> validation, List<Image> test, List<String> problems,
-                   List<String> warnings, int duplicates) {
+                   List<String> warnings, DataCounts counts) {
+
+        /** Images whose content also appears in another split (counted once per distinct content). */
+        int duplicates() {
+            return counts.duplicatesAcrossSplits().count();
+        }
     }
 
     private final DatasetSpec spec;
@@ -91,13 +96,15 @@ final class ImageFolder {
             images.put(split, list);
         });
         if (!problems.isEmpty()) {
-            return new Listing(classes, List.of(), List.of(), List.of(), List.copyOf(problems), List.of(), 0);
+            return new Listing(classes, List.of(), List.of(), List.of(), List.copyOf(problems), List.of(),
+                    new DataCounts(DataCounts.Count.NONE, DataCounts.Count.NONE));
         }
         List<List<Image>> splits = spec.path().isPresent() ? split(images.get("all"), classes, display(spec.path().get()))
                 : List.of(images.get("train"), images.get("validation"), images.get("test"));
         List<String> warnings = new ArrayList<>();
-        int duplicates = duplicates(splits, warnings);
-        return new Listing(List.copyOf(classes), splits.get(0), splits.get(1), splits.get(2), List.of(), warnings, duplicates);
+        DataCounts.Count across = duplicates(splits, warnings);
+        return new Listing(List.copyOf(classes), splits.get(0), splits.get(1), splits.get(2), List.of(), warnings,
+                new DataCounts(repeats(splits), across));
     }
 
     /**
@@ -192,7 +199,7 @@ final class ImageFolder {
      * Images with the same bytes in two splits: the model is then tested (or selected) on images it trained on. A
      * warning, not an error, since a dataset may hold such copies on purpose; counted per distinct content.
      */
-    private static int duplicates(List<List<Image>> splits, List<String> warnings) {
+    private static DataCounts.Count duplicates(List<List<Image>> splits, List<String> warnings) {
         String[] names = {"train", "validation", "test"};
         Map<String, List<String>> where = new LinkedHashMap<>(); // hash -> "split:path" entries
         Map<String, boolean[]> splitsOf = new LinkedHashMap<>();
@@ -231,8 +238,32 @@ final class ImageFolder {
             w.append(String.join(", ", parts)).append("; e.g. ").append(example)
                     .append(". Metrics on such images are not on unseen data: remove the copies");
             warnings.add(w.toString());
+            return new DataCounts.Count(count, w.toString());
         }
-        return count;
+        return DataCounts.Count.NONE;
+    }
+
+    /**
+     * Images whose content repeats an earlier image's (in file order over train, validation, test). Not a warning of
+     * its own (copies inside one split may be on purpose); {@code dataset.gates.maxDuplicates} can limit them.
+     */
+    private static DataCounts.Count repeats(List<List<Image>> splits) {
+        Map<String, String> first = new LinkedHashMap<>(); // hash -> the path where that content was first seen
+        int count = 0;
+        String example = null;
+        for (List<Image> split : splits) {
+            for (Image image : split) {
+                String earlier = first.putIfAbsent(image.sha256(), image.display());
+                if (earlier != null) {
+                    count++;
+                    if (example == null) {
+                        example = earlier + " = " + image.display();
+                    }
+                }
+            }
+        }
+        return count == 0 ? DataCounts.Count.NONE : new DataCounts.Count(count, count + (count == 1 ? " image repeats"
+                : " images repeat") + " an earlier image's content exactly, e.g. " + example);
     }
 
     private static List<Path> sorted(Path dir) {

@@ -85,7 +85,8 @@ public final class ImageFolderSource implements DatasetSource {
             return new Inspection(e.getMessage().lines().toList(), OptionalInt.empty());
         }
         return new Inspection(listing.problems(), listing.problems().isEmpty() ? OptionalInt.of(shape.orElseThrow().size())
-                : OptionalInt.empty(), listing.warnings(), listing.classes());
+                : OptionalInt.empty(), listing.warnings(), listing.classes(),
+                listing.problems().isEmpty() ? Optional.of(listing.counts()) : Optional.empty());
     }
 
     /** The shape images are resized to; a located problem when it cannot be known or does not fit the mean/std. */

@@ -20,9 +20,10 @@ public final class RowBatches implements Batches {
 
     private final LabeledRows rows;
     private final int numClasses;
-    private final Optional<DataNormalization> normalizer;
     /** The shape of one example, e.g. {@code [c, h, w]} for cached convolution outputs; features per row when flat. */
     private final long[] exampleShape;
+    /** The normaliser as applied per batch (without ND4J's broadcasts, see {@link RowScaling}). */
+    private final RowScaling scaling;
 
     public RowBatches(LabeledRows rows, int numClasses, Optional<DataNormalization> normalizer) {
         this(rows, numClasses, normalizer, new long[] {rows.featureCount()});
@@ -31,8 +32,8 @@ public final class RowBatches implements Batches {
     public RowBatches(LabeledRows rows, int numClasses, Optional<DataNormalization> normalizer, long[] exampleShape) {
         this.rows = rows;
         this.numClasses = numClasses;
-        this.normalizer = normalizer;
         this.exampleShape = exampleShape.clone();
+        this.scaling = new RowScaling(normalizer);
     }
 
     @Override
@@ -70,7 +71,7 @@ public final class RowBatches implements Batches {
             labels.putScalar(i, rows.labels()[order[start + i]], 1f);
         }
         DataSet data = new DataSet(features, labels);
-        normalizer.ifPresent(s -> s.transform(data));
+        scaling.apply(data);
         return data;
     }
 }

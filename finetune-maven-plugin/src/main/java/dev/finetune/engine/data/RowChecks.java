@@ -9,7 +9,8 @@ import java.util.Locale;
  * What is usable in split CSV data but likely a mistake, as warnings with counts: rows that repeat an earlier row
  * exactly (label and features), validation or test rows whose features are also a training row's (leakage: those
  * metrics are not on unseen data), and classes far apart in size. Works on row hashes (8 bytes a row, sorted), reading
- * features from the row file; rows with equal hashes are compared value by value, so counts are exact.
+ * features from the row file; rows with equal hashes are compared value by value, so counts are exact. Rows of a text
+ * dataset ({@code dataset.textColumn}) are compared by their text, as numeric rows by their features.
  */
 public final class RowChecks {
 
@@ -22,22 +23,28 @@ public final class RowChecks {
     /**
      * @param leaked validation and test rows whose features equal a training row's: the gate-able number in
      *               {@code dataset.json} ({@code duplicatesAcrossSplits})
+     * @param counts the counts {@code dataset.gates} limits, each with its warning's text
      */
-    public record Found(List<String> warnings, int leaked) {
+    public record Found(List<String> warnings, int leaked, DataCounts counts) {
     }
 
     public static Found check(SplitData data) {
         List<String> warnings = new ArrayList<>();
         LabeledRows[] splits = {data.train(), data.validation(), data.test()};
         String[] names = {"train", "validation", "test"};
-        duplicates(splits, names, data.classes(), warnings);
-        int leaked = leakage(splits, names, warnings);
+        DataCounts.Count repeats = duplicates(splits, names, data.classes(), warnings);
+        DataCounts.Count leaked = leakage(splits, names, warnings);
         imbalance(data, warnings);
-        return new Found(List.copyOf(warnings), leaked);
+        return new Found(List.copyOf(warnings), leaked.count(), new DataCounts(repeats, leaked));
+    }
+
+    /** What rows are compared by, as messages say it. */
+    private static String content(LabeledRows rows) {
+        return rows.texts().isPresent() ? "text" : "features";
     }
 
     /** Exact duplicates (label and features) over all splits, counted beyond each row's first occurrence. */
-    private static void duplicates(LabeledRows[] splits, String[] names, List<String> classes, List<String> warnings) {
+    private static DataCounts.Count duplicates(LabeledRows[] splits, String[] names, List<String> classes, List<String> warnings) {
         int total = 0;
         for (LabeledRows s : splits) {
             total += s.size();
@@ -77,15 +84,18 @@ public final class RowChecks {
             }
             a = b;
         }
-        if (repeats > 0) {
-            warnings.add(repeats + (repeats == 1 ? " row repeats" : " rows repeat") + " an earlier row exactly (label and"
-                    + " features), e.g. " + example + "; duplicates weigh those examples more in training and, across"
-                    + " splits, in the metrics");
+        if (repeats == 0) {
+            return DataCounts.Count.NONE;
         }
+        String warning = repeats + (repeats == 1 ? " row repeats" : " rows repeat") + " an earlier row exactly (label and "
+                + content(splits[0]) + "), e.g. " + example + "; duplicates weigh those examples more in training and,"
+                + " across splits, in the metrics";
+        warnings.add(warning);
+        return new DataCounts.Count(repeats, warning);
     }
 
     /** Validation and test rows whose features are a training row's, by split. */
-    private static int leakage(LabeledRows[] splits, String[] names, List<String> warnings) {
+    private static DataCounts.Count leakage(LabeledRows[] splits, String[] names, List<String> warnings) {
         LabeledRows train = splits[0];
         long[] trainKeys = new long[train.size()];
         for (int i = 0; i < trainKeys.length; i++) {
@@ -126,12 +136,14 @@ public final class RowChecks {
             }
             leaked += inSplit;
         }
-        if (leaked > 0) {
-            warnings.add(leaked + (leaked == 1 ? " validation or test row has" : " validation and test rows have")
-                    + " the features of a training row (" + String.join(", ", counts) + "; e.g. " + example
-                    + "): those metrics are not on unseen data; dataset.json counts them as duplicatesAcrossSplits");
+        if (leaked == 0) {
+            return DataCounts.Count.NONE;
         }
-        return leaked;
+        String warning = leaked + (leaked == 1 ? " validation or test row has" : " validation and test rows have")
+                + " the " + content(train) + " of a training row (" + String.join(", ", counts) + "; e.g. " + example
+                + "): those metrics are not on unseen data; dataset.json counts them as duplicatesAcrossSplits";
+        warnings.add(warning);
+        return new DataCounts.Count(leaked, warning);
     }
 
     private static void imbalance(SplitData data, List<String> warnings) {
@@ -159,11 +171,19 @@ public final class RowChecks {
         }
     }
 
-    /** A 64-bit hash of a row's features (and label): the raw float bits, mixed. */
+    /** A 64-bit hash of a row's features or text (and label): the raw float bits or chars, mixed. */
     private static long hash(LabeledRows rows, int i, boolean withLabel) {
+        long h = withLabel ? rows.labels()[i] * 0x9E3779B97F4A7C15L : 0x243F6A8885A308D3L;
+        if (rows.texts().isPresent()) {
+            String text = rows.texts().get()[i];
+            for (int c = 0; c < text.length(); c++) {
+                h = (h ^ text.charAt(c)) * 0xBF58476D1CE4E5B9L;
+                h ^= h >>> 31;
+            }
+            return h;
+        }
         float[] row = new float[rows.featureCount()];
         rows.store().read(i, row, 0);
-        long h = withLabel ? rows.labels()[i] * 0x9E3779B97F4A7C15L : 0x243F6A8885A308D3L;
         for (float f : row) {
             h = (h ^ Float.floatToIntBits(f)) * 0xBF58476D1CE4E5B9L;
             h ^= h >>> 31;
@@ -174,6 +194,9 @@ public final class RowChecks {
     private static boolean sameRow(LabeledRows a, int i, LabeledRows b, int j, boolean withLabel) {
         if (withLabel && a.labels()[i] != b.labels()[j]) {
             return false;
+        }
+        if (a.texts().isPresent()) {
+            return a.texts().get()[i].equals(b.texts().get()[j]);
         }
         float[] x = new float[a.featureCount()];
         float[] y = new float[b.featureCount()];

@@ -71,8 +71,14 @@ public final class InputChecks {
      * @param problems each naming the spec position or the data file and row; empty when all is well
      * @param base     the base's inspection, when it could be read
      * @param warnings what is usable but likely a mistake (e.g. the same image in two splits)
+     * @param classes  the dataset's class names, when it could be read
      */
-    public record Result(List<String> problems, Optional<BaseModelInfo> base, List<String> warnings) {
+    public record Result(List<String> problems, Optional<BaseModelInfo> base, List<String> warnings,
+                         Optional<List<String>> classes) {
+        public Result(List<String> problems, Optional<BaseModelInfo> base, List<String> warnings) {
+            this(problems, base, warnings, Optional.empty());
+        }
+
         public Result(List<String> problems, Optional<BaseModelInfo> base) {
             this(problems, base, List.of());
         }
@@ -101,6 +107,7 @@ public final class InputChecks {
             data = new DatasetSource.Inspection(List.of(spec.locate("dataset") + ": " + e.getMessage()), java.util.OptionalInt.empty());
         }
         problems.addAll(data.problems());
+        data.counts().ifPresent(counts -> problems.addAll(dataGates(counts)));
         if (base.isPresent() && data.featureCount().isPresent() && spec.dataset().textColumn().isEmpty()) {
             int features = data.featureCount().getAsInt();
             base.get().inputSize().filter(n -> n != features).ifPresent(n ->
@@ -109,7 +116,28 @@ public final class InputChecks {
                             + " feature columns") + " but " + spec.base() + " takes " + n + " inputs"));
         }
         spec.evaluation().retention().ifPresent(r -> checkRetention(r, base, problems));
-        return new Result(List.copyOf(problems), base, data.warnings());
+        return new Result(List.copyOf(problems), base, data.warnings(), Optional.of(data.classes()));
+    }
+
+    /**
+     * {@code dataset.gates}: each count the data check made above its limit, at the limit's key, with the count and
+     * the check's own sentence (which rows, in which splits), so the build stops before training on leaked data.
+     */
+    private List<String> dataGates(dev.finetune.engine.data.DataCounts counts) {
+        List<String> failed = new ArrayList<>();
+        var gates = spec.dataset().gates();
+        gates.maxDuplicatesAcrossSplits().ifPresent(max -> gate("maxDuplicatesAcrossSplits", max,
+                counts.duplicatesAcrossSplits(), failed));
+        gates.maxDuplicates().ifPresent(max -> gate("maxDuplicates", max, counts.duplicates(), failed));
+        return failed;
+    }
+
+    private void gate(String name, int max, dev.finetune.engine.data.DataCounts.Count found, List<String> failed) {
+        if (found.count() > max) {
+            String key = "dataset.gates." + name;
+            failed.add(spec.locate(key) + ": `" + key + "` is " + max + ", but the data check counts " + found.count()
+                    + ": " + found.detail());
+        }
     }
 
     /** The retention data: there, readable, as wide as the base's input, labelled with the base's outputs. */

@@ -109,6 +109,9 @@ public final class FinetuneJob {
 
     public SplitData loadData() {
         SplitData data = source.load();
+        // row files of data that has changed since are never read again; removed here, where the data in use is known
+        dev.finetune.engine.data.CachePruning.rowFiles(outputDir.resolve(OutputFiles.DATA_CACHE_DIR), data,
+                java.time.Instant.now()).forEach(log::info);
         String examples = spec.dataset().type() == FinetuneSpec.DatasetSpec.Type.images ? "images" : "rows";
         log.info(String.format("data: %d classes %s, %s; %d train / %d validation / %d test %s",
                 data.numClasses(), data.classes(), data.train().texts().isPresent() ? "one text per example"
@@ -209,6 +212,8 @@ public final class FinetuneJob {
             throw new UserInputException(spec.base() + " takes " + n + " inputs but the dataset has "
                     + data.featureCount() + " feature columns");
         });
+        dev.finetune.engine.data.CachePruning.spills(outputDir.resolve(OutputFiles.FEATURE_SPILL_DIR), java.time.Instant.now())
+                .forEach(log::info);
         FrozenFeatureCache cache = onnx ? FrozenFeatureCache.precomputed(splits.train(), splits.validation(), log)
                 : new FrozenFeatureCache(splits.train(), splits.validation(), source.deterministic(),
                 options.frozenFeatureCache(), log, Optional.of(outputDir.resolve(OutputFiles.FEATURE_SPILL_DIR)),

@@ -30,7 +30,7 @@ import java.util.TreeMap;
 public record DatasetSummary(List<String> classes, int featureCount, Map<String, Split> splits,
                              @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<Integer> duplicatesAcrossSplits) {
 
-    /** Older reports have no {@code duplicatesAcrossSplits}, nor do text datasets. */
+    /** Older reports have no {@code duplicatesAcrossSplits}. */
     public DatasetSummary {
         duplicatesAcrossSplits = duplicatesAcrossSplits == null ? Optional.empty() : duplicatesAcrossSplits;
     }

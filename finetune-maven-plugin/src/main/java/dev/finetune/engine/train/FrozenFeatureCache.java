@@ -254,7 +254,9 @@ public final class FrozenFeatureCache {
                     if (bytes > memoryBudget) {
                         Path dir = spillDir.orElse(Path.of(System.getProperty("java.io.tmpdir")));
                         Files.createDirectories(dir);
-                        spillFile = Files.createTempFile(dir, "frozen-" + prefix + "-" + split + "-", ".rows");
+                        // named after this JVM, so a later build can tell a killed JVM's leftover from a running one's file
+                        spillFile = Files.createTempFile(dir, dev.finetune.engine.data.CachePruning.spillPrefix() + prefix
+                                + "-" + split + "-", ".rows");
                         spillFile.toFile().deleteOnExit();
                         spill = new RowFile.Writer(spillFile, (int) (out.length() / out.size(0)));
                         for (int c = 0; c < chunks.size(); c++) {

@@ -43,6 +43,28 @@ class RowChecksTest {
     }
 
     @Test
+    void textRowsAreComparedByTheirText() throws Exception {
+        // rows 2 and 5 are the same mail with the same label; row 3 has row 1's text with another label
+        Files.writeString(dir.resolve("train.csv"), "label,body\nham,see you at 5\nspam,win a prize\nspam,see you at 5\n"
+                + "ham,lunch?\nspam,win a prize\n");
+        Files.writeString(dir.resolve("val.csv"), "label,body\nham,lunch?\nspam,cheap pills\n");
+        Files.writeString(dir.resolve("test.csv"), "label,body\nham,call me\nspam,Win a prize\n");
+        DatasetSource source = source("  files: { train: train.csv, validation: val.csv, test: test.csv }\n"
+                + "  header: true\n  labelColumn: label\n  textColumn: body\n");
+        DatasetSource.Inspection found = source.inspect(k -> null);
+        assertEquals(List.of(), found.problems());
+        assertEquals(List.of(
+                "2 rows repeat an earlier row exactly (label and text), e.g. row 3 (train) = row 6 (train, class `spam`);"
+                        + " duplicates weigh those examples more in training and, across splits, in the metrics",
+                "1 validation or test row has the text of a training row (train & validation 1; e.g. row 5 (train) = row 2"
+                        + " (validation)): those metrics are not on unseen data; dataset.json counts them as"
+                        + " duplicatesAcrossSplits"), found.warnings());
+        assertEquals(Optional.of(new DataCounts(new DataCounts.Count(2, found.warnings().get(0)),
+                new DataCounts.Count(1, found.warnings().get(1)))), found.counts());
+        assertEquals(Optional.of(1), source.load().duplicatesAcrossSplits());
+    }
+
+    @Test
     void cleanDataHasNoWarningsAndCountsZero() throws Exception {
         StringBuilder csv = new StringBuilder();
         for (int i = 0; i < 40; i++) {
