@@ -57,6 +57,12 @@ final class FrozenBodyChecks {
             problems.add(spec.locate("evaluation.compareWithScratch") + ": `evaluation.compareWithScratch` would train the"
                     + " ONNX body from random weights; " + FROZEN_ONLY);
         }
+        if (spec.evaluation().retention().isPresent()) {
+            // the body never trains, so nothing of the base's task can be forgotten; the base's own head is not kept
+            problems.add(spec.locate("evaluation.retention") + ": `evaluation.retention` measures what the base forgets of"
+                    + " its own task, but " + FROZEN_ONLY + ": its outputs are the same before and after, so there is"
+                    + " nothing to measure. Remove `evaluation.retention`");
+        }
         spec.sweep().map(s -> s.parameters().get(SweepTarget.FREEZE_UP_TO.path())).ifPresent(p ->
                 problems.add(spec.locate("sweep.parameters." + SweepTarget.FREEZE_UP_TO.path()) + ": the sweep varies `freeze.upTo`,"
                         + " but " + FROZEN_ONLY));

@@ -115,7 +115,9 @@ public final class InputChecks {
                             ? "the images, sized by `dataset.image`, have " + features + " values each" : "the dataset has " + features
                             + " feature columns") + " but " + spec.base() + " takes " + n + " inputs"));
         }
-        spec.evaluation().retention().ifPresent(r -> checkRetention(r, base, problems));
+        // a frozen body's refusal of retention stands alone (FrozenBodyChecks)
+        spec.evaluation().retention().filter(r -> base.map(info -> !info.frozenOnly()).orElse(true))
+                .ifPresent(r -> checkRetention(r, base, problems));
         return new Result(List.copyOf(problems), base, data.warnings(), Optional.of(data.classes()));
     }
 

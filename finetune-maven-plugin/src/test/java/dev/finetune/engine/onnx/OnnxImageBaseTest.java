@@ -159,6 +159,15 @@ class OnnxImageBaseTest {
         List<String> sized = problems(SPEC.replace("  path: photos", "  path: photos\n  image: { height: 32, width: 32 }"));
         assertTrue(sized.stream().anyMatch(p -> p.contains("the images, sized by `dataset.image`, have 3072 values each")
                 && p.contains("takes 12288 inputs")), String.join("\n", sized));
+        // a frozen body cannot forget: retention is refused once, at its key, without checks of its data
+        List<String> retention = problems(SPEC + """
+                evaluation:
+                  retention: { data: { path: nowhere.csv }, maxDrop: { accuracy: 0.02 } }
+                """);
+        assertEquals(List.of("finetune.yaml:8:14: `evaluation.retention` measures what the base forgets of its own task,"
+                + " but ONNX bases are frozen-only (ONNX Runtime has no Java training build): the ONNX body computes"
+                + " features once and only the new head trains: its outputs are the same before and after, so there is"
+                + " nothing to measure. Remove `evaluation.retention`"), retention);
         // a text encoder's data on an image model
         List<String> text = problems("""
                 base: { path: mobilenet.onnx }
