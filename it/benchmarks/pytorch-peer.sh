@@ -13,7 +13,8 @@ it="$(cd "$here/.." && pwd)"
 python=${PYTHON:-/usr/bin/python3}
 mkdir -p "$out"; printf %s "$classpath" > "$out/classpath.txt"   # for rerunning a part by hand
 results="$out/results.txt"; : > "$results"
-java_main() { java -cp "$classpath" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.finetune.it.PeerBenchmark "$@"; }
+# PEER_JAVA_OPTS: e.g. the fork's -Dorg.eclipse.deeplearning4j.helpers.disable=false for a -onednn build on the classpath
+java_main() { java -cp "$classpath" ${PEER_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.finetune.it.PeerBenchmark "$@"; }
 
 java_main prepare "$out" "$rows" "$it/generator/mnist"
 torch=yes

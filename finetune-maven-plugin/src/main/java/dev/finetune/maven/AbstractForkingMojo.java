@@ -8,6 +8,7 @@ import dev.finetune.engine.fork.ForkMain;
 import dev.finetune.engine.fork.ForkOptions;
 import dev.finetune.engine.fork.ForkRequest;
 import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.engine.fork.NativeBuild;
 import dev.finetune.engine.fork.ThreadChoice;
 import dev.finetune.engine.fork.JvmFork;
 import dev.finetune.engine.sweep.spark.SparkSettings;
@@ -179,7 +180,8 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
         Path output = outputDirectory.toPath().toAbsolutePath();
         Optional<Long> buildPid = fork ? Optional.of(ProcessHandle.current().pid()) : Optional.empty();
         ThreadChoice choice = threadChoice(parsed, base.file());
-        getLog().debug("training JVM: " + choice.describe());
+        getLog().debug("training JVM: " + choice.describe() + ", nd4j-native " + nativeBuild().classifier() + " ("
+                + nativeBuild().chosenBy() + ")");
         ForkRequest request = ForkRequest.of(task, specPath(), baseDir(), output, base.file(), choice.ompThreads(), blasThreads,
                 frozenFeatureCache, buildPid, allowPathsOutsideProject, Math.max(0, heartbeat))
                 .withCheckpoints(checkpoints, rerunFailed).withTokenizer(base.tokenizer()).withThreads(choice);
@@ -263,7 +265,7 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
     /** @param dataParallel with DL4J's Spark training too ({@code finetune.spark.mode=data-parallel}) */
     protected List<Path> forkClasspath(boolean spark, boolean dataParallel) throws MojoExecutionException, MojoFailureException {
         return new ForkClasspath(repositorySystem, repositorySession, project.getRemotePluginRepositories())
-                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, backendClassifier, spark, spark && dataParallel);
+                .build(plugin.getPluginArtifact(), plugin.getArtifacts(), backend, nativeBuild().classifier(), spark, spark && dataParallel);
     }
 
     /** A user error fails the build ({@link MojoFailureException}); anything else is the plugin's or the machine's. */
@@ -308,8 +310,13 @@ abstract class AbstractForkingMojo extends AbstractTrainingMojo {
             args.add("-Dorg.slf4j.simpleLogger.log.org.apache.hadoop=error");
         }
         // the native build decides the exact parameters (FMA kernels round differently): the fork records it
+        NativeBuild build = nativeBuild();
         args.add("-D" + ForkMain.NATIVE_BUILD_PROPERTY + "=" + (backend.equals("cpu") ? "nd4j-native " : ForkClasspath.CUDA_ARTIFACT + " ")
-                + backendClassifier);
+                + build.classifier());
+        args.add("-D" + ForkMain.NATIVE_BUILD_CHOSEN_BY_PROPERTY + "=" + build.chosenBy());
+        if (backend.equals("cpu")) {
+            args.addAll(build.jvmProperties());
+        }
         // DJL's tokenizers probe for CUDA on load and warn when there is none: noise for a CPU tokenizer (finetune.argLine
         // can set it back)
         args.add("-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils=error");

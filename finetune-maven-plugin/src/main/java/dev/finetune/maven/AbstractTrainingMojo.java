@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.NativeBuild;
 import dev.finetune.engine.fork.ThreadChoice;
 
 import dev.finetune.engine.htmlreport.HtmlReport;
@@ -26,12 +27,18 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     protected String backend;
 
     /**
-     * Native build of the backend. For {@code cpu}: {@code linux-x86_64} ships with the plugin; another nd4j-native
-     * build such as {@code linux-x86_64-avx2} is resolved on demand (and refused when the CPU lacks its instructions).
-     * Builds differ in their last bits, so the choice is part of the fingerprint and the lineage.
+     * Native build of the backend. For {@code cpu}, unset: the measured fastest build the CPU runs, from its flags
+     * ({@link NativeBuild#forCpu}: {@code linux-x86_64-onednn-avx2} with AVX2, else {@code linux-x86_64-onednn}),
+     * resolved on demand ({@code finetune:go-offline} caches it); {@code linux-x86_64} is the build that ships with the
+     * plugin; any other nd4j-native build is resolved on demand too, and refused when the CPU lacks its instructions.
+     * For {@code cuda}: {@code linux-x86_64} unless set. Builds differ in their last bits, so the choice (and why) is
+     * part of the fingerprint and the lineage.
      */
-    @Parameter(property = "finetune.backendClassifier", defaultValue = "linux-x86_64")
+    @Parameter(property = "finetune.backendClassifier")
     protected String backendClassifier;
+
+    /** Decided once per goal: {@link #nativeBuild()}. */
+    private NativeBuild nativeBuild;
 
     /**
      * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
@@ -101,7 +108,7 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     protected String settings() {
         return super.settings() + " dl4j=" + plugin.getArtifacts().stream()
                 .filter(a -> a.getArtifactId().equals("deeplearning4j-nn")).map(a -> a.getVersion()).findFirst().orElse("?")
-                + " backend=" + backend + ":" + backendClassifier + " threads=" + (threads == null ? "by-workload" : threads) + "/" + blasThreads
+                + " backend=" + backend + ":" + nativeBuild().classifier() + " threads=" + (threads == null ? "by-workload" : threads) + "/" + blasThreads
                 + " frozenFeatureCache=" + frozenFeatureCache + dataParallelSettings();
     }
 
@@ -118,6 +125,22 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
                 && "data-parallel".equals(mode == null ? null : mode.trim());
         return dataParallel ? " dataParallel=" + (master == null ? "" : master.trim()) + "/averagingFrequency="
                 + averagingFrequency : "";
+    }
+
+    /** The backend's native build: {@code finetune.backendClassifier}, else the default for this CPU (or for CUDA). */
+    protected NativeBuild nativeBuild() {
+        if (nativeBuild == null) {
+            nativeBuild = nativeBuild(backend, backendClassifier,
+                    () -> NativeBuild.forCpu(NativeBuild.cpuFlags(Path.of("/proc/cpuinfo"))));
+        }
+        return nativeBuild;
+    }
+
+    static NativeBuild nativeBuild(String backend, String classifier, java.util.function.Supplier<NativeBuild> forThisCpu) {
+        if (classifier != null && !classifier.isBlank()) {
+            return NativeBuild.set(classifier);
+        }
+        return "cpu".equals(backend) ? forThisCpu.get() : new NativeBuild(NativeBuild.BUNDLED, "default for " + backend);
     }
 
     /** The OpenMP thread count for this base: {@code finetune.threads}, else its kind of work's default. */

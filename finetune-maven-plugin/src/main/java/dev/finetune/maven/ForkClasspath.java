@@ -1,5 +1,6 @@
 package dev.finetune.maven;
 
+import dev.finetune.engine.fork.NativeBuild;
 import org.apache.maven.artifact.Artifact;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -15,7 +16,6 @@ import org.eclipse.aether.resolution.DependencyResolutionException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,7 +47,7 @@ final class ForkClasspath {
     }
 
     /** The native build of nd4j-native that ships with the plugin; others are resolved on demand. */
-    static final String BUNDLED_CPU_CLASSIFIER = "linux-x86_64";
+    static final String BUNDLED_CPU_CLASSIFIER = NativeBuild.BUNDLED;
 
     List<Path> build(Artifact pluginArtifact, List<Artifact> pluginDependencies, String backend, String classifier)
             throws MojoExecutionException, MojoFailureException {
@@ -121,33 +121,14 @@ final class ForkClasspath {
      * AVX2-only machine): refuse it up front, from the flags the kernel reports.
      */
     private static void requireCpuSupports(String classifier) throws MojoFailureException {
-        Path cpuinfo = Path.of("/proc/cpuinfo");
-        if (!Files.isReadable(cpuinfo)) {
+        Optional<List<String>> flags = NativeBuild.cpuFlags(Path.of("/proc/cpuinfo"));
+        if (flags.isEmpty()) {
             return; // not Linux: nothing to check against
         }
-        String flags;
-        try {
-            flags = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
-        } catch (IOException e) {
-            return;
-        }
-        Optional<String> problem = unsupported(classifier,
-                List.of(flags.replaceFirst("^flags\\s*:", "").trim().split("\\s+")));
+        Optional<String> problem = NativeBuild.unsupported(classifier, flags.get());
         if (problem.isPresent()) {
             throw new MojoFailureException(problem.get());
         }
-    }
-
-    /** Why a native build cannot run on a CPU with these flags, if it cannot. */
-    static Optional<String> unsupported(String classifier, List<String> cpuFlags) {
-        for (String[] need : new String[][]{{"avx512", "avx512f"}, {"avx2", "avx2"}}) {
-            if (classifier.contains(need[0]) && !cpuFlags.contains(need[1])) {
-                return Optional.of("finetune.backendClassifier " + classifier + " needs the CPU instructions " + need[1]
-                        + ", which this CPU lacks (/proc/cpuinfo); use " + BUNDLED_CPU_CLASSIFIER
-                        + (cpuFlags.contains("avx2") ? " or linux-x86_64-avx2" : ""));
-            }
-        }
-        return Optional.empty();
     }
 
     /**
@@ -204,7 +185,9 @@ final class ForkClasspath {
                     .toList();
         } catch (DependencyResolutionException e) {
             throw new MojoExecutionException("Cannot resolve the training JVM's classpath " + coordinates
-                    + (session.isOffline() ? " in offline mode; run once online to fetch them" : "") + ": " + e.getMessage(), e);
+                    + (session.isOffline() ? " in offline mode; run mvn finetune:go-offline once online to fetch them"
+                    + (coordinates.toString().contains("nd4j-native") ? " (or set -Dfinetune.backendClassifier="
+                    + BUNDLED_CPU_CLASSIFIER + ", the native build bundled with the plugin)" : "") : "") + ": " + e.getMessage(), e);
         }
     }
 }

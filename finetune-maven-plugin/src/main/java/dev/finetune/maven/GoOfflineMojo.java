@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * Fetches into the local repository what later {@code -o} builds of this project need beyond what
  * {@code dependency:go-offline} fetches: the base model when the spec names it by coordinates (Maven cannot see a
- * spec's {@code base.artifact}), the training JVM's backend when it is not the CPU one ({@code -Dfinetune.backend=cuda}),
+ * spec's {@code base.artifact}), the training JVM's native build (chosen by the CPU's flags, or
+ * {@code finetune.backendClassifier}) when it is not the one bundled with the plugin, CUDA's ({@code -Dfinetune.backend=cuda}),
  * Spark with {@code -Dfinetune.executor=spark} (and DL4J's Spark training, for either {@code finetune.spark.mode}),
  * and the newest released model that {@code finetune:diff} compares with. For a CI cache:
  * {@code mvn -B dependency:go-offline finetune:go-offline}. Trains nothing and writes nothing but the local repository.
@@ -31,8 +32,8 @@ public class GoOfflineMojo extends AbstractForkingMojo {
         boolean spark = sparkSettings().isPresent();
         // both Spark modes, so an offline build can use either
         List<Path> classpath = forkClasspath(spark, spark);
-        getLog().info("Training JVM (" + backend + " backend" + (spark ? ", Spark" : "") + "): " + classpath.size()
-                + " jars in the local repository");
+        getLog().info("Training JVM (" + backend + " backend" + (spark ? ", Spark" : "") + "; native build "
+                + nativeBuild().classifier() + ": " + nativeBuild().chosenBy() + "): " + classpath.size() + " jars in the local repository");
         if (!Files.isRegularFile(specPath())) {
             getLog().info("No spec at " + specDisplayName() + ": nothing else to fetch");
             return;

@@ -12,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A CI cache made by go-offline is complete: from an empty local repository, {@code dependency:go-offline} (plus
- * {@code finetune:go-offline} for a base named only in the spec) online, then {@code mvn -o install} trains,
+ * A CI cache made by go-offline is complete: from an empty local repository, {@code dependency:go-offline} plus
+ * {@code finetune:go-offline} (for the native build this CPU gets, and a base named only in the spec) online, then
+ * {@code mvn -o install} trains,
  * evaluates and installs. Runs after the invoker builds, which installed the plugin and the example's models into
  * the ITs' repository. The projects are in it/src/offline.
  */
@@ -25,9 +26,13 @@ class GoOfflineIT {
     void goOfflineCachesWhatAnOfflineBuildNeeds() throws Exception {
         MavenRuns runs = MavenRuns.fresh("offline-it");
         Path declared = runs.project(MavenRuns.SOURCES.resolve("offline/declared-base"), "declared-base", FILES);
-        // the base is a <dependency>: dependency:go-offline alone fetches everything, the training JVM's jars included
-        runs.mvn(declared, "-B", "-ntp", "dependency:go-offline").succeeded();
+        // the base is a <dependency>: dependency:go-offline fetches it and the plugin's jars; finetune:go-offline the
+        // training JVM's native build for this CPU (resolved on demand, like CUDA's)
+        runs.mvn(declared, "-B", "-ntp", "dependency:go-offline", "finetune:go-offline").succeeded();
         Build offline = runs.mvn(declared, "-B", "-ntp", "-o", "install").succeeded();
+        // this machine kind has AVX2: the default build is the oneDNN AVX2 one, which finetune:go-offline cached
+        assertTrue(Files.isRegularFile(runs.repo().resolve("org/nd4j/nd4j-native/1.0.0-M2.1/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx2.jar")),
+                offline.log());
         assertTrue(Files.isRegularFile(declared.resolve("target/finetune/model.zip")), offline.log());
         assertFalse(offline.log().contains("Cannot resolve"), offline.log());
 
@@ -41,7 +46,8 @@ class GoOfflineIT {
                 && missing.log().contains("Maven is offline (-o)"), missing.log());
         Build fetched = runs.mvn(specOnly, "-B", "-ntp", "finetune:go-offline").succeeded();
         assertTrue(fetched.log().contains("Base model dev.finetune.examples:digits-5to9:1.0.0-SNAPSHOT"), fetched.log());
-        assertTrue(fetched.log().contains("Training JVM (cpu backend):"), fetched.log());
+        assertTrue(fetched.log().contains("Training JVM (cpu backend; native build linux-x86_64-onednn-avx2: default for CPUs with avx2"),
+                fetched.log());
         // the base is the example's tuned model, a model this plugin packaged
         Build installed = runs.mvn(specOnly, "-B", "-ntp", "-o", "install").succeeded();
         assertTrue(Files.isRegularFile(runs.repo().resolve(

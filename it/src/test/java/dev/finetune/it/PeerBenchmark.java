@@ -90,7 +90,11 @@ public final class PeerBenchmark {
             case "sweep" -> sweep(dir, Path.of(args[2]).toAbsolutePath(), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
             case "threads" -> threads(dir, Path.of(args[2]).toAbsolutePath(), Integer.parseInt(args[3]));
             case "overhead" -> overhead(dir, Integer.parseInt(args[2]), Path.of(args[3]).toAbsolutePath(), Integer.parseInt(args[4]));
-            default -> throw new IllegalArgumentException("expected prepare, round or overhead, not " + args[0]);
+            case "natives" -> natives(dir, Integer.parseInt(args[2]), Path.of(args[3]).toAbsolutePath(), args[4],
+                    Integer.parseInt(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]),
+                    args.length > 8 ? List.of(args[8].split(",")) : List.of());
+            case "profile" -> profile(dir, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            default -> throw new IllegalArgumentException("expected prepare, round, sweep, threads, overhead, natives or profile, not " + args[0]);
         }
     }
 
@@ -147,6 +151,107 @@ public final class PeerBenchmark {
                 return null;
             });
         }
+    }
+
+    /**
+     * One native build's round ({@code it/benchmarks/native-builds.sh} runs one JVM per build, the build's nd4j-native
+     * jar in place of the bundled one): the plain loop's epochs of the three workloads, the MLP and the cached head on
+     * TRAIN rows, LeNet (slow) on LENETROWS, and the SHA-256 of the trained parameters, to tell whether builds (and
+     * reruns of one build) give the same bits; WORKLOADS (comma-separated, optional) runs only those. Prints {@code NATIVE build workload rows sha256 epochSeconds...}.
+     */
+    private static void natives(Path dir, int threads, Path lenet, String build, int trainRows, int lenetRows,
+                                int validationRows, List<String> only) throws Exception {
+        NativeThreads.configure(threads, 1);
+        for (Workload w : Workload.values()) {
+            if (!only.isEmpty() && !only.contains(w.name())) {
+                continue;
+            }
+            int rows = w == Workload.lenet ? lenetRows : trainRows;
+            onFreshThread(() -> {
+                PlainLoop.Setup setup = PlainLoop.setup(w, dir.resolve(DATA), w.base(dir, lenet), rows, validationRows, LEARNING_RATE);
+                java.util.Random shuffle = new java.util.Random(42);
+                List<Double> seconds = new ArrayList<>();
+                for (int e = 0; e < w.epochs; e++) {
+                    seconds.add(PlainLoop.epoch(setup.net(), setup.train(), setup.validation(), BATCH, shuffle));
+                }
+                byte[] params = setup.net().params().dup().data().asBytes();
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "NATIVE %s %s %d %s", build, w, rows,
+                        java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(params))));
+                seconds.forEach(s -> line.append(String.format(Locale.ROOT, " %.4f", s)));
+                System.out.println(line);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Where an MLP epoch's time goes (issue 18: DL4J against PyTorch): the network's data type, workspace modes and
+     * listeners; then, alternated epoch by epoch on one thread, the plain loop's epoch and the same epoch's matrix
+     * products alone (the same GEMM shapes per minibatch: forward x.W, backward dZ.W^T and x^T.dZ, through ND4J's
+     * BLAS); then one epoch under ND4J's op profiler (op counts and times). Prints {@code PROFILE ...} lines.
+     */
+    private static void profile(Path dir, int threads, int trainRows, int pairs) throws Exception {
+        NativeThreads.configure(threads, 1);
+        onFreshThread(() -> {
+            PlainLoop.Setup setup = PlainLoop.setup(Workload.mlp, dir.resolve(DATA), dir.resolve(MLP_BASE), trainRows, 240, LEARNING_RATE);
+            MultiLayerNetwork net = setup.net();
+            System.out.printf(Locale.ROOT, "PROFILE setup dataType=%s features=%s trainingWorkspace=%s inferenceWorkspace=%s listeners=%d "
+                            + "updater=%s ompThreads=%d%n", net.getLayerWiseConfigurations().getDataType(), setup.train().getFeatures().dataType(),
+                    net.getLayerWiseConfigurations().getTrainingWorkspaceMode(), net.getLayerWiseConfigurations().getInferenceWorkspaceMode(),
+                    net.getListeners().size(), net.getLayer(0).conf().getLayer().getUpdaterByParam("W"), threads);
+            java.util.Random shuffle = new java.util.Random(42);
+            PlainLoop.epoch(net, setup.train(), setup.validation(), BATCH, shuffle);
+            long[][] shapes = {{784, 256}, {256, 128}, {128, 10}};
+            org.nd4j.linalg.api.ndarray.INDArray[] w = new org.nd4j.linalg.api.ndarray.INDArray[3];
+            org.nd4j.linalg.api.ndarray.INDArray[] x = new org.nd4j.linalg.api.ndarray.INDArray[3];
+            org.nd4j.linalg.api.ndarray.INDArray[] z = new org.nd4j.linalg.api.ndarray.INDArray[3];
+            for (int l = 0; l < 3; l++) {
+                w[l] = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, shapes[l][0], shapes[l][1]);
+                x[l] = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, BATCH, shapes[l][0]);
+                z[l] = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, BATCH, shapes[l][1]);
+            }
+            StringBuilder ratios = new StringBuilder("PROFILE epoch/gemm-only");
+            StringBuilder epochs = new StringBuilder("PROFILE epochSeconds");
+            StringBuilder gemms = new StringBuilder("PROFILE gemmOnlySeconds");
+            int batches = (trainRows + BATCH - 1) / BATCH;
+            for (int i = 0; i < pairs; i++) {
+                double epoch = PlainLoop.epoch(net, setup.train(), setup.validation(), BATCH, shuffle);
+                long start = System.nanoTime();
+                for (int b = 0; b < batches; b++) {
+                    for (int l = 0; l < 3; l++) {
+                        x[l].mmul(w[l]);
+                        z[l].mmul(w[l].transpose());
+                        x[l].transpose().mmul(z[l]);
+                    }
+                }
+                double gemm = (System.nanoTime() - start) / 1e9;
+                epochs.append(String.format(Locale.ROOT, " %.4f", epoch));
+                gemms.append(String.format(Locale.ROOT, " %.4f", gemm));
+                ratios.append(String.format(Locale.ROOT, " %.1f", epoch / gemm));
+            }
+            System.out.println(epochs);
+            System.out.println(gemms);
+            System.out.println(ratios);
+            StringBuilder slicing = new StringBuilder("PROFILE getRows/pullRows");
+            for (int i = 0; i < pairs; i++) {
+                double[] s = new double[2];
+                for (int k : i % 2 == 0 ? new int[] {0, 1} : new int[] {1, 0}) {
+                    s[k] = PlainLoop.epoch(net, setup.train(), setup.validation(), BATCH, shuffle, k == 1);
+                }
+                slicing.append(String.format(Locale.ROOT, " %.2f", s[0] / s[1]));
+            }
+            System.out.println(slicing);
+            org.nd4j.linalg.profiler.OpProfiler.getInstance().reset();
+            org.nd4j.linalg.factory.Nd4j.getExecutioner().setProfilingConfig(
+                    org.nd4j.linalg.profiler.ProfilerConfig.builder().checkElapsedTime(true).build());
+            double profiled = PlainLoop.epoch(net, setup.train(), setup.validation(), BATCH, shuffle);
+            org.nd4j.linalg.factory.Nd4j.getExecutioner().setProfilingConfig(org.nd4j.linalg.profiler.ProfilerConfig.builder().build());
+            System.out.printf(Locale.ROOT, "PROFILE profiledEpoch %.4f s, %d batches, %d ops (%.1f per batch)%n", profiled, batches,
+                    org.nd4j.linalg.profiler.OpProfiler.getInstance().getInvocationsCount(),
+                    org.nd4j.linalg.profiler.OpProfiler.getInstance().getInvocationsCount() / (double) batches);
+            org.nd4j.linalg.profiler.OpProfiler.getInstance().printOutDashboard();
+            return null;
+        });
     }
 
     /**

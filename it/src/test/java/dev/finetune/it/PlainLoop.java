@@ -75,6 +75,11 @@ final class PlainLoop {
 
     /** One epoch as a user writes it: shuffled minibatches, then one forward pass over the validation rows. */
     static double epoch(MultiLayerNetwork net, DataSet train, DataSet validation, int batch, Random shuffle) {
+        return epoch(net, train, validation, batch, shuffle, false);
+    }
+
+    /** @param pullRows cut minibatches with one native op ({@code Nd4j.pullRows}), as the plugin does, not row by row */
+    static double epoch(MultiLayerNetwork net, DataSet train, DataSet validation, int batch, Random shuffle, boolean pullRows) {
         long start = System.nanoTime();
         int trainRows = train.numExamples();
         int validationRows = validation.numExamples();
@@ -85,7 +90,8 @@ final class PlainLoop {
         Collections.shuffle(order, shuffle);
         for (int s = 0; s < trainRows; s += batch) {
             int[] rows = order.subList(s, Math.min(trainRows, s + batch)).stream().mapToInt(Integer::intValue).toArray();
-            net.fit(new DataSet(train.getFeatures().getRows(rows), train.getLabels().getRows(rows)));
+            net.fit(pullRows ? new DataSet(Nd4j.pullRows(train.getFeatures(), 1, rows, 'c'), Nd4j.pullRows(train.getLabels(), 1, rows, 'c'))
+                    : new DataSet(train.getFeatures().getRows(rows), train.getLabels().getRows(rows)));
         }
         long correct = 0;
         for (int s = 0; s < validationRows; s += 512) {

@@ -102,7 +102,9 @@ public final class ForkMain {
                     data -> new RunInfo(dl4jVersion(), backendName(), omp, blas,
                             System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"),
                             System.getProperty("java.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
-                            data.classes(), request.threadsChosenBy()),
+                            data.classes(), request.threadsChosenBy())
+                            .withBackendChosenBy(Optional.ofNullable(System.getProperty(NATIVE_BUILD_CHOSEN_BY_PROPERTY))
+                                    .filter(s -> !s.isBlank())),
                     events, request.jobOptions());
             switch (request.task()) {
                 case train -> job.train();
@@ -134,6 +136,8 @@ public final class ForkMain {
 
     /** System property naming the native build the fork runs on (artifact and classifier), set by the build. */
     public static final String NATIVE_BUILD_PROPERTY = "finetune.nativeBuild";
+    /** System property saying why the build chose that native build ({@link NativeBuild#chosenBy()}). */
+    public static final String NATIVE_BUILD_CHOSEN_BY_PROPERTY = "finetune.nativeBuildChosenBy";
 
     /** ND4J's backend class and, when the build said, the native build: results differ between builds. */
     private static String backendName() {

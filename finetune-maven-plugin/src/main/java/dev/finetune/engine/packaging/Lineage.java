@@ -153,15 +153,25 @@ public record Lineage(int formatVersion, Model model, Spec spec, Optional<Datase
      * @param threadsChosenBy why {@code ompThreads} is that number: {@code finetune.threads} or the workload kind's default
      * @param dataParallel    how the training was spread over Spark's workers ({@code finetune.spark.mode=data-parallel}),
      *                        which gives other parameters than a training in one JVM; empty: it was not
+     * @param backendChosenBy why the native build named in {@code backend} is that one ({@code finetune.backendClassifier}
+     *                        or the CPU flags' default); empty in older lineage and in-process runs
      */
     public record Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
                         String java, String os, String threadsChosenBy,
-                        Optional<dev.finetune.engine.report.DataParallelInfo> dataParallel) {
+                        Optional<dev.finetune.engine.report.DataParallelInfo> dataParallel, Optional<String> backendChosenBy) {
 
         @com.fasterxml.jackson.annotation.JsonCreator
         public Tools {
             threadsChosenBy = threadsChosenBy == null ? "finetune.threads" : threadsChosenBy;
             dataParallel = dataParallel == null ? Optional.empty() : dataParallel;
+            backendChosenBy = backendChosenBy == null ? Optional.empty() : backendChosenBy;
+        }
+
+        public Tools(String plugin, String dl4j, String backend, int ompThreads, int blasThreads, String ompWaitPolicy,
+                     String java, String os, String threadsChosenBy,
+                     Optional<dev.finetune.engine.report.DataParallelInfo> dataParallel) {
+            this(plugin, dl4j, backend, ompThreads, blasThreads, ompWaitPolicy, java, os, threadsChosenBy, dataParallel,
+                    Optional.empty());
         }
 
         /** Tools of a training in one JVM, threads as set by {@code finetune.threads}. */

@@ -148,7 +148,8 @@ public final class ModelCard {
         row(md, "seeds", "training " + t.seed() + spec.dataset().path().map(p -> ", split " + spec.dataset().split().seed()).orElse(""));
         Lineage.Tools tools = lineage.tools();
         row(md, "software", "finetune-maven-plugin " + Markdown.cell(tools.plugin()) + ", DL4J " + Markdown.cell(tools.dl4j()) + ", "
-                + Markdown.cell(tools.backend()) + " (" + tools.ompThreads() + " OpenMP threads, " + Markdown.cell(tools.threadsChosenBy()) + "; "
+                + Markdown.cell(tools.backend()) + tools.backendChosenBy().map(b -> " [" + Markdown.cell(b) + "]").orElse("")
+                + " (" + tools.ompThreads() + " OpenMP threads, " + Markdown.cell(tools.threadsChosenBy()) + "; "
                 + tools.blasThreads() + " BLAS threads; OpenMP wait policy "
                 + Markdown.cell(String.valueOf(tools.ompWaitPolicy())) + "), Java "
                 + Markdown.cell(tools.java()));
