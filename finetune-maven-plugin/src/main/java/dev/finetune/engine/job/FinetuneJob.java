@@ -147,14 +147,8 @@ public final class FinetuneJob {
                 dev.finetune.engine.onnx.Tokenizers.DEFAULT_NAME));
         dev.finetune.engine.onnx.TextFeatures.Result result = dev.finetune.engine.onnx.TextFeatures.encode(data, baseModel,
                 tokenizer, spec.base(), options.threadsPerTrial(), splits, log);
-        Files.createDirectories(outputDir);
-        // training writes the file anew; evaluation adds its splits to training's
-        Path report = outputDir.resolve(OutputFiles.TEXT_ENCODING);
-        dev.finetune.engine.onnx.TextFeatures.Report written = result.report();
-        if (!splits.contains("train") && Files.isRegularFile(report)) {
-            written = Json.read(report, dev.finetune.engine.onnx.TextFeatures.Report.class).with(written);
-        }
-        Json.write(report, written);
+        writeEncoding(OutputFiles.TEXT_ENCODING, result.report(), dev.finetune.engine.onnx.TextFeatures.Report.class,
+                dev.finetune.engine.onnx.TextFeatures.Report::with, splits);
         return result.data();
     }
 
@@ -169,15 +163,18 @@ public final class FinetuneJob {
         }
         dev.finetune.engine.onnx.ImageFeatures.Result result = dev.finetune.engine.onnx.ImageFeatures.encode(data, baseModel,
                 spec.base(), images, options.threadsPerTrial(), splits, log);
-        Files.createDirectories(outputDir);
-        // training writes the file anew; evaluation adds its splits to training's
-        Path report = outputDir.resolve(OutputFiles.IMAGE_ENCODING);
-        dev.finetune.engine.onnx.ImageFeatures.Report written = result.report();
-        if (!splits.contains("train") && Files.isRegularFile(report)) {
-            written = Json.read(report, dev.finetune.engine.onnx.ImageFeatures.Report.class).with(written);
-        }
-        Json.write(report, written);
+        writeEncoding(OutputFiles.IMAGE_ENCODING, result.report(), dev.finetune.engine.onnx.ImageFeatures.Report.class,
+                dev.finetune.engine.onnx.ImageFeatures.Report::with, splits);
         return result.data();
+    }
+
+    /** An encoding report: training writes the file anew; evaluation adds its splits to training's. */
+    private <R> void writeEncoding(String file, R fresh, Class<R> type, java.util.function.BinaryOperator<R> merge,
+                                   List<String> splits) throws IOException {
+        Files.createDirectories(outputDir);
+        Path report = outputDir.resolve(file);
+        R written = !splits.contains("train") && Files.isRegularFile(report) ? merge.apply(Json.read(report, type), fresh) : fresh;
+        Json.write(report, written);
     }
 
     /** Whether the base is an ONNX image body: its features are a vector per image, scaled pixels already applied. */

@@ -53,15 +53,7 @@ public final class ImageEncoder implements AutoCloseable {
      */
     public static ImageEncoder open(Path model, ImageShape image, Optional<String> output, int threads) {
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        OrtSession session;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(Math.max(1, threads));
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            session = environment.createSession(model.toString(), options);
-        } catch (OrtException e) {
-            throw new UserInputException(model + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
-        }
+        OrtSession session = OnnxSessions.open(environment, model, threads);
         try {
             Map<String, NodeInfo> inputs = session.getInputInfo();
             if (inputs.size() != 1) {

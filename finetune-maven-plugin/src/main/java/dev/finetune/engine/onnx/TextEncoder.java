@@ -68,15 +68,7 @@ public final class TextEncoder implements AutoCloseable {
         // never reach for a model hub: the tokenizer is a local file, and DJL must not try to download its natives
         System.setProperty("ai.djl.offline", "true");
         OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        OrtSession session;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(Math.max(1, threads));
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            session = environment.createSession(model.toString(), options);
-        } catch (OrtException e) {
-            throw new UserInputException(model + ": ONNX Runtime cannot load the model: " + e.getMessage(), e);
-        }
+        OrtSession session = OnnxSessions.open(environment, model, threads);
         try {
             List<String> inputs = new ArrayList<>(session.getInputNames());
             List<String> unknown = inputs.stream().filter(i -> !TEXT_INPUTS.contains(i)).toList();

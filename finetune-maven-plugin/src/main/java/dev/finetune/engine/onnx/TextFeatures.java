@@ -30,13 +30,7 @@ public final class TextFeatures {
 
         /** This report's splits with {@code later}'s added (replacing any of the same name), in split order. */
         public Report with(Report later) {
-            Map<String, SplitReport> all = new LinkedHashMap<>();
-            for (String name : List.of("train", "validation", "test")) {
-                SplitReport s = later.splits().containsKey(name) ? later.splits().get(name) : splits.get(name);
-                if (s != null) {
-                    all.put(name, s);
-                }
-            }
+            Map<String, SplitReport> all = SplitReports.merged(splits, later.splits());
             return new Report(later.maxSequenceLength(), later.dimension(), all);
         }
     }
