@@ -60,15 +60,31 @@ public final class OutputLock implements AutoCloseable {
     }
 
     /**
-     * What the holder wrote: its pid, goal and start time. "another build" before it has written it: the file may still
-     * name the previous holder, even this JVM's previous goal, for the moment between taking the lock and writing.
+     * What the holder wrote: its pid, goal and start time. Between taking the lock and writing, the file is empty or
+     * still names the previous holder (even this JVM's previous goal), so it is read again for up to 2 s; "another
+     * build" when the holder has not written by then.
      */
     private static String describeHolder(FileChannel channel) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(512);
-        channel.read(buffer, 0);
-        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
-        return text.isEmpty() || text.startsWith("pid " + ProcessHandle.current().pid() + ",") ? "another build" : text;
+        // the holder writes right after taking the lock: give it that moment rather than name nobody
+        for (int attempt = 0; attempt < HOLDER_POLLS; attempt++) {
+            ByteBuffer buffer = ByteBuffer.allocate(512);
+            channel.read(buffer, 0);
+            String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8).strip();
+            if (!text.isEmpty() && !text.startsWith("pid " + ProcessHandle.current().pid() + ",")) {
+                return text;
+            }
+            try {
+                Thread.sleep(HOLDER_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "another build";
     }
+
+    private static final int HOLDER_POLLS = 20;
+    private static final long HOLDER_POLL_MILLIS = 100;
 
     /** Releases the lock; again is a no-op. */
     @Override
