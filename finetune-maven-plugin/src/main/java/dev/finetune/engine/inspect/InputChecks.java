@@ -307,7 +307,7 @@ public final class InputChecks {
         if (spec.sweep().isEmpty()) {
             return;
         }
-        String baseName = spec.base().toString();
+        int remove = removedOrZero(info);
         spec.sweep().get().parameters().forEach((path, parameter) -> {
             SweepTarget target = SweepTarget.ofPath(path).orElseThrow();
             if (target != SweepTarget.STAGE_FREEZE_UP_TO && target != SweepTarget.STAGE_LAYER_LEARNING_RATES) {
@@ -321,11 +321,7 @@ public final class InputChecks {
             for (Object value : parameter.values()) {
                 FinetuneSpec stage = dev.finetune.spec.Stages.of(SweepTarget.applyAt(path, spec, value)).get(index);
                 try {
-                    TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName,
-                            removedOrZero(info));
-                    LayerSelection.requireKept(frozen, info.names(), removedOrZero(info), baseName);
-                    dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
-                            info.names().size() - removedOrZero(info), frozen, baseName);
+                    checkLayerChoice(stage, info, remove);
                 } catch (UserInputException e) {
                     String message = e.getMessage().replace("`freeze`", "`" + key + "`")
                             .replace("`training.layerLearningRates`", "`" + key + "`");
@@ -333,6 +329,19 @@ public final class InputChecks {
                 }
             }
         });
+    }
+
+    /**
+     * A stage's (or a swept stage's) `freeze` and `layerLearningRates` against the base's layers, as the top-level
+     * ones are checked; the frozen layers' indices.
+     */
+    private TreeSet<Integer> checkLayerChoice(FinetuneSpec stage, BaseModelInfo info, int remove) {
+        String baseName = spec.base().toString();
+        TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName, remove);
+        LayerSelection.requireKept(frozen, info.names(), remove, baseName);
+        dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
+                info.names().size() - remove, frozen, baseName);
+        return frozen;
     }
 
     /** Each `training.layerLearningRates` alternative a sweep tries, against the base's layers and `freeze`. */
@@ -343,10 +352,10 @@ public final class InputChecks {
             return;
         }
         String baseName = spec.base().toString();
+        int remove = removedOrZero(info);
         for (Object value : parameter.get().values()) {
             FinetuneSpec trial = SweepTarget.LAYER_LEARNING_RATES.apply(spec, value);
             try {
-                int remove = removedOrZero(info);
                 TreeSet<Integer> frozen = LayerSelection.frozenIndices(trial.freeze(), info.names(), baseName, remove);
                 dev.finetune.engine.model.LayerRates.resolve((List<FinetuneSpec.LayerLearningRate>) value, info.names(),
                         info.names().size() - remove, frozen, baseName);
@@ -360,16 +369,12 @@ public final class InputChecks {
     /** Each stage's `freeze` and `layerLearningRates` against the base's layers, as the top-level ones. */
     private void checkStages(BaseModelInfo info, List<String> problems) {
         List<FinetuneSpec> stages = spec.training().stages().isEmpty() ? List.of() : dev.finetune.spec.Stages.of(spec);
-        String baseName = spec.base().toString();
+        int remove = removedOrZero(info);
         for (int i = 0; i < stages.size(); i++) {
             FinetuneSpec stage = stages.get(i);
             String at = spec.locate("training.stages[" + i + "]").toString();
             try {
-                int remove = removedOrZero(info);
-                TreeSet<Integer> frozen = LayerSelection.frozenIndices(stage.freeze(), info.names(), baseName, remove);
-                LayerSelection.requireKept(frozen, info.names(), remove, baseName);
-                dev.finetune.engine.model.LayerRates.resolve(stage.training().layerLearningRates(), info.names(),
-                        info.names().size() - remove, frozen, baseName);
+                TreeSet<Integer> frozen = checkLayerChoice(stage, info, remove);
                 // a top-level decay may well have nothing to act on in a stage that trains the head alone
                 if (spec.training().stages().get(i).layerLearningRateDecay().isPresent()) {
                     decayActs(stage.training(), info, frozen, "training.stages[" + i + "].layerLearningRateDecay")
@@ -390,13 +395,14 @@ public final class InputChecks {
         if (parameter.isEmpty() || parameter.get() == null) {
             return;
         }
+        int remove = removedOrZero(info);
         for (Object value : parameter.get().values()) {
             FinetuneSpec.LayerRef ref = (FinetuneSpec.LayerRef) value;
             try {
                 TreeSet<Integer> frozen = LayerSelection.frozenIndices(
                         new FinetuneSpec.FreezeSpec(spec.freeze().layers(), Optional.of(ref)), info.names(), spec.base().toString(),
-                        removedOrZero(info));
-                LayerSelection.requireKept(frozen, info.names(), removedOrZero(info), spec.base().toString());
+                        remove);
+                LayerSelection.requireKept(frozen, info.names(), remove, spec.base().toString());
             } catch (UserInputException e) {
                 String message = e.getMessage().replace("`freeze`", "`sweep.parameters.freeze.upTo`");
                 problems.add(message.startsWith(ref.location().toString()) ? message : ref.location() + ": " + message);
