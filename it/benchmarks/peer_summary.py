@@ -37,7 +37,7 @@ def main():
               f"{cell(ratios(plugin, torch), '{:.2f}')} | {cell(ratios(dl4j, plugin), '{:.3f}')} |")
     print()
     print("Medians over rounds, every round's value in brackets; " + "; ".join(l for l in load if l.startswith("load average")) + ".")
-    for line in (l for l in load if l.startswith("PyTorch's BLAS")):
+    for line in (l for l in load if l.startswith(("PyTorch's BLAS", "Java side's native build"))):
         print(line + ".")
     print("Per round: " + "; ".join(l for l in load if l.startswith("round")) + ".")
 

@@ -16,6 +16,19 @@ results="$out/results.txt"; : > "$results"
 # PEER_JAVA_OPTS: e.g. the fork's -Dorg.eclipse.deeplearning4j.helpers.disable=false for a -onednn build on the classpath
 java_main() { java -cp "$classpath" ${PEER_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.finetune.it.PeerBenchmark "$@"; }
 
+# the Java side runs the native build the plugin's training JVM picks on this CPU (NativeBuild: its jar in place of the
+# bundled one, and its properties), unless PEER_NATIVE names another classifier ("linux-x86_64": the bundled build)
+read -r native native_opts <<< "$(java_main native-build)"
+if [ -n "${PEER_NATIVE:-}" ]; then
+  native=$PEER_NATIVE; native_opts=""
+  [[ "$native" == *onednn* ]] && native_opts=-Dorg.eclipse.deeplearning4j.helpers.disable=false
+fi
+bundled=$(tr ':' '\n' <<< "$classpath" | grep '/nd4j-native/[^/]*/nd4j-native-[^/]*-linux-x86_64\.jar$')
+jar="${bundled%-linux-x86_64.jar}-$native.jar"
+[ -f "$jar" ] || { echo "the native build $native is not in the local repository: mvn dependency:get -Dartifact=org.nd4j:nd4j-native:1.0.0-M2.1:jar:$native -Dtransitive=false"; exit 1; }
+classpath=${classpath/$bundled/$jar}
+PEER_JAVA_OPTS="${PEER_JAVA_OPTS:-} $native_opts"
+echo "Java side's native build: $native ${native_opts:-}"
 java_main prepare "$out" "$rows" "$it/generator/mnist"
 torch=yes
 if ! "$python" -c 'import torch' 2>/dev/null; then
@@ -30,7 +43,7 @@ if [ -e "$openblas/libblas.so.3" ]; then torch_blas="OpenBLAS ($openblas)"; else
   openblas=""; torch_blas="the system's libblas.so.3 ($(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown))"
   case "$torch_blas" in *openblas*) ;; *) echo "warning: PyTorch runs on the reference BLAS; apt-get install libopenblas0-pthread for a fair peer";; esac
 fi
-echo "PyTorch's BLAS: $torch_blas" | tee "$out/load.txt"
+{ echo "PyTorch's BLAS: $torch_blas"; echo "Java side's native build: $native ${native_opts:-}"; } | tee "$out/load.txt"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/load.txt"
 
 # the fork's environment: passive OpenMP waiting, OpenMP threads as finetune.threads, 1 BLAS thread; the same for PyTorch

@@ -30,16 +30,26 @@ import java.util.Optional;
 public class TrainMojo extends AbstractForkingMojo {
 
     /**
-     * Write a checkpoint after every this many epochs of a training run; 0 for none by count. Not part of the inputs'
-     * fingerprint: resuming changes no result. With both this and {@code everyMinutes} at 0 there are no checkpoints
-     * and no sweep journal, and a killed build starts over.
+     * Write a checkpoint after every this many epochs of a training run; 0 for none by count. Unset (with
+     * {@code everyMinutes} unset too), checkpoints are paced by {@code maxOverhead}. Not part of the inputs'
+     * fingerprint: resuming changes no result. With both this and {@code everyMinutes} set to 0 there are no
+     * checkpoints and no sweep journal, and a killed build starts over.
      */
-    @Parameter(property = "finetune.checkpoint.everyEpochs", defaultValue = "1")
-    protected int checkpointEveryEpochs;
+    @Parameter(property = "finetune.checkpoint.everyEpochs")
+    protected Integer checkpointEveryEpochs;
 
     /** Also write one after the first epoch that ends this many minutes after the last one; 0 for none by time. */
-    @Parameter(property = "finetune.checkpoint.everyMinutes", defaultValue = "0")
-    protected int checkpointEveryMinutes;
+    @Parameter(property = "finetune.checkpoint.everyMinutes")
+    protected Integer checkpointEveryMinutes;
+
+    /**
+     * With neither {@code everyEpochs} nor {@code everyMinutes} set: write a checkpoint after a run's first epoch, then
+     * after the first epoch that ends once the training time since the last checkpoint is at least the last one's own
+     * time over this share, so checkpoints take at most about this share of training time (on epochs longer than a
+     * checkpoint: one per epoch). Between 0 and 1; 0 for no checkpoints.
+     */
+    @Parameter(property = "finetune.checkpoint.maxOverhead", defaultValue = "0.05")
+    protected double checkpointMaxOverhead;
 
     /** Run the sweep trials that the journal records as failed again, keeping the finished ones. */
     @Parameter(property = "finetune.sweep.rerunFailed", defaultValue = "false")
@@ -53,9 +63,15 @@ public class TrainMojo extends AbstractForkingMojo {
 
     @Override
     protected void run() throws MojoExecutionException, MojoFailureException {
-        if (checkpointEveryEpochs < 0 || checkpointEveryMinutes < 0) {
+        Optional<Integer> everyEpochs = Optional.ofNullable(checkpointEveryEpochs);
+        Optional<Integer> everyMinutes = Optional.ofNullable(checkpointEveryMinutes);
+        if (everyEpochs.orElse(0) < 0 || everyMinutes.orElse(0) < 0) {
             throw new MojoFailureException("finetune.checkpoint.everyEpochs and finetune.checkpoint.everyMinutes must be 0 or more, found "
-                    + checkpointEveryEpochs + " and " + checkpointEveryMinutes);
+                    + everyEpochs.map(String::valueOf).orElse("unset") + " and " + everyMinutes.map(String::valueOf).orElse("unset"));
+        }
+        if (!(checkpointMaxOverhead >= 0 && checkpointMaxOverhead < 1)) {
+            throw new MojoFailureException("finetune.checkpoint.maxOverhead must be at least 0 and below 1 (a share of training time, "
+                    + "0.05 for 5%), found " + checkpointMaxOverhead);
         }
         Path out = outputDirectory.toPath();
         Path marker = out.resolve(OutputFiles.TRAIN_MARKER);
@@ -93,7 +109,11 @@ public class TrainMojo extends AbstractForkingMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("Cannot delete " + marker + ": " + e.getMessage(), e);
         }
-        Checkpoints.Policy policy = new Checkpoints.Policy(fingerprint.value(), checkpointEveryEpochs, checkpointEveryMinutes);
+        // fixed counts when either is set, as before; otherwise paced by the checkpoints' measured cost
+        boolean paced = everyEpochs.isEmpty() && everyMinutes.isEmpty();
+        Checkpoints.Policy policy = new Checkpoints.Policy(fingerprint.value(), everyEpochs.orElse(0), everyMinutes.orElse(0),
+                paced ? checkpointMaxOverhead : 0);
+        getLog().debug("checkpoints: " + policy.describe());
         try {
             runEngine(ForkRequest.Task.train, parsed, base, policy.enabled() ? Optional.of(policy) : Optional.empty(), rerunFailed);
         } catch (MojoExecutionException e) {

@@ -146,6 +146,41 @@ class CheckpointResumeTest {
         assertTrue(again.count(e -> e instanceof JobEvent.CheckpointWritten) > 0);
     }
 
+    /**
+     * The default pacing by cost: after the first epoch (no checkpoint timed yet), then only once the training since the
+     * last one took its cost over {@code maxOverhead}; at 0.001 these millisecond epochs never get there, so the run
+     * checkpoints after epoch 1 and when it finishes, and a run stopped in epoch 4 resumes from epoch 1 to the same bits.
+     */
+    @Test
+    void pacedCheckpointsComeAfterTheFirstEpochAndAtTheEndAndResumeToTheSameBits(@TempDir Path tmp) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip"));
+        JobOptions paced = JobOptions.DEFAULTS.withCheckpoints(Optional.of(new Checkpoints.Policy("p", 0, 0, 0.001)));
+        Run whole = train(spec, tmp.resolve("whole"), paced, e -> false);
+        List<Integer> written = whole.events().stream().filter(e -> e instanceof JobEvent.CheckpointWritten c && c.run().equals("fine-tune"))
+                .map(e -> ((JobEvent.CheckpointWritten) e).epoch()).toList();
+        long epochs = whole.count(e -> e instanceof JobEvent.EpochEnded x && x.run().equals("fine-tune"));
+        assertTrue(epochs >= 4, "the fine-tune ran " + epochs + " epochs");
+        assertEquals(List.of(1, (int) epochs), written, "checkpoints of the fine-tune after epochs");
+
+        Path resumed = tmp.resolve("resumed");
+        assertThrows(Killed.class, () -> train(spec, resumed, paced, epoch("fine-tune", 4)));
+        Run again = train(spec, resumed, paced, e -> false);
+        assertEquals(1, again.lines().stream().filter(l -> l.startsWith("fine-tune: resuming from its checkpoint after epoch 1 of ")).count(),
+                String.join("\n", again.lines()));
+        for (String model : List.of(OutputFiles.MODEL, OutputFiles.SCRATCH_MODEL)) {
+            assertArrayEquals(coefficients(tmp.resolve("whole").resolve(model)), coefficients(resumed.resolve(model)), model);
+        }
+    }
+
+    @Test
+    void thePolicyRefusesShareOutsideZeroToOneAndSaysWhatItDoes() {
+        assertThrows(IllegalArgumentException.class, () -> new Checkpoints.Policy("k", 0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Checkpoints.Policy("k", -1, 0, 0));
+        assertEquals("paced to at most 5% of training time", new Checkpoints.Policy("k", 0, 0, 0.05).describe());
+        assertEquals("every epoch, every 10 minutes", new Checkpoints.Policy("k", 1, 10).describe());
+        assertFalse(new Checkpoints.Policy("k", 0, 0, 0).enabled());
+    }
+
     @Test
     void checkpointsOfOtherInputsAreNotResumed(@TempDir Path out) throws Exception {
         FinetuneSpec spec = new SpecParser().parse("finetune.yaml", SPEC.formatted("mln.zip"));

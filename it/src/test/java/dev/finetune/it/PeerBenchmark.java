@@ -1,6 +1,7 @@
 package dev.finetune.it;
 
 import dev.finetune.engine.event.EventSink;
+import dev.finetune.engine.fork.NativeBuild;
 import dev.finetune.engine.event.JobEvent;
 import dev.finetune.engine.job.FinetuneJob;
 import dev.finetune.engine.job.JobOptions;
@@ -35,6 +36,7 @@ import java.util.Locale;
 /**
  * The Java side of the side-by-side benchmark against PyTorch ({@code it/benchmarks/pytorch-peer.sh}):
  * <ul>
+ * <li>{@code native-build}: prints the nd4j-native classifier and JVM properties the training JVM would use on this CPU;</li>
  * <li>{@code prepare DIR ROWS}: writes the data once (the first ROWS MNIST training digits of the repository's IDX
  * files as a CSV of 784 pixels 0..255 and the digit) and the dense base (784-256-128-10, untrained);</li>
  * <li>{@code round DIR THREADS}: one round of the three workloads, each by the plugin's engine (a {@link FinetuneJob}
@@ -82,6 +84,12 @@ public final class PeerBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("native-build")) {
+            // the training JVM's choice on this CPU, for the script to put the same build on the Java side's classpath
+            NativeBuild build = NativeBuild.forCpu(NativeBuild.cpuFlags(Path.of("/proc/cpuinfo")));
+            System.out.println(build.classifier() + " " + String.join(" ", build.jvmProperties()));
+            return;
+        }
         Path dir = Path.of(args[1]).toAbsolutePath();
         switch (args[0]) {
             case "prepare" -> prepare(dir, Integer.parseInt(args[2]), Path.of(args[3]));

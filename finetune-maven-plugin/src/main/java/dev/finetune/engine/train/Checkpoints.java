@@ -9,24 +9,30 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.Updater;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * Training runs' checkpoints in one directory ({@code target/finetune/checkpoints}), so a build killed mid-training
- * resumes where it stopped. A run's checkpoint is its fitted network with the updater's state
- * ({@link ModelSerializer#writeModel(Model, java.io.File, boolean)}), the best epoch's parameters so far, and the
+ * resumes where it stopped. A run's checkpoint is its fitted network's parameters, updater state and iteration counts
+ * (raw: {@link #writeState}), the best epoch's parameters so far, and the
  * loop's bookkeeping ({@link RunState}: epochs, early stopping, the shuffle generator). ND4J's generator needs no saving:
  * every epoch reseeds it from the run's seed and the epoch ({@link TrainingRun}). So a resumed run ends with the same
  * parameters, bit for bit, as one that was never stopped (CheckpointResumeTest).
@@ -38,6 +44,7 @@ import java.util.stream.Stream;
 public final class Checkpoints {
 
     private static final String KEY_FILE = "key";
+    private static final String STATE_FORMAT = "finetune-checkpoint-state-1";
 
     /**
      * How often to checkpoint; not part of the inputs' fingerprint, since it changes no result.
@@ -45,10 +52,40 @@ public final class Checkpoints {
      * @param key          what the checkpoints belong to (the training fingerprint): others are not resumed
      * @param everyEpochs  checkpoint after every this many epochs; 0 for none by count
      * @param everyMinutes also after the first epoch that ends this many minutes after the last checkpoint; 0 for none
+     * @param maxOverhead  also after the first epoch that ends once the training time since the last checkpoint is at
+     *                     least the last checkpoint's own time over this share (0.05: checkpoints cost at most ~5% of
+     *                     training), and after a run's first epoch while no checkpoint has been timed; 0 for none
      */
-    public record Policy(String key, int everyEpochs, int everyMinutes) {
+    public record Policy(String key, int everyEpochs, int everyMinutes, double maxOverhead) {
+        public Policy {
+            if (everyEpochs < 0 || everyMinutes < 0 || !(maxOverhead >= 0 && maxOverhead < 1)) {
+                throw new IllegalArgumentException("checkpoint policy " + everyEpochs + ", " + everyMinutes + ", " + maxOverhead);
+            }
+        }
+
+        /** Fixed counts, no pacing by cost. */
+        public Policy(String key, int everyEpochs, int everyMinutes) {
+            this(key, everyEpochs, everyMinutes, 0);
+        }
+
         public boolean enabled() {
-            return everyEpochs > 0 || everyMinutes > 0;
+            return everyEpochs > 0 || everyMinutes > 0 || maxOverhead > 0;
+        }
+
+        /** For the log: {@code every epoch}, {@code paced to at most 5% of training time}, ... */
+        public String describe() {
+            List<String> rules = new ArrayList<>();
+            if (everyEpochs > 0) {
+                rules.add(everyEpochs == 1 ? "every epoch" : "every " + everyEpochs + " epochs");
+            }
+            if (everyMinutes > 0) {
+                rules.add("every " + everyMinutes + " minute" + (everyMinutes == 1 ? "" : "s"));
+            }
+            if (maxOverhead > 0) {
+                rules.add("paced to at most " + String.format(Locale.ROOT, "%.1f", maxOverhead * 100).replaceFirst("\\.0$", "")
+                        + "% of training time");
+            }
+            return rules.isEmpty() ? "none" : String.join(", ", rules);
         }
     }
 
@@ -59,6 +96,8 @@ public final class Checkpoints {
     private final Path dir;
     private final Policy policy;
     private final EventSink log;
+    /** The last checkpoint's time in nanoseconds, -1 before the first; shared by a sweep's trials (same networks, mostly). */
+    private final AtomicLong lastCostNanos = new AtomicLong(-1);
 
     private Checkpoints(Path dir, Policy policy, EventSink log) {
         this.dir = dir;
@@ -105,14 +144,28 @@ public final class Checkpoints {
         return policy.key();
     }
 
-    /** Whether a run that has run {@code epochsSince} epochs and {@code nanosSince} since its last checkpoint writes one. */
-    boolean due(int epochsSince, long nanosSince, boolean finished) {
+    /**
+     * Whether a run writes a checkpoint that has run {@code epochsSince} epochs since its last one, {@code nanosSince}
+     * by the clock and {@code trainingNanosSince} of its own training (which pacing by cost compares with: a sweep's
+     * other trials, or evaluation, are not this run's training).
+     */
+    boolean due(int epochsSince, long nanosSince, long trainingNanosSince, boolean finished) {
         if (!policy.enabled()) {
             return false;
         }
         // a finished run always leaves one: a crash in a later run of the same step then does not retrain it
         return finished || (policy.everyEpochs() > 0 && epochsSince >= policy.everyEpochs())
-                || (policy.everyMinutes() > 0 && nanosSince >= policy.everyMinutes() * 60_000_000_000L);
+                || (policy.everyMinutes() > 0 && nanosSince >= policy.everyMinutes() * 60_000_000_000L)
+                || (policy.maxOverhead() > 0 && paced(lastCostNanos.get(), trainingNanosSince, policy.maxOverhead()));
+    }
+
+    /**
+     * Pacing by cost: on short epochs a checkpoint (the network and the updater's state, written whole) takes longer than
+     * the epoch (measured: 0.09 s against 0.04 s on the example), so one per epoch would more than double the training
+     * time. With no checkpoint timed yet, the first epoch's end writes one, which also bounds what a kill loses.
+     */
+    static boolean paced(long lastCostNanos, long trainingNanosSince, double maxOverhead) {
+        return lastCostNanos < 0 || trainingNanosSince * maxOverhead >= lastCostNanos;
     }
 
     /** Writes run {@code run}'s checkpoint after {@code state.epoch()}; the state goes last, so it names whole files. */
@@ -120,11 +173,11 @@ public final class Checkpoints {
         long started = System.nanoTime();
         int epoch = state.epoch();
         String stem = fileStem(run) + String.format(Locale.ROOT, "-e%05d", epoch);
-        Path net = dir.resolve(stem + ".zip");
+        Path net = dir.resolve(stem + ".state.bin");
         Path bestFile = dir.resolve(stem + ".best.bin");
         Path stateFile = dir.resolve(fileStem(run) + ".json");
         try {
-            AtomicFiles.write(net, temp -> ModelSerializer.writeModel(fitted.model(), temp.toFile(), true));
+            AtomicFiles.write(net, temp -> writeState(fitted.model(), temp));
             AtomicFiles.write(bestFile, temp -> Nd4j.saveBinary(best, temp.toFile()));
             Json.write(stateFile, state.build(net.getFileName().toString(), bestFile.getFileName().toString()));
             // the older epochs of this run are no longer the last complete checkpoint
@@ -139,8 +192,9 @@ public final class Checkpoints {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the checkpoint of " + run + " in " + dir + ": " + e.getMessage(), e);
         }
-        log.emit(new JobEvent.CheckpointWritten(run, epoch, dir.getFileName() + "/" + stateFile.getFileName(),
-                (System.nanoTime() - started) / 1e9));
+        long cost = System.nanoTime() - started;
+        lastCostNanos.set(cost);
+        log.emit(new JobEvent.CheckpointWritten(run, epoch, dir.getFileName() + "/" + stateFile.getFileName(), cost / 1e9));
     }
 
     /**
@@ -156,13 +210,8 @@ public final class Checkpoints {
             RunState state = Json.read(stateFile, RunState.class);
             Path net = dir.resolve(state.netFile());
             Path bestFile = dir.resolve(state.bestFile());
-            Model saved = fitted.isGraph() ? ModelSerializer.restoreComputationGraph(net.toFile(), true)
-                    : ModelSerializer.restoreMultiLayerNetwork(net.toFile(), true);
-            if (saved.numParams() != fitted.numParams()) {
-                throw new IOException("the checkpoint has " + saved.numParams() + " parameters, the network " + fitted.numParams());
-            }
             INDArray best = Nd4j.readBinary(bestFile.toFile());
-            restoreInto(fitted.model(), saved);
+            readState(net, fitted.model());
             return Optional.of(new Resumed(state, best));
         } catch (IOException | RuntimeException e) {
             log.emit(new JobEvent.Warning("cannot resume " + run + " from " + stateFile + " (" + e.getMessage() + "); training it from the start"));
@@ -170,33 +219,79 @@ public final class Checkpoints {
         }
     }
 
-    private static void restoreInto(Model target, Model saved) {
-        target.setParams(saved.params());
-        if (target instanceof MultiLayerNetwork t && saved instanceof MultiLayerNetwork s) {
-            copyUpdaterState(t.getUpdater(), s.getUpdater());
-            t.getLayerWiseConfigurations().setIterationCount(s.getLayerWiseConfigurations().getIterationCount());
-            t.getLayerWiseConfigurations().setEpochCount(s.getLayerWiseConfigurations().getEpochCount());
-        } else if (target instanceof ComputationGraph t && saved instanceof ComputationGraph s) {
-            copyUpdaterState(t.getUpdater(), s.getUpdater());
-            t.getConfiguration().setIterationCount(s.getConfiguration().getIterationCount());
-            t.getConfiguration().setEpochCount(s.getConfiguration().getEpochCount());
-        } else {
-            throw new IllegalStateException("the checkpoint holds a " + saved.getClass().getSimpleName() + ", the run trains a "
-                    + target.getClass().getSimpleName());
+    /**
+     * What a resume needs of the fitted network, raw: its parameters, its updater's state (Adam's moments) and its
+     * iteration and epoch counts (which Adam's bias correction and schedules read). Not a model zip: the configuration
+     * is the run's own, and compressing the arrays made a checkpoint cost more than a short epoch.
+     * Public for the side-by-side cost measurement in {@code it/} ({@code CheckpointCost}).
+     */
+    public static void writeState(Model model, Path file) throws IOException {
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
+            out.writeUTF(STATE_FORMAT);
+            out.writeInt(iterationCount(model));
+            out.writeInt(epochCount(model));
+            Nd4j.write(model.params(), out);
+            INDArray updater = stateView(updaterOf(model));
+            out.writeBoolean(updater != null);
+            if (updater != null) {
+                Nd4j.write(updater, out);
+            }
         }
     }
 
-    private static void copyUpdaterState(Updater target, Updater saved) {
-        INDArray from = stateView(saved);
-        INDArray to = stateView(target);
-        if (from == null || to == null) {
-            // updaters without state (plain SGD) have nothing to carry over
-            if ((from == null) != (to == null)) {
-                throw new IllegalStateException("the checkpoint's updater state does not fit the network's");
+    private static void readState(Path file, Model target) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            if (!STATE_FORMAT.equals(in.readUTF())) {
+                throw new IOException("not a checkpoint of this plugin's format");
             }
-            return;
+            int iterations = in.readInt();
+            int epochs = in.readInt();
+            INDArray params = Nd4j.read(in);
+            if (params.length() != target.numParams()) {
+                throw new IOException("the checkpoint has " + params.length() + " parameters, the network " + target.numParams());
+            }
+            INDArray updater = in.readBoolean() ? Nd4j.read(in) : null;
+            INDArray to = stateView(updaterOf(target));
+            // updaters without state (plain SGD) have nothing to carry over
+            if ((updater == null) != (to == null) || (updater != null && updater.length() != to.length())) {
+                throw new IOException("the checkpoint's updater state does not fit the network's");
+            }
+            target.setParams(params);
+            if (to != null) {
+                to.assign(updater.reshape(to.shape()));
+            }
+            setCounts(target, iterations, epochs);
         }
-        to.assign(from);
+    }
+
+    private static Updater updaterOf(Model model) {
+        if (model instanceof MultiLayerNetwork m) {
+            return m.getUpdater();
+        }
+        if (model instanceof ComputationGraph g) {
+            return g.getUpdater();
+        }
+        throw new IllegalStateException("cannot checkpoint a " + model.getClass().getSimpleName());
+    }
+
+    private static int iterationCount(Model model) {
+        return model instanceof MultiLayerNetwork m ? m.getLayerWiseConfigurations().getIterationCount()
+                : ((ComputationGraph) model).getConfiguration().getIterationCount();
+    }
+
+    private static int epochCount(Model model) {
+        return model instanceof MultiLayerNetwork m ? m.getLayerWiseConfigurations().getEpochCount()
+                : ((ComputationGraph) model).getConfiguration().getEpochCount();
+    }
+
+    private static void setCounts(Model model, int iterations, int epochs) {
+        if (model instanceof MultiLayerNetwork m) {
+            m.getLayerWiseConfigurations().setIterationCount(iterations);
+            m.getLayerWiseConfigurations().setEpochCount(epochs);
+        } else {
+            ((ComputationGraph) model).getConfiguration().setIterationCount(iterations);
+            ((ComputationGraph) model).getConfiguration().setEpochCount(epochs);
+        }
     }
 
     private static INDArray stateView(Updater updater) {

@@ -62,6 +62,8 @@ public final class TrainingRun {
     private final Optional<L2sp> l2sp;
     private int checkpointedEpoch;
     private long checkpointedAt = System.nanoTime();
+    /** This run's own training time ({@link #nanos}) at its last checkpoint, which pacing by cost compares with. */
+    private long checkpointedNanos;
 
     /**
      * @param trial     the sweep trial this run is, if any: its epochs are reported as the trial's, and its start is
@@ -163,11 +165,13 @@ public final class TrainingRun {
         lastFiniteAt = s.lastFiniteAt();
         shuffle = RunState.decode(s.shuffle());
         checkpointedEpoch = s.epoch();
+        checkpointedNanos = nanos;
     }
 
     /** Writes a checkpoint when the policy says one is due (and always once the run has finished). */
     private void checkpointIfDue() {
-        if (checkpoints.isEmpty() || !checkpoints.get().due(epochs.size() - checkpointedEpoch, System.nanoTime() - checkpointedAt, finished)) {
+        if (checkpoints.isEmpty() || !checkpoints.get().due(epochs.size() - checkpointedEpoch, System.nanoTime() - checkpointedAt,
+                nanos - checkpointedNanos, finished)) {
             return;
         }
         checkpoints.get().save(label, target.fitted(), best, new RunState.Builder(epochs.size(), List.copyOf(epochs),
@@ -176,6 +180,7 @@ public final class TrainingRun {
                 RunState.encode(shuffle)));
         checkpointedEpoch = epochs.size();
         checkpointedAt = System.nanoTime();
+        checkpointedNanos = nanos;
     }
 
     /** A sweep's trials are summed up per trial; a plain run logs its start and its stop. */
