@@ -11,7 +11,7 @@ out=$1; classpath=$2; rounds=${3:-3}; threads=${4:-"1 2"}; rows=${5:-2400}
 here="$(cd "$(dirname "$0")" && pwd)"
 it="$(cd "$here/.." && pwd)"
 python=${PYTHON:-/usr/bin/python3}
-mkdir -p "$out"; printf %s "$classpath" > "$out/classpath.txt"   # for rerunning a part by hand
+mkdir -p "$out"
 results="$out/results.txt"; : > "$results"
 # PEER_JAVA_OPTS: e.g. the fork's -Dorg.eclipse.deeplearning4j.helpers.disable=false for a -onednn build on the classpath
 java_main() { java -cp "$classpath" ${PEER_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn dev.finetune.it.PeerBenchmark "$@"; }
@@ -28,6 +28,7 @@ jar="${bundled%-linux-x86_64.jar}-$native.jar"
 [ -f "$jar" ] || { echo "the native build $native is not in the local repository: mvn dependency:get -Dartifact=org.nd4j:nd4j-native:1.0.0-M2.1:jar:$native -Dtransitive=false"; exit 1; }
 classpath=${classpath/$bundled/$jar}
 PEER_JAVA_OPTS="${PEER_JAVA_OPTS:-} $native_opts"
+printf %s "$classpath" > "$out/classpath.txt"; printf %s "$native_opts" > "$out/java-opts.txt"   # for rerunning a part by hand
 echo "Java side's native build: $native ${native_opts:-}"
 java_main prepare "$out" "$rows" "$it/generator/mnist"
 torch=yes

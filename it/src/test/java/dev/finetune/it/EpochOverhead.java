@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link PlainLoop#epoch} doing the same work (minibatches cut with one {@code pullRows}, as the plugin does, then one
  * forward pass over the validation rows) on copies of the same network and data, rotated epoch by epoch on one thread
  * of one JVM, so all are equally warm and equally disturbed by the machine's other load. The plugin runs three ways:
- * without checkpoints, with the default ones (paced to at most 5% of training time) and with one after every epoch
+ * without checkpoints, with the default ones (paced to at most 2% of training time) and with one after every epoch
  * (the default before). Prints {@code OVERHEAD workload threads variant wall|cpu ratio...} (plugin / plain, per
  * round): wall-clock seconds, and the process's CPU seconds (all its threads), which a loaded machine disturbs far
  * less (with passive OpenMP waiting, threads waiting for work use none).
@@ -41,7 +41,7 @@ final class EpochOverhead {
             """;
 
     /** The plugin's checkpoint settings compared: none, the default, one per epoch. */
-    private static final List<String> VARIANTS = List.of("no-checkpoints", "paced-5%", "every-epoch");
+    private static final List<String> VARIANTS = List.of("no-checkpoints", "paced-2%", "every-epoch");
 
     private EpochOverhead() {
     }
@@ -71,7 +71,7 @@ final class EpochOverhead {
             };
             Optional<Checkpoints> checkpoints = variant.equals("no-checkpoints") ? Optional.empty()
                     : Optional.of(Checkpoints.open(checkpointDirs.resolve(variant), variant.equals("every-epoch")
-                    ? new Checkpoints.Policy(variant, 1, 0) : new Checkpoints.Policy(variant, 0, 0, 0.05), costs));
+                    ? new Checkpoints.Policy(variant, 1, 0) : new Checkpoints.Policy(variant, 0, 0, 0.02), costs));
             TrainingRun run = new TrainingRun(spec, "overhead", TrainingTarget.full(Net.of(setup.net().clone()), Batches.inMemory(setup.train()),
                     Batches.inMemory(setup.validation())), List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
                     EventSink.NONE, Optional.empty(), checkpoints);

@@ -53,7 +53,7 @@ public final class Checkpoints {
      * @param everyEpochs  checkpoint after every this many epochs; 0 for none by count
      * @param everyMinutes also after the first epoch that ends this many minutes after the last checkpoint; 0 for none
      * @param maxOverhead  also after the first epoch that ends once the training time since the last checkpoint is at
-     *                     least the last checkpoint's own time over this share (0.05: checkpoints cost at most ~5% of
+     *                     least the last checkpoint's own time over this share (0.02: checkpoints cost at most ~2% of
      *                     training), and after a run's first epoch while no checkpoint has been timed; 0 for none
      */
     public record Policy(String key, int everyEpochs, int everyMinutes, double maxOverhead) {
