@@ -43,7 +43,8 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
     /**
      * OpenMP threads for ND4J. Fixed rather than taken from the machine, because some layers' results depend on
      * the thread count: the same value reproduces the same parameters. Unset, it follows the base's kind of work,
-     * as measured (README "Speed"; {@link ThreadChoice}): 2 for dense and for convolutional networks on 2 cores.
+     * as measured (README "Speed"; {@link ThreadChoice}): 2 for dense and for convolutional networks on 2 cores, 1 for
+     * a dense head on cached convolution outputs (every convolution frozen in the cached prefix).
      * Recorded in run.json, lineage.json and the model card, with why.
      */
     @Parameter(property = "finetune.threads")
@@ -153,7 +154,7 @@ abstract class AbstractTrainingMojo extends AbstractFinetuneMojo {
             return ThreadChoice.set(threads);
         }
         try {
-            return ThreadChoice.byWorkload(baseInspector().inspect(baseFile, parsed.base()));
+            return ThreadChoice.forTraining(baseInspector().inspect(baseFile, parsed.base()), parsed, frozenFeatureCache);
         } catch (RuntimeException e) {
             // an unreadable base: the training JVM reports it as it always did, located; the count is moot then
             return new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for a base not inspected (" + e.getClass().getSimpleName() + ")");

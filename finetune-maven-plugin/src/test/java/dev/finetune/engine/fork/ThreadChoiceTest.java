@@ -5,6 +5,8 @@ import dev.finetune.engine.model.BaseFormat;
 import dev.finetune.engine.model.BaseModelInfo;
 import dev.finetune.engine.report.Json;
 import dev.finetune.engine.report.RunInfo;
+import dev.finetune.spec.FinetuneSpec;
+import dev.finetune.spec.SpecParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +37,39 @@ class ThreadChoiceTest {
             assertEquals(keras.startsWith("cnn") ? new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for convolutional networks")
                     : new ThreadChoice(ThreadChoice.DENSE, "default for dense networks"), choice, keras);
         }
+    }
+
+    /** A LeNet as the inspection lists it. */
+    private static final BaseModelInfo LENET = new BaseModelInfo("DL4J model zip", false, List.of(
+            layer("conv1", "ConvolutionLayer"), layer("pool1", "SubsamplingLayer"), layer("conv2", "ConvolutionLayer"),
+            layer("pool2", "SubsamplingLayer"), layer("fc", "DenseLayer"), layer("output", "OutputLayer")),
+            Optional.empty(), false, Map.of(), false);
+
+    private static BaseModelInfo.LayerInfo layer(String name, String type) {
+        return new BaseModelInfo.LayerInfo(name, type, 10, Optional.of(10L), false);
+    }
+
+    private static ThreadChoice forSpec(String rest, boolean cache) throws Exception {
+        FinetuneSpec spec = new SpecParser().parse("finetune.yaml", "base: { path: b.zip }\n" + TestBases.UPPER_DIGITS
+                + "head: { removeLayers: 1 }\ntraining: { learningRate: 0.01, epochs: 2 }\n" + rest);
+        return ThreadChoice.forTraining(LENET, spec, cache);
+    }
+
+    @Test
+    void aDenseHeadOnCachedConvolutionsIsDenseWorkAndAnythingRunningConvolutionsPerEpochIsNot() throws Exception {
+        ThreadChoice cachedHead = new ThreadChoice(ThreadChoice.CACHED_HEAD, "default for dense heads on cached convolution outputs");
+        ThreadChoice convolutional = new ThreadChoice(ThreadChoice.CONVOLUTIONAL, "default for convolutional networks");
+        assertEquals(cachedHead, forSpec("freeze: { upTo: pool2 }\n", true));
+        assertEquals(cachedHead, forSpec("freeze: { upTo: fc }\n", true));
+        assertEquals(convolutional, forSpec("freeze: { upTo: pool2 }\n", false), "no cache: the convolutions run every epoch");
+        assertEquals(convolutional, forSpec("freeze: { upTo: pool1 }\n", true), "conv2 trains");
+        assertEquals(convolutional, forSpec("freeze: none\n", true));
+        assertEquals(convolutional, forSpec("freeze: { upTo: pool2 }\nevaluation: { compareWithScratch: true }\n", true),
+                "the from-scratch run trains the convolutions");
+        assertEquals(convolutional, forSpec("freeze: { upTo: pool2 }\nsweep:\n  parameters:\n    freeze.upTo: { values: [pool2, pool1] }\n", true),
+                "a trial may train them");
+        assertEquals(convolutional, forSpec("freeze: { upTo: nosuchlayer }\n", true), "a spec that does not fit keeps the base's default");
+        assertEquals(1, ThreadChoice.CACHED_HEAD);
     }
 
     @Test
