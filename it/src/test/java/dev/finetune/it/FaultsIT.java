@@ -65,6 +65,12 @@ class FaultsIT {
             """;
     /** Four epochs: long enough to be killed after a checkpoint and before the end. */
     private static final String FOUR_EPOCHS = TRAINING.formatted(0.15, 0.8, 4, "");
+    /**
+     * Long enough for a kill to land mid-training: with checkpoints paced by their cost, epochs of ~0.05 s run back to
+     * back after the first epoch's checkpoint, and four of them were over before the test's kill came.
+     */
+    private static final int EPOCHS = 24;
+    private static final String KILLABLE = TRAINING.formatted(0.15, 0.8, EPOCHS, "");
 
     private static final String SWEEP = """
             sweep:
@@ -84,7 +90,7 @@ class FaultsIT {
 
     private byte[] uninterrupted() throws Exception {
         if (uninterrupted == null) {
-            Path whole = project("train-whole", FOUR_EPOCHS, false);
+            Path whole = project("train-whole", KILLABLE, false);
             runs.start(whole, "whole", COMPILE).finish().succeeded();
             uninterrupted = coefficients(whole);
         }
@@ -93,7 +99,7 @@ class FaultsIT {
 
     @Test
     void aTrainingKilledMidEpochResumesFromItsCheckpointToTheSameNetwork() throws Exception {
-        Path killed = project("train-killed", FOUR_EPOCHS, false);
+        Path killed = project("train-killed", KILLABLE, false);
         Running build = runs.start(killed, "killed", COMPILE);
         Path eventsFile = killed.resolve("target/finetune/events.jsonl");
         // the event follows its checkpoint's files: once it is logged, a complete checkpoint is on disk
@@ -117,7 +123,7 @@ class FaultsIT {
      */
     @Test
     void mavenKilledMidTrainingTakesItsTrainingJvmWithItAndTheRerunResumes() throws Exception {
-        Path killed = project("maven-killed", FOUR_EPOCHS, false);
+        Path killed = project("maven-killed", KILLABLE, false);
         Running build = runs.start(killed, "killed", COMPILE);
         Path eventsFile = killed.resolve("target/finetune/events.jsonl");
         waitUntil(build, () -> Files.isRegularFile(eventsFile) && last(CHECKPOINT, Files.readString(eventsFile)) >= 1);
@@ -146,8 +152,8 @@ class FaultsIT {
                 .filter(l -> l.contains("fine-tune: resuming from its checkpoint after epoch")).toList();
         assertEquals(1, resumeLines.size(), resumed.log());
         // from the last complete checkpoint: the one logged, or a later one written in the moment before the kill
-        Matcher after = Pattern.compile("after epoch (\\d+) of 4").matcher(resumeLines.get(0));
-        assertTrue(after.find() && Integer.parseInt(after.group(1)) >= checkpointed && Integer.parseInt(after.group(1)) < 4,
+        Matcher after = Pattern.compile("after epoch (\\d+) of " + EPOCHS).matcher(resumeLines.get(0));
+        assertTrue(after.find() && Integer.parseInt(after.group(1)) >= checkpointed && Integer.parseInt(after.group(1)) < EPOCHS,
                 resumeLines.get(0));
         assertArrayEquals(uninterrupted(), coefficients(killed), "the resumed build's network equals the uninterrupted one's");
         assertFalse(Files.exists(killed.resolve("target/finetune/checkpoints")), "checkpoints are removed once training completes");
@@ -156,7 +162,7 @@ class FaultsIT {
     private static int checkpointedBeforeTheEnd(Path eventsFile) throws IOException {
         String events = Files.readString(eventsFile);
         int checkpointed = last(CHECKPOINT, events);
-        assertTrue(checkpointed >= 1 && last(EPOCH_ENDED, events) < 4, "killed before training ended: " + events);
+        assertTrue(checkpointed >= 1 && last(EPOCH_ENDED, events) < EPOCHS, "killed before training ended: " + events);
         return checkpointed;
     }
 
@@ -375,7 +381,7 @@ class FaultsIT {
      */
     @Test
     void twoBuildsOfOneProjectAtOnceOneWaitsAndNeitherCorruptsTheOther() throws Exception {
-        Path project = project("two-builds", FOUR_EPOCHS, false);
+        Path project = project("two-builds", KILLABLE, false);
         Running first = runs.start(project, "first", COMPILE);
         Running second = runs.start(project, "second", COMPILE);
         Build a = first.finish().succeeded();
