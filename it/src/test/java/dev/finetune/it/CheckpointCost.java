@@ -1,5 +1,6 @@
 package dev.finetune.it;
 
+import dev.finetune.engine.model.Net;
 import dev.finetune.engine.report.AtomicFiles;
 import dev.finetune.engine.train.Checkpoints;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -40,7 +41,7 @@ public final class CheckpointCost {
                 long a = System.nanoTime();
                 AtomicFiles.write(dir.resolve("net.zip"), temp -> ModelSerializer.writeModel(net, temp.toFile(), true));
                 long b = System.nanoTime();
-                AtomicFiles.write(dir.resolve("net.state.bin"), temp -> Checkpoints.writeState(net, temp));
+                AtomicFiles.write(dir.resolve("net.state.bin"), temp -> Checkpoints.writeState(Net.of(net), temp));
                 long c = System.nanoTime();
                 if (i > 0) { // the first pair warms up
                     zipSeconds.add((b - a) / 1e9);
@@ -55,7 +56,8 @@ public final class CheckpointCost {
                 ratios.add(zipSeconds.get(i) / rawSeconds.get(i));
             }
             System.out.printf(Locale.ROOT, "CHECKPOINT %s zip/raw median %.2f, zip %.4f s, raw %.4f s, sizes %d / %d bytes%n", name,
-                    median(ratios), median(zipSeconds), median(rawSeconds), Files.size(dir.resolve("net.zip")),
+                    SweepBenchmark.median(ratios), SweepBenchmark.median(zipSeconds),
+                    SweepBenchmark.median(rawSeconds), Files.size(dir.resolve("net.zip")),
                     Files.size(dir.resolve("net.state.bin")));
         }
     }
@@ -64,11 +66,5 @@ public final class CheckpointCost {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "CHECKPOINT %s %d %s", name, params, kind));
         seconds.forEach(s -> line.append(String.format(Locale.ROOT, " %.4f", s)));
         System.out.println(line);
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

@@ -103,15 +103,19 @@ final class EpochOverhead {
             print(workload, threads, VARIANTS.get(v - 1), "cpu", cpu.get(v));
         }
         written.forEach((variant, seconds) -> System.out.printf(Locale.ROOT, "# %s %s: %d checkpoints in %d epochs, median %.4f s each%n",
-                workload, variant, seconds.size(), rounds + 1, seconds.stream().sorted().skip(seconds.size() / 2).findFirst().orElse(0.0)));
+                workload, variant, seconds.size(), rounds + 1, upperMedian(seconds)));
     }
 
     private static void print(PeerBenchmark.Workload workload, int threads, String variant, String clock, List<Double> ratios) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "OVERHEAD %s %d %s %s", workload, threads, variant, clock));
         ratios.forEach(r -> line.append(String.format(Locale.ROOT, " %.3f", r)));
-        double median = ratios.stream().sorted().skip(ratios.size() / 2).findFirst().orElse(Double.NaN);
-        line.append(String.format(Locale.ROOT, " median %.3f", median));
+        line.append(String.format(Locale.ROOT, " median %.3f", upperMedian(ratios)));
         System.out.println(line);
+    }
+
+    /** The middle value, the upper one of the two for an even count (as the README's figures were taken). */
+    private static double upperMedian(List<Double> values) {
+        return values.stream().sorted().skip(values.size() / 2).findFirst().orElse(Double.NaN);
     }
 
     /** Wall-clock and process CPU seconds of one epoch. */

@@ -181,7 +181,7 @@ public final class SweepBenchmark {
         return timings[0].epochSeconds().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         return median(values.stream().mapToDouble(Double::doubleValue).toArray());
     }
 

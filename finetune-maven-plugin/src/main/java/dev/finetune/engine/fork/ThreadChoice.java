@@ -33,7 +33,6 @@ public record ThreadChoice(int ompThreads, String chosenBy) {
     /** A dense head on cached convolution outputs: many small ops, for which a second thread's hand-off costs more than it gives. */
     public static final int CACHED_HEAD = 1;
     public static final String SET = "finetune.threads";
-    private static final String CONVOLUTIONAL_NETWORKS = "default for convolutional networks";
 
     /** DL4J's ConvolutionLayer, Convolution1DLayer, SubsamplingLayer, Deconvolution2D...; Keras's Conv2D, MaxPooling2D... */
     private static final Pattern CONVOLUTION = Pattern.compile("conv|pool|subsampling", Pattern.CASE_INSENSITIVE);
@@ -59,7 +58,7 @@ public record ThreadChoice(int ompThreads, String chosenBy) {
      */
     public static ThreadChoice forTraining(BaseModelInfo base, FinetuneSpec spec, boolean frozenFeatureCache) {
         ThreadChoice byBase = byWorkload(base);
-        if (!byBase.chosenBy().equals(CONVOLUTIONAL_NETWORKS) || !frozenFeatureCache || base.graph()
+        if (base.frozenOnly() || !convolutional(base) || !frozenFeatureCache || base.graph()
                 || spec.evaluation().compareWithScratch() || !spec.training().stages().isEmpty()
                 || spec.sweep().map(s -> s.parameters().keySet().stream().anyMatch(k -> k.startsWith("freeze"))).orElse(false)) {
             return byBase;
@@ -73,7 +72,7 @@ public record ThreadChoice(int ompThreads, String chosenBy) {
                 prefix++;
             }
             for (int i = prefix; i < names.size() - removed; i++) {
-                if (CONVOLUTION.matcher(base.layers().get(i).type()).find()) {
+                if (isConvolution(base.layers().get(i))) {
                     return byBase;
                 }
             }
@@ -88,10 +87,17 @@ public record ThreadChoice(int ompThreads, String chosenBy) {
         if (base.frozenOnly()) {
             return new ThreadChoice(CONVOLUTIONAL, "default for frozen encoder bodies");
         }
-        boolean convolutional = base.layers().stream().anyMatch(l -> CONVOLUTION.matcher(l.type()).find());
-        return convolutional
-                ? new ThreadChoice(CONVOLUTIONAL, CONVOLUTIONAL_NETWORKS)
+        return convolutional(base)
+                ? new ThreadChoice(CONVOLUTIONAL, "default for convolutional networks")
                 : new ThreadChoice(DENSE, "default for dense networks");
+    }
+
+    private static boolean convolutional(BaseModelInfo base) {
+        return base.layers().stream().anyMatch(ThreadChoice::isConvolution);
+    }
+
+    private static boolean isConvolution(BaseModelInfo.LayerInfo layer) {
+        return CONVOLUTION.matcher(layer.type()).find();
     }
 
     /** For the log: {@code 2 OpenMP threads (default for convolutional networks)}. */

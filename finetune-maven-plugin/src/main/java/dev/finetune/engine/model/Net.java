@@ -54,6 +54,27 @@ public sealed interface Net permits Net.Layered, Net.Graph {
         public String summary() {
             return network.summary();
         }
+
+        @Override
+        public INDArray updaterState() {
+            return network.getUpdater() == null ? null : network.getUpdater().getStateViewArray();
+        }
+
+        @Override
+        public int iterationCount() {
+            return network.getLayerWiseConfigurations().getIterationCount();
+        }
+
+        @Override
+        public int epochCount() {
+            return network.getLayerWiseConfigurations().getEpochCount();
+        }
+
+        @Override
+        public void setCounts(int iterations, int epochs) {
+            network.getLayerWiseConfigurations().setIterationCount(iterations);
+            network.getLayerWiseConfigurations().setEpochCount(epochs);
+        }
     }
 
     /** A {@link ComputationGraph}: layers and vertices in a directed acyclic graph, with one input and one output here. */
@@ -87,6 +108,27 @@ public sealed interface Net permits Net.Layered, Net.Graph {
         public String summary() {
             return graph.summary();
         }
+
+        @Override
+        public INDArray updaterState() {
+            return graph.getUpdater() == null ? null : graph.getUpdater().getStateViewArray();
+        }
+
+        @Override
+        public int iterationCount() {
+            return graph.getConfiguration().getIterationCount();
+        }
+
+        @Override
+        public int epochCount() {
+            return graph.getConfiguration().getEpochCount();
+        }
+
+        @Override
+        public void setCounts(int iterations, int epochs) {
+            graph.getConfiguration().setIterationCount(iterations);
+            graph.getConfiguration().setEpochCount(epochs);
+        }
     }
 
     static Net of(MultiLayerNetwork network) {
@@ -110,6 +152,16 @@ public sealed interface Net permits Net.Layered, Net.Graph {
     Layer[] layers();
 
     String summary();
+
+    /** The updater's state (Adam's moments), a view into the network; null for updaters that keep none (plain SGD). */
+    INDArray updaterState();
+
+    /** DL4J's count of fitted minibatches, which Adam's bias correction and learning-rate schedules read. */
+    int iterationCount();
+
+    int epochCount();
+
+    void setCounts(int iterations, int epochs);
 
     default boolean isGraph() {
         return this instanceof Graph;
